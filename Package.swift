@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "fedattr",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fedattr", targets: ["fedattr"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
+    ],
+    targets: [
+        // C modules only.
+        .systemLibrary(name: "CNNG", path: "Sources/CNNG", providers: [.apt(["libnng-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Foundations: numerics and data, wire format, certificates and signatures, sockets.
+        .target(name: "Learning", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "Wire"),
+        .target(name: "PKI", dependencies: ["CCrypto"]),
+        .target(name: "Transport", dependencies: ["CNNG"]),
+
+        // Policies: aggregation rules and contribution evaluators.
+        .target(name: "Aggregation", dependencies: ["Learning"]),
+        .target(name: "Attribution", dependencies: ["PKI"]),
+
+        // The federation: coordinator, client, config, cluster launcher.
+        .target(name: "Federation", dependencies: [
+            "Learning", "Wire", "PKI", "Transport", "Aggregation", "Attribution",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "fedattr", dependencies: [
+            "Federation", "Learning", "PKI", "Attribution",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Aggregation target grows.
+public enum AggregationModule {}

@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Attribution target grows.
+public enum AttributionModule {}

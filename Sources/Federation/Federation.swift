@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Federation target grows.
+public enum FederationModule {}

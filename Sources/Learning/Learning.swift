@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Learning target grows.
+public enum LearningModule {}

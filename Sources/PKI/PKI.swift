@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the PKI target grows.
+public enum PKIModule {}

@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Transport target grows.
+public enum TransportModule {}

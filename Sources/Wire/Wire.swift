@@ -1,0 +1,2 @@
+/// Placeholder; replaced as the Wire target grows.
+public enum WireModule {}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct FedAttr: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fedattr",
+        abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import PKI
+
+@Test func PKIModuleLinks() {
+    #expect(String(describing: PKIModule.self) == "PKIModule")
+}

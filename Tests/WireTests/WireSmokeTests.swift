@@ -1,0 +1,6 @@
+import Testing
+@testable import Wire
+
+@Test func WireModuleLinks() {
+    #expect(String(describing: WireModule.self) == "WireModule")
+}
