@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Wire target grows.
-public enum WireModule {}

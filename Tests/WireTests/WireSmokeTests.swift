@@ -1,6 +1,0 @@
-import Testing
-@testable import Wire
-
-@Test func WireModuleLinks() {
-    #expect(String(describing: WireModule.self) == "WireModule")
-}
