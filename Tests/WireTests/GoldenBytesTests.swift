@@ -1,0 +1,100 @@
+import Testing
+@testable import Wire
+
+/// Bytes written by hand from docs/PROTOCOL.md (CRC values from Python's zlib.crc32), so spec and code cannot drift.
+@Suite struct GoldenBytesTests {
+    /// PROTOCOL.md, worked example 1.
+    static let probeBytes: [UInt8] = [
+        0x46, 0x44, 0x41, 0x54,                          // magic 'FDAT'
+        0x01, 0x00,                                      // version 1
+        0x01, 0x00,                                      // type 1 = probe
+        0x00, 0x00,                                      // flags
+        0x00, 0x00,                                      // reserved
+        0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // round 7
+        0x26, 0x00, 0x00, 0x00,                          // body length 38
+        0xCC, 0x12, 0x11, 0x40,                          // CRC-32 0x401112CC
+    ] + Array(0x00...0x1F) + [                           // nonce 00 01 .. 1f
+        0x02, 0x00, 0x00, 0x00, 0x7B, 0x7D,              // spec "{}"
+    ]
+
+    /// PROTOCOL.md, worked example 2 (float16 tensor).
+    static let updateBytes: [UInt8] = [
+        0x46, 0x44, 0x41, 0x54, 0x01, 0x00,
+        0x04, 0x00,                                      // type 4 = update
+        0x01, 0x00,                                      // flags: float16
+        0x00, 0x00,
+        0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // round 3
+        0x6F, 0x00, 0x00, 0x00,                          // body length 111
+        0x62, 0x63, 0x37, 0xD6,                          // CRC-32 0xD6376362
+    ] + [UInt8](repeating: 0x11, count: 32) + [          // nonce
+        0x08, 0x00, 0x00, 0x00, 0x63, 0x6C, 0x69, 0x65, 0x6E, 0x74, 0x2D, 0x30,  // clientID "client-0"
+        0x02, 0x00, 0x00, 0x00, 0xC0, 0xDE,              // certificateDER c0 de
+        0x58, 0x02, 0x00, 0x00,                          // sampleCount 600
+        0x00, 0x00, 0x80, 0x3E,                          // trainLoss 0.25
+    ] + [UInt8](repeating: 0xAB, count: 32) + [          // baseModelDigest
+        0x02,                                            // tensor encoding float16
+        0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // count 3
+        0x00, 0x3C, 0x00, 0xC0, 0x00, 0x38,              // 1.0, -2.0, 0.5
+        0x02, 0x00, 0x00, 0x00, 0x30, 0x00,              // signature 30 00
+    ]
+
+    static let probe = ProbeMessage(round: 7, nonce: Array(0x00...0x1F), spec: "{}")
+    static let update = UpdateMessage(round: 3, nonce: [UInt8](repeating: 0x11, count: 32), clientID: "client-0",
+                                      certificateDER: [0xC0, 0xDE], sampleCount: 600, trainLoss: 0.25,
+                                      baseModelDigest: [UInt8](repeating: 0xAB, count: 32), update: [1.0, -2.0, 0.5],
+                                      signature: [0x30, 0x00])
+
+    @Test func probeEncodesToTheDocumentedBytes() throws {
+        #expect(Self.probeBytes.count == 28 + 38)
+        #expect(WireCodec.encode(.probe(Self.probe)) == Self.probeBytes)
+        #expect(try WireCodec.decode(Self.probeBytes) == .probe(Self.probe))
+    }
+
+    @Test func float16UpdateEncodesToTheDocumentedBytes() throws {
+        #expect(Self.updateBytes.count == 28 + 111)
+        #expect(WireCodec.encode(.update(Self.update), encoding: .float16) == Self.updateBytes)
+        #expect(try WireCodec.decode(Self.updateBytes) == .update(Self.update))
+    }
+
+    @Test func float32TensorLayout() throws {
+        let bytes = WireCodec.encode(.update(Self.update), encoding: .float32)
+        // The tensor starts after nonce(32) clientID(12) cert(6) samples(4) loss(4) digest(32) = body offset 90.
+        let tensor = Array(bytes[(28 + 90)..<(28 + 90 + 1 + 8 + 12)])
+        #expect(tensor == [0x01, 0x03, 0, 0, 0, 0, 0, 0, 0,
+                           0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x3F])
+        #expect(bytes[8] == 0)
+    }
+
+    @Test func registerSigningBytes() {
+        let nonce = [UInt8](repeating: 0x11, count: 32)
+        let expected: [UInt8] = Array("fedattr/register/v1".utf8) + [0x00] + nonce
+            + [0x08, 0x00, 0x00, 0x00] + Array("client-0".utf8)
+        #expect(expected.count == 20 + 32 + 4 + 8)
+        #expect(RegisterMessage.signingBytes(nonce: nonce, clientID: "client-0") == expected)
+        let message = RegisterMessage(round: 1, nonce: nonce, clientID: "client-0", certificateDER: [1])
+        #expect(message.signingBytes == expected)
+    }
+
+    @Test func updateSigningBytes() {
+        let nonce = [UInt8](repeating: 0x11, count: 32)
+        let base = [UInt8](repeating: 0xAB, count: 32)
+        let digest = [UInt8](repeating: 0xCD, count: 32)
+        let expected: [UInt8] = Array("fedattr/update/v1".utf8) + [0x00] + nonce
+            + [0x03, 0, 0, 0, 0, 0, 0, 0]
+            + [0x08, 0x00, 0x00, 0x00] + Array("client-0".utf8)
+            + [0x58, 0x02, 0x00, 0x00]
+            + base + digest
+        #expect(expected.count == 18 + 32 + 8 + 12 + 4 + 64)
+        #expect(UpdateMessage.signingBytes(nonce: nonce, round: 3, clientID: "client-0", sampleCount: 600,
+                                           baseModelDigest: base, updateDigest: digest) == expected)
+        #expect(Self.update.signingBytes(updateDigest: digest) == expected)
+    }
+
+    @Test func crc32MatchesZlibCheckValues() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+        // zlib.crc32(bytes(i % 256 for i in range(771))) == 0xA04A5199 (exercises the 8-byte path and the tail)
+        let long = (0..<771).map { UInt8($0 % 256) }
+        #expect(CRC32.checksum(long) == 0xA04A_5199)
+    }
+}
