@@ -38,6 +38,7 @@ public struct CertificateIssuer: Sendable {
 
     /// Issues a leaf certificate for `commonName` with a fresh P-256 key (or `key`): random 16-byte serial,
     /// basicConstraints CA:FALSE, keyUsage digitalSignature, EKU clientAuth or serverAuth (exactly one), and the given SANs.
+    /// The subject is O=fedattr plus CN=`commonName` (no CN when `commonName` is empty; `TrustAnchor` rejects such client certificates).
     public func issue(commonName: String, purpose: CertificatePurpose, dnsNames: [String] = [], ipAddresses: [String] = [],
                       notBefore: Date, notAfter: Date, key: PrivateKey? = nil) throws -> Credential {
         guard notBefore < notAfter else {
@@ -82,10 +83,14 @@ public struct CertificateIssuer: Sendable {
 
         guard let name = X509_NAME_new() else { throw .issuanceFailed(step: "X509_NAME_new", detail: "out of memory") }
         defer { X509_NAME_free(name) }
+        let organization = Array("fedattr".utf8)
+        try check(X509_NAME_add_entry_by_NID(name, NID_organizationName, fedattr_mbstring_utf8(), organization,
+                                             Int32(organization.count), -1, 0) == 1, "subject organization")
         let utf8 = Array(subjectName.utf8)
-        try check(!utf8.isEmpty, "subject (empty common name)")
-        try check(X509_NAME_add_entry_by_NID(name, NID_commonName, fedattr_mbstring_utf8(), utf8, Int32(utf8.count), -1, 0) == 1,
-                  "subject common name")
+        if !utf8.isEmpty {
+            try check(X509_NAME_add_entry_by_NID(name, NID_commonName, fedattr_mbstring_utf8(), utf8, Int32(utf8.count), -1, 0) == 1,
+                      "subject common name")
+        }
         try check(X509_set_subject_name(x509, name) == 1, "X509_set_subject_name")
         let issuerName = issuer.map { X509_get_subject_name($0.handle) } ?? name
         try check(X509_set_issuer_name(x509, issuerName) == 1, "X509_set_issuer_name")
