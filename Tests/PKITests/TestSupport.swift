@@ -73,10 +73,7 @@ enum Tool {
         var timedOut = false
         if process.isRunning {
             timedOut = true
-            process.terminate()
-            let killDeadline = Date().addingTimeInterval(2)
-            while process.isRunning && Date() < killDeadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
         let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
