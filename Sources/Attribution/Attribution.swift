@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Attribution target grows.
-public enum AttributionModule {}

@@ -1,0 +1,98 @@
+import Dispatch
+import Foundation
+
+/// Memoizes an expensive game (one model evaluation per coalition) so every evaluator of a round shares the values.
+/// v(∅) is 0 by definition of the round game and is never evaluated.
+/// Thread-safe: the cache and counter sit behind an NSLock; the closure runs outside the lock so evaluations proceed in parallel.
+public final class CachedGame: CoalitionGame, @unchecked Sendable {
+    /// Largest player count for which `precomputeAll()` will evaluate all 2^N coalitions.
+    public static let maxPrecomputePlayers = 24
+
+    public let playerCount: Int
+    public let parallel: Bool
+    private let function: @Sendable (UInt64) -> Double
+    private let lock = NSLock()
+    private var cache: [UInt64: Double] = [:]
+    private var evaluationCount = 0
+
+    public init(playerCount: Int, parallel: Bool = true, _ value: @escaping @Sendable (UInt64) -> Double) {
+        self.playerCount = playerCount
+        self.parallel = parallel
+        self.function = value
+    }
+
+    /// How many times the underlying closure has been called.
+    /// Two threads asking for the same uncached coalition at the same moment may both evaluate it; `precomputeAll()` never does.
+    public var evaluations: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return evaluationCount
+    }
+
+    /// How many distinct coalitions are cached.
+    public var cachedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return cache.count
+    }
+
+    public func value(of coalition: UInt64) -> Double {
+        if coalition == 0 { return 0 }
+        lock.lock()
+        if let known = cache[coalition] {
+            lock.unlock()
+            return known
+        }
+        lock.unlock()
+        let computed = function(coalition)
+        lock.lock()
+        defer { lock.unlock() }
+        evaluationCount += 1
+        if let known = cache[coalition] { return known }
+        cache[coalition] = computed
+        return computed
+    }
+
+    /// Evaluates every coalition not yet cached, in parallel chunks when `parallel` is set.
+    public func precomputeAll() throws(AttributionError) {
+        guard playerCount <= Self.maxPrecomputePlayers else {
+            throw .tooManyPlayers(evaluator: "precomputeAll", count: playerCount, limit: Self.maxPrecomputePlayers)
+        }
+        let total = 1 << playerCount
+        let chunkCount = parallel ? min(total, max(1, ProcessInfo.processInfo.activeProcessorCount * 16)) : 1
+        let chunkSize = (total + chunkCount - 1) / chunkCount
+        let work: @Sendable (Int) -> Void = { chunk in
+            let start = max(1, chunk * chunkSize)
+            let end = min(total, (chunk + 1) * chunkSize)
+            guard start < end else { return }
+            self.lock.lock()
+            let missing = (start..<end).filter { self.cache[UInt64($0)] == nil }
+            self.lock.unlock()
+            guard !missing.isEmpty else { return }
+            let values = missing.map { self.function(UInt64($0)) }
+            self.lock.lock()
+            for (mask, value) in zip(missing, values) where self.cache[UInt64(mask)] == nil {
+                self.cache[UInt64(mask)] = value
+            }
+            self.evaluationCount += missing.count
+            self.lock.unlock()
+        }
+        if parallel && chunkCount > 1 {
+            DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
+        } else {
+            for chunk in 0..<chunkCount { work(chunk) }
+        }
+    }
+
+    /// All 2^N values indexed by coalition mask (index 0 holds v(∅) = 0), precomputing what is missing.
+    public func allValues() throws(AttributionError) -> [Double] {
+        try precomputeAll()
+        lock.lock()
+        defer { lock.unlock() }
+        var table = [Double](repeating: 0, count: 1 << playerCount)
+        for (mask, value) in cache where mask < UInt64(table.count) {
+            table[Int(mask)] = value
+        }
+        return table
+    }
+}

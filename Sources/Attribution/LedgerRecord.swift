@@ -1,0 +1,110 @@
+import Foundation
+import PKI
+
+/// One client's signed submission as recorded in the ledger.
+public struct LedgerEntry: Sendable, Equatable {
+    public var client: String
+    public var certificateDER: [UInt8]
+    /// Lower-case hex SHA-256 of `certificateDER`.
+    public var fingerprint: String
+    /// SHA-256 of the update's tensor bytes (32 bytes).
+    public var updateDigest: [UInt8]
+    public var sampleCount: Int
+    public var nonce: [UInt8]
+    public var signature: [UInt8]
+
+    /// The fingerprint is computed from the certificate.
+    public init(client: String, certificateDER: [UInt8], updateDigest: [UInt8], sampleCount: Int, nonce: [UInt8], signature: [UInt8]) {
+        self.init(client: client, certificateDER: certificateDER, fingerprint: Digest.hex(Digest.sha256(certificateDER)),
+                  updateDigest: updateDigest, sampleCount: sampleCount, nonce: nonce, signature: signature)
+    }
+
+    init(client: String, certificateDER: [UInt8], fingerprint: String, updateDigest: [UInt8], sampleCount: Int, nonce: [UInt8], signature: [UInt8]) {
+        self.client = client
+        self.certificateDER = certificateDER
+        self.fingerprint = fingerprint
+        self.updateDigest = updateDigest
+        self.sampleCount = sampleCount
+        self.nonce = nonce
+        self.signature = signature
+    }
+
+    var json: JSONValue {
+        .object([
+            "client": .string(client), "fingerprint": .string(fingerprint),
+            "certificate": .string(Data(certificateDER).base64EncodedString()),
+            "update_digest": .string(Digest.hex(updateDigest)), "sample_count": .integer(sampleCount),
+            "nonce": .string(Digest.hex(nonce)), "signature": .string(Data(signature).base64EncodedString()),
+        ])
+    }
+}
+
+/// One attribution value as recorded in the ledger.
+public struct LedgerAttribution: Sendable, Equatable {
+    public var evaluator: String
+    public var client: String
+    public var value: Double
+
+    public init(evaluator: String, client: String, value: Double) {
+        self.evaluator = evaluator
+        self.client = client
+        self.value = value
+    }
+
+    var json: JSONValue { .object(["evaluator": .string(evaluator), "client": .string(client), "value": .double(value)]) }
+}
+
+/// One round of the ledger: who submitted what (signed), the attribution values and the utilities, hash-chained to the previous round.
+public struct LedgerRecord: Sendable, Equatable {
+    public var round: Int
+    /// ISO 8601 UTC time with milliseconds, e.g. "2026-11-25T11:16:20.123Z".
+    public var time: String
+    /// Hex SHA-256 of the previous record's canonical bytes (its `digest`); 64 zeros for the first record.
+    public var previousDigest: String
+    /// Hex SHA-256 of the global model w_t the clients trained from (the base digest they signed).
+    public var modelDigest: String
+    /// Hex SHA-256 of the model after the round, if the coordinator supplies it.
+    public var nextModelDigest: String?
+    public var entries: [LedgerEntry]
+    public var attributions: [LedgerAttribution]
+    public var utilityBefore: Double
+    public var utilityAfter: Double
+    /// Hex SHA-256 of `canonicalBytes`.
+    public var digest: String
+
+    public static let genesisDigest = String(repeating: "0", count: 64)
+
+    public init(round: Int, time: String, previousDigest: String, modelDigest: String, nextModelDigest: String?,
+                entries: [LedgerEntry], attributions: [LedgerAttribution], utilityBefore: Double, utilityAfter: Double) {
+        self.round = round
+        self.time = time
+        self.previousDigest = previousDigest
+        self.modelDigest = modelDigest
+        self.nextModelDigest = nextModelDigest
+        self.entries = entries
+        self.attributions = attributions
+        self.utilityBefore = utilityBefore
+        self.utilityAfter = utilityAfter
+        self.digest = ""
+        self.digest = Digest.hex(Digest.sha256(canonicalBytes))
+    }
+
+    /// The canonical serialization without the digest field (sorted keys, no whitespace; see docs/ATTRIBUTION.md).
+    public var canonicalText: String {
+        var members: [String: JSONValue] = [
+            "round": .integer(round), "time": .string(time), "prev": .string(previousDigest),
+            "model_digest": .string(modelDigest),
+            "entries": .array(entries.map(\.json)), "attributions": .array(attributions.map(\.json)),
+            "utility_before": .double(utilityBefore), "utility_after": .double(utilityAfter),
+        ]
+        if let nextModelDigest { members["next_model_digest"] = .string(nextModelDigest) }
+        return JSONValue.object(members).serialized
+    }
+
+    public var canonicalBytes: [UInt8] { Array(canonicalText.utf8) }
+
+    /// The stored line (without newline): the canonical text with `,"digest":"<hex>"` inserted before the final `}`.
+    public var line: String {
+        String(canonicalText.dropLast()) + ",\"digest\":\"" + digest + "\"}"
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import PKI
+
+/// What a successful verification checked.
+public struct LedgerReport: Sendable, Equatable {
+    public var records: Int
+    public var rounds: [Int]
+    public var entries: Int
+    public var attributionValues: Int
+    public var attributionLines: Int
+    /// The last record's digest (64 zeros for an empty ledger).
+    public var headDigest: String
+}
+
+/// Re-checks ledger.jsonl (digests, chain, certificate fingerprints, signatures) and that attribution.jsonl matches it value for value.
+public enum LedgerVerifier {
+    /// Verifies `directory/ledger.jsonl` and (when `checkAttribution`) `directory/attribution.jsonl`.
+    /// `signatureCheck` verifies one submission (e.g. with PKI.Certificate and Wire's signing bytes).
+    /// Throws `LedgerVerificationFailure` listing every problem, each naming its line, round, evaluator and client.
+    public static func verify(directory: String, checkAttribution: Bool = true,
+                              signatureCheck: (SignedSubmission) -> Bool) throws -> LedgerReport {
+        var problems: [LedgerError] = []
+        let ledgerPath = (directory as NSString).appendingPathComponent(Ledger.fileName)
+        let parsed: [ParsedRecord]
+        do {
+            parsed = try parseLedger(path: ledgerPath, problems: &problems)
+        } catch {
+            throw LedgerVerificationFailure(problems: [error])
+        }
+        var ledgerValues: [ValueKey: (value: Double, line: Int)] = [:]
+        var entryCount = 0
+        for p in parsed {
+            let record = p.record
+            let baseDigest = bytes(hex: record.modelDigest) ?? []
+            for entry in record.entries {
+                entryCount += 1
+                let computed = Digest.hex(Digest.sha256(entry.certificateDER))
+                if computed != entry.fingerprint {
+                    problems.append(.fingerprintMismatch(line: p.line, round: record.round, client: entry.client, stored: entry.fingerprint, computed: computed))
+                }
+                let submission = SignedSubmission(
+                    round: UInt64(clamping: record.round), clientID: entry.client, nonce: entry.nonce,
+                    sampleCount: UInt32(clamping: entry.sampleCount), baseModelDigest: baseDigest, updateDigest: entry.updateDigest,
+                    certificateDER: entry.certificateDER, signature: entry.signature)
+                if !signatureCheck(submission) {
+                    problems.append(.signatureInvalid(line: p.line, round: record.round, client: entry.client))
+                }
+            }
+            for a in record.attributions {
+                let key = ValueKey(round: record.round, evaluator: a.evaluator, client: a.client)
+                if ledgerValues[key] != nil {
+                    problems.append(.duplicateValue(file: Ledger.fileName, line: p.line, round: record.round, evaluator: a.evaluator, client: a.client))
+                }
+                ledgerValues[key] = (a.value, p.line)
+            }
+        }
+        var attributionLines = 0
+        if checkAttribution {
+            let path = (directory as NSString).appendingPathComponent(AttributionBook.fileName)
+            attributionLines = crossCheck(path: path, ledgerValues: ledgerValues, problems: &problems)
+        }
+        guard problems.isEmpty else { throw LedgerVerificationFailure(problems: problems) }
+        return LedgerReport(records: parsed.count, rounds: parsed.map(\.record.round), entries: entryCount,
+                            attributionValues: ledgerValues.count, attributionLines: attributionLines,
+                            headDigest: parsed.last?.record.digest ?? LedgerRecord.genesisDigest)
+    }
+
+    /// Reads a ledger checking digests and the chain only; throws the first problem.
+    static func readLedger(path: String) throws -> [LedgerRecord] {
+        var problems: [LedgerError] = []
+        let parsed = try parseLedger(path: path, problems: &problems)
+        if let first = problems.first { throw first }
+        return parsed.map(\.record)
+    }
+
+    struct ParsedRecord {
+        var record: LedgerRecord
+        var line: Int
+    }
+
+    struct ValueKey: Hashable {
+        var round: Int
+        var evaluator: String
+        var client: String
+    }
+
+    static func lines(path: String) throws(LedgerError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(path: path, reason: "missing or unreadable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: path, reason: "not UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+
+    /// Parses every record and checks canonical form, digest and chain, appending problems; unparsable lines are skipped after reporting.
+    static func parseLedger(path: String, problems: inout [LedgerError]) throws(LedgerError) -> [ParsedRecord] {
+        var result: [ParsedRecord] = []
+        var previousDigest = LedgerRecord.genesisDigest
+        var previousRound: Int?
+        for (index, text) in try lines(path: path).enumerated() {
+            let lineNumber = index + 1
+            let stored: (record: LedgerRecord, digest: String)
+            do {
+                stored = try parseRecord(text)
+            } catch {
+                problems.append(.malformedLine(file: Ledger.fileName, line: lineNumber, reason: String(describing: error)))
+                continue
+            }
+            var record = stored.record
+            if record.digest != stored.digest {
+                problems.append(.digestMismatch(line: lineNumber, round: record.round, stored: stored.digest, computed: record.digest))
+            } else if record.line != text {
+                problems.append(.nonCanonical(line: lineNumber, round: record.round))
+            }
+            record.digest = stored.digest
+            if record.previousDigest != previousDigest {
+                problems.append(.chainBroken(line: lineNumber, round: record.round, expectedPrevious: previousDigest, foundPrevious: record.previousDigest))
+            }
+            if let previousRound, record.round <= previousRound {
+                problems.append(.roundNotIncreasing(line: lineNumber, previous: previousRound, found: record.round))
+            }
+            previousDigest = stored.digest
+            previousRound = record.round
+            result.append(ParsedRecord(record: record, line: lineNumber))
+        }
+        return result
+    }
+
+    /// The record rebuilt from a line (its `digest` recomputed) and the digest stored in the line.
+    static func parseRecord(_ text: String) throws -> (record: LedgerRecord, digest: String) {
+        let json = try JSONValue.parse(text)
+        func field<T>(_ object: JSONValue, _ key: String, _ read: (JSONValue) -> T?) throws -> T {
+            guard let raw = object[key], let value = read(raw) else {
+                throw JSONParseError(offset: 0, reason: "missing or mistyped key '\(key)'")
+            }
+            return value
+        }
+        func hexBytes(_ v: JSONValue) -> [UInt8]? { v.stringValue.flatMap(bytes(hex:)) }
+        func base64Bytes(_ v: JSONValue) -> [UInt8]? { v.stringValue.flatMap { Data(base64Encoded: $0) }.map { Array($0) } }
+        let entries = try field(json, "entries") { $0.arrayValue }.map { e in
+            LedgerEntry(client: try field(e, "client") { $0.stringValue },
+                        certificateDER: try field(e, "certificate", base64Bytes),
+                        fingerprint: try field(e, "fingerprint") { $0.stringValue },
+                        updateDigest: try field(e, "update_digest", hexBytes),
+                        sampleCount: try field(e, "sample_count") { $0.intValue },
+                        nonce: try field(e, "nonce", hexBytes),
+                        signature: try field(e, "signature", base64Bytes))
+        }
+        let attributions = try field(json, "attributions") { $0.arrayValue }.map { a in
+            LedgerAttribution(evaluator: try field(a, "evaluator") { $0.stringValue },
+                              client: try field(a, "client") { $0.stringValue },
+                              value: try field(a, "value") { $0.doubleValue })
+        }
+        let next: String?
+        if let raw = json["next_model_digest"] {
+            guard let s = raw.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'next_model_digest'") }
+            next = s
+        } else {
+            next = nil
+        }
+        let record = LedgerRecord(
+            round: try field(json, "round") { $0.intValue }, time: try field(json, "time") { $0.stringValue },
+            previousDigest: try field(json, "prev") { $0.stringValue }, modelDigest: try field(json, "model_digest") { $0.stringValue },
+            nextModelDigest: next, entries: entries, attributions: attributions,
+            utilityBefore: try field(json, "utility_before") { $0.doubleValue },
+            utilityAfter: try field(json, "utility_after") { $0.doubleValue })
+        return (record, try field(json, "digest") { $0.stringValue })
+    }
+
+    /// Compares attribution.jsonl with the ledger's values; returns the number of lines read.
+    static func crossCheck(path: String, ledgerValues: [ValueKey: (value: Double, line: Int)], problems: inout [LedgerError]) -> Int {
+        let fileLines: [String]
+        do {
+            fileLines = try lines(path: path)
+        } catch {
+            problems.append(error)
+            return 0
+        }
+        var seen = Set<ValueKey>()
+        var running: [String: Double] = [:]
+        for (index, text) in fileLines.enumerated() {
+            let lineNumber = index + 1
+            let r: AttributionRecord
+            do {
+                r = try AttributionRecord.parse(text)
+            } catch {
+                problems.append(.malformedLine(file: AttributionBook.fileName, line: lineNumber, reason: String(describing: error)))
+                continue
+            }
+            let key = ValueKey(round: r.round, evaluator: r.evaluator, client: r.client)
+            if !seen.insert(key).inserted {
+                problems.append(.duplicateValue(file: AttributionBook.fileName, line: lineNumber, round: r.round, evaluator: r.evaluator, client: r.client))
+            }
+            if let recorded = ledgerValues[key] {
+                if !same(recorded.value, r.value) {
+                    problems.append(.valueMismatch(line: lineNumber, round: r.round, evaluator: r.evaluator, client: r.client, ledger: recorded.value, attribution: r.value))
+                }
+            } else {
+                problems.append(.notInLedger(line: lineNumber, round: r.round, evaluator: r.evaluator, client: r.client, value: r.value))
+            }
+            let runningKey = r.evaluator + "\u{0}" + r.client
+            let expected = (running[runningKey] ?? 0) + r.value
+            if !same(expected, r.cumulative) {
+                problems.append(.cumulativeMismatch(line: lineNumber, round: r.round, evaluator: r.evaluator, client: r.client, expected: expected, found: r.cumulative))
+            }
+            running[runningKey] = r.cumulative
+        }
+        let missing = ledgerValues.filter { !seen.contains($0.key) }.sorted {
+            ($0.value.line, $0.key.evaluator, $0.key.client) < ($1.value.line, $1.key.evaluator, $1.key.client)
+        }
+        for (key, recorded) in missing {
+            problems.append(.missingFromAttribution(ledgerLine: recorded.line, round: key.round, evaluator: key.evaluator, client: key.client, value: recorded.value))
+        }
+        return fileLines.count
+    }
+
+    /// Exact equality, with NaN equal to NaN.
+    static func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the PKI target grows.
-public enum PKIModule {}

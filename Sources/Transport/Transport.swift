@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Transport target grows.
-public enum TransportModule {}

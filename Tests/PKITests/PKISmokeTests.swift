@@ -1,6 +1,0 @@
-import Testing
-@testable import PKI
-
-@Test func PKIModuleLinks() {
-    #expect(String(describing: PKIModule.self) == "PKIModule")
-}

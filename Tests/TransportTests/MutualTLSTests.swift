@@ -1,0 +1,191 @@
+import CNNG
+import Foundation
+import Testing
+@testable import Transport
+
+/// Survey round trips and refusals over tls+tcp://127.0.0.1 with certificates made by the openssl CLI.
+@Suite struct MutualTLSTests {
+    let pki: TestPKI
+    init() throws { pki = try TestPKI.shared.get() }
+
+    var serverTLS: TLSSettings { TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle) }
+    func clientTLS(_ i: Int) -> TLSSettings { TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(i)) }
+
+    @Test func surveyReachesThreeRespondentsAndResponsesCarryDistinctVerifiedPipes() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        try surveyor.setSurveyTime(milliseconds: 1500)
+
+        var respondents: [Socket] = []
+        defer { respondents.forEach { $0.close() } }
+        for i in 0..<3 {
+            let respondent = try Socket.respondent()
+            try respondent.setReceiveTimeout(milliseconds: 10_000)
+            try respondent.dial(url, tls: clientTLS(i), blocking: true)
+            respondents.append(respondent)
+        }
+        #expect(eventually(within: 5) { log.pipes(.added).count == 3 })
+
+        let answering = respondents.enumerated().map { i, respondent in
+            Background { () -> String in answerOnce(respondent) { bytes("client-\(i) got \(text($0))") } }
+        }
+        try surveyor.send(bytes("round-1"))
+        let responses = collectResponses(surveyor)
+        for background in answering {
+            #expect(background.wait(seconds: 10) == "ok")
+        }
+
+        #expect(Set(responses.map { text($0.bytes) }) == ["client-0 got round-1", "client-1 got round-1", "client-2 got round-1"])
+        #expect(responses.count == 3)
+        #expect(Set(responses.map(\.pipe)).count == 3)
+        #expect(Set(responses.map(\.pipe)) == Set(log.pipes(.added)))
+        for response in responses {
+            #expect(surveyor.pipeIsTLSVerified(response.pipe))
+            #expect(surveyor.pipeRemoteAddress(response.pipe)?.hasPrefix("127.0.0.1:") == true)
+        }
+        #expect(!surveyor.pipeIsTLSVerified(0))
+    }
+
+    @Test func plaintextRespondentCannotReachTLSListener() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        let plainURL = url.replacingOccurrences(of: "tls+tcp://", with: "tcp://")
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        let error = transportError { try respondent.dial(plainURL, blocking: true) }
+        print("plaintext tcp:// dial to a tls+tcp:// listener:", error.map { "\($0)" } ?? "no error")
+        #expect(error != nil)
+        #expect(!eventually(within: 0.5) { !log.pipes(.added).isEmpty })
+    }
+
+    /// Dials `url` with `tls` (blocking); returns the dial error and whether the surveyor saw a pipe.
+    func refusedDial(_ tls: TLSSettings, serverTLS: TLSSettings? = nil) throws -> (TransportError?, Bool) {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS ?? self.serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        let error = transportError { try respondent.dial(url, tls: tls, blocking: true) }
+        let sawPipe = eventually(within: 0.5) { !log.pipes(.added).isEmpty }
+        return (error, sawPipe)
+    }
+
+    @Test func clientFromForeignCAIsRefused() throws {
+        let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.foreignClientBundle))
+        print("foreign-CA client:", error.map { "\($0)" } ?? "no error")
+        #expect(error == .cryptoRefused)
+        #expect(!sawPipe)
+    }
+
+    @Test func expiredClientCertificateIsRefused() throws {
+        let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.expiredClientBundle))
+        print("expired client:", error.map { "\($0)" } ?? "no error")
+        #expect(error == .cryptoRefused)
+        #expect(!sawPipe)
+    }
+
+    @Test func wrongServerNameIsRefusedByClient() throws {
+        let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0), serverName: "evil.example"))
+        print("wrong server name:", error.map { "\($0)" } ?? "no error")
+        #expect(error == .cryptoRefused)
+        #expect(!sawPipe)
+    }
+
+    @Test func serverWithClientAuthOnlyCertificateIsRefusedByClient() throws {
+        let (error, sawPipe) = try refusedDial(clientTLS(0),
+                                               serverTLS: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientOnlyServerBundle))
+        print("server with clientAuth-only cert:", error.map { "\($0)" } ?? "no error")
+        #expect(error == .cryptoRefused)
+        #expect(!sawPipe)
+    }
+
+    @Test func clientServerCertificateMisusedAsClientIsRefused() throws {
+        // A client presenting the serverAuth-only certificate: EKU checked on the listener side too.
+        let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle))
+        print("client presenting serverAuth-only cert:", error.map { "\($0)" } ?? "no error")
+        #expect(error == .cryptoRefused)
+        #expect(!sawPipe)
+    }
+
+    @Test func clientWithoutCertificateIsRefused() throws {
+        // Socket always presents a certificate, so this client is built from raw nng calls.
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+
+        var socket = nng_socket()
+        try #require(nng_respondent0_open(&socket) == 0)
+        defer { nng_close(socket) }
+        var config: OpaquePointer?
+        try #require(nng_tls_config_alloc(&config, NNG_TLS_MODE_CLIENT) == 0)
+        try #require(nng_tls_config_ca_file(config, pki.caFile) == 0)
+        try #require(nng_tls_config_server_name(config, "localhost") == 0)
+        var dialer = nng_dialer()
+        try #require(nng_dialer_create(&dialer, socket, url) == 0)
+        try #require(nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(config)) == 0)
+        nng_tls_config_free(config)
+        let rv = nng_dialer_start(dialer, 0)
+        let error = TransportError(operation: "dial", code: rv)
+        print("client without certificate: nng \(rv) → \(error)")
+        #expect(error == .connectionShut)
+        #expect(!eventually(within: 0.5) { !log.pipes(.added).isEmpty })
+    }
+
+    @Test func oversizeResponseIsDroppedWithItsConnection() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS) { try $0.setReceiveMaxSize(1 << 20) }
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        try surveyor.setSurveyTime(milliseconds: 2000)
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        try respondent.setReceiveTimeout(milliseconds: 10_000)
+        try respondent.dial(url, tls: clientTLS(0), blocking: true)
+        #expect(eventually(within: 5) { log.pipes(.added).count == 1 })
+
+        // Below the limit: 512 KiB arrives intact.
+        let small = [UInt8](repeating: 7, count: 512 << 10)
+        let answerSmall = Background { () -> Bool in
+            guard (try? respondent.receive()) != nil else { return false }
+            return (try? respondent.send(small)) != nil
+        }
+        try surveyor.send(bytes("small"))
+        let received = try surveyor.receive()
+        #expect(received.bytes == small)
+        #expect(answerSmall.wait(seconds: 10) == true)
+
+        // Above the limit: 2 MiB never shows up and the connection is dropped.
+        let big = [UInt8](repeating: 9, count: 2 << 20)
+        let answerBig = Background { () -> Bool in
+            guard (try? respondent.receive()) != nil else { return false }
+            return (try? respondent.send(big)) != nil
+        }
+        try surveyor.send(bytes("big"))
+        let error = transportError { _ = try surveyor.receive() }
+        #expect(error == .timedOut)
+        #expect(answerBig.wait(seconds: 10) == true)
+        #expect(eventually(within: 5) { log.pipes(.removed).contains(received.pipe) })
+    }
+
+    @Test func tlsAndURLMismatchesAreClearErrors() throws {
+        let socket = try Socket.surveyor()
+        defer { socket.close() }
+        #expect(transportError { try socket.listen("tls+tcp://127.0.0.1:0") } == .tlsRequired(url: "tls+tcp://127.0.0.1:0"))
+        #expect(transportError { try socket.listen("tcp://127.0.0.1:0", tls: serverTLS) } == .tlsNotApplicable(url: "tcp://127.0.0.1:0"))
+        #expect(transportError { try socket.dial("inproc://x", tls: serverTLS) } == .tlsNotApplicable(url: "inproc://x"))
+        #expect(transportError { try socket.dial("127.0.0.1:5555") } == .invalidURL("127.0.0.1:5555"))
+        #expect(transportError { try socket.listen("bogus://127.0.0.1:5555") } == .invalidURL("bogus://127.0.0.1:5555"))
+        let missing = TLSSettings(caFile: pki.directory + "/missing-ca.crt", certKeyFile: pki.serverBundle)
+        let configError = transportError { try socket.listen("tls+tcp://127.0.0.1:0", tls: missing) }
+        guard case .tlsConfiguration(let message) = configError else {
+            Issue.record("expected tlsConfiguration, got \(String(describing: configError))"); return
+        }
+        #expect(message.contains("missing-ca.crt"))
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Transport
-
-@Test func TransportModuleLinks() {
-    #expect(String(describing: TransportModule.self) == "TransportModule")
-}
