@@ -53,7 +53,7 @@ public enum FashionMNIST {
         var features = [Float](repeating: 0, count: pixels.count)
         features.withUnsafeMutableBufferPointer { target in
             pixels.withUnsafeBufferPointer { source in
-                for i in 0..<source.count { target[i] = Float(source[i]) * (1 / 255) }
+                for i in 0..<source.count { target[i] = Float(source[i]) / 255 }
             }
         }
         return Dataset(features: features, labels: labelValues, featureShape: [1, rows, columns], classCount: classCount)
