@@ -1,0 +1,31 @@
+/// Fully connected layer y = x·W + b. Parameters: W (inputs × outputs, row-major), then b (outputs).
+struct Dense: Layer {
+    let inputs: Int
+    let outputs: Int
+    /// He initialisation when a ReLU follows, Glorot otherwise.
+    let feedsReLU: Bool
+
+    var inputSize: Int { inputs }
+    var outputSize: Int { outputs }
+    var parameterCount: Int { inputs * outputs + outputs }
+
+    func initialize(_ parameters: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) {
+        let limit = feedsReLU ? (6 / Float(inputs)).squareRoot() : (6 / Float(inputs + outputs)).squareRoot()
+        initializeUniform(parameters, count: inputs * outputs, limit: limit, rng: &rng)
+        (parameters + inputs * outputs).initialize(repeating: 0, count: outputs)
+    }
+
+    func forward(_ x: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        BLAS.broadcastRows(parameters + inputs * outputs, m: batch, n: outputs, into: y)
+        BLAS.gemm(m: batch, n: outputs, k: inputs, x, parameters, beta: 1, y)
+    }
+
+    func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+        BLAS.gemm(transposeA: true, m: inputs, n: outputs, k: batch, x, dy, gradient)          // dW = xᵀ·dy
+        BLAS.columnSums(dy, m: batch, n: outputs, into: gradient + inputs * outputs)           // db = Σ rows of dy
+        if let dx {
+            BLAS.gemm(transposeB: true, m: batch, n: inputs, k: outputs, dy, parameters, dx)  // dx = dy·Wᵀ
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Learning target grows.
-public enum LearningModule {}

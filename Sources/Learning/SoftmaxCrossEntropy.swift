@@ -1,0 +1,26 @@
+/// Softmax cross-entropy on logits, with the argmax accuracy count that evaluation needs.
+enum SoftmaxCrossEntropy {
+    /// Returns Σ_rows −log softmax(z)[label] and how many rows' first argmax equals the label. When `gradient`
+    /// is given, writes d(mean loss)/dz = (softmax(z) − onehot(label)) / batch into it.
+    static func evaluate(logits z: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
+                         gradient: UnsafeMutablePointer<Float>? = nil) -> (lossSum: Double, correct: Int) {
+        var lossSum = 0.0, correct = 0
+        let scale = 1 / Double(batch)
+        for r in 0..<batch {
+            let row = z + r * classes, label = Int(labels[r])
+            var best = 0
+            for j in 1..<classes where row[j] > row[best] { best = j }
+            if best == label { correct += 1 }
+            let top = Double(row[best])
+            var sum = 0.0
+            for j in 0..<classes { sum += _exp(Double(row[j]) - top) }
+            lossSum += _log(sum) + top - Double(row[label])
+            if let gradient {
+                let g = gradient + r * classes
+                for j in 0..<classes { g[j] = Float(_exp(Double(row[j]) - top) / sum * scale) }
+                g[label] -= Float(scale)
+            }
+        }
+        return (lossSum, correct)
+    }
+}
