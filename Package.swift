@@ -9,7 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
     ],
     targets: [
@@ -42,6 +42,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),

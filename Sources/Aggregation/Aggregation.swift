@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Aggregation target grows.
-public enum AggregationModule {}

@@ -1,0 +1,134 @@
+import Foundation
+import Learning
+import Logging
+import PKI
+import Transport
+import Wire
+
+/// The client daemon: dials the coordinator (reconnecting with backoff), answers probes with its signed
+/// registration and tasks with a signed update trained on its own shard.
+public final class Client: @unchecked Sendable {  // run() is single-threaded; stop() only closes the socket
+    public let config: ClientConfig
+    private let logger: Logger
+    private let strategy: any UpdateStrategy
+    private let key: PrivateKey
+    private let certificate: Certificate
+    private let index: Int
+    private let socket: Socket
+    private var specJSON: String?
+    private var spec: FederationSpec?
+    private var shard: Dataset?
+    private let stopLock = NSLock()
+    private var stopped = false
+
+    /// Loads the client's key and certificate and starts dialing the coordinator.
+    public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
+        self.config = config
+        self.logger = logger
+        self.strategy = strategy
+        index = try DataSplits.shardIndex(of: config.id)
+        key = try PrivateKey(pemFile: config.keyFile)
+        certificate = try Certificate(pemFile: config.certificateFile)
+        guard certificate.commonName == config.id else {
+            throw FederationError.invalidSetting(key: "id", value: config.id, source: config.certificateFile,
+                                                 expected: "the certificate's CN '\(certificate.commonName)'")
+        }
+        socket = try Socket.respondent()
+        let log = logger
+        try socket.onPipeEvent { event, pipe in
+            switch event {
+            case .added: log.info("connected to coordinator", metadata: ["pipe": "\(pipe)"])
+            case .removed: log.warning("disconnected from coordinator; reconnecting", metadata: ["pipe": "\(pipe)"])
+            }
+        }
+        try socket.setReceiveMaxSize(64 << 20)
+        try socket.setReconnect(minMilliseconds: 100, maxMilliseconds: 5000)
+        try socket.dial(config.coordinator, tls: config.tls, blocking: false)
+        logger.info("client started", metadata: ["id": "\(config.id)", "coordinator": "\(config.coordinator)",
+                                                 "strategy": "\(strategy.name)", "tls": "\(config.tls != nil)"])
+    }
+
+    public func stop() {
+        stopLock.lock()
+        stopped = true
+        stopLock.unlock()
+        socket.close()
+    }
+
+    private var isStopped: Bool {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        return stopped
+    }
+
+    /// Serves probes and tasks until `stop()`.
+    public func run() throws {
+        while !isStopped {
+            let received: Received
+            do { received = try socket.receive() } catch let error {
+                if case .closed = error { return }
+                if case .timedOut = error { continue }
+                logger.error("receive failed", metadata: ["error": "\(error)"])
+                continue
+            }
+            do {
+                let message = try WireCodec.decode(received.bytes)
+                switch message {
+                case let .probe(p): try answer(p)
+                case let .task(t): try answer(t)
+                default: logger.warning("ignored unexpected message", metadata: ["type": "\(message.typeName)"])
+                }
+            } catch {
+                logger.error("message refused", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func answer(_ probe: ProbeMessage) throws {
+        try prepare(specJSON: probe.spec)
+        let signature = try key.sign(RegisterMessage.signingBytes(nonce: probe.nonce, clientID: config.id))
+        let reply = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
+        try socket.send(WireCodec.encode(.register(reply)))
+        logger.debug("registration sent")
+    }
+
+    private func answer(_ task: TaskMessage) throws {
+        try prepare(specJSON: task.spec)
+        guard let spec, let shard else { return }
+        let started = Date()
+        let local = strategy.update(task: task, spec: spec, shard: shard, clientIndex: index)
+        let baseDigest = Digest.sha256(WireCodec.tensorBytes(task.parameters))
+        let updateDigest = Digest.sha256(WireCodec.tensorBytes(local.delta))
+        let samples = UInt32(clamping: local.sampleCount)
+        let signed = UpdateMessage.signingBytes(nonce: task.nonce, round: task.round, clientID: config.id, sampleCount: samples,
+                                                baseModelDigest: baseDigest, updateDigest: updateDigest)
+        let update = UpdateMessage(round: task.round, nonce: task.nonce, clientID: config.id, certificateDER: certificate.der,
+                                   sampleCount: samples, trainLoss: Float(local.trainLoss), baseModelDigest: baseDigest,
+                                   update: local.delta, signature: try key.sign(signed))
+        try socket.send(WireCodec.encode(.update(update)))
+        logger.info("update sent", metadata: [
+            "round": "\(task.round)", "samples": "\(samples)", "train_loss": "\(String(format: "%.4f", local.trainLoss))",
+            "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+        ])
+    }
+
+    /// Loads this client's shard the first time a spec arrives (and again if the coordinator's spec changes).
+    private func prepare(specJSON json: String) throws {
+        if json == specJSON { return }
+        let spec = try FederationSpec.parse(json: json)
+        guard index < spec.clients else {
+            throw FederationError.noShard(client: config.id, index: index, partitions: spec.clients)
+        }
+        let splits = try DataSplits.cached(spec: spec, dataDirectory: config.dataDirectory)
+        let shard = splits.shard(index)
+        let parameterCount = Model(spec: spec.modelSpec, seed: 0).parameterCount
+        try socket.setReceiveMaxSize(parameterCount * 4 + (1 << 20))
+        self.spec = spec
+        self.shard = shard
+        specJSON = json
+        logger.info("data shard loaded", metadata: [
+            "dataset": "\(spec.dataset)", "partition": "\(spec.partition)", "samples": "\(shard.count)",
+            "label_histogram": "\(shard.labelHistogram().map(String.init).joined(separator: ","))",
+        ])
+    }
+}

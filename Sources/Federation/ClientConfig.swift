@@ -1,0 +1,57 @@
+import Foundation
+import Transport
+
+/// Everything a client daemon needs, resolved and checked.
+public struct ClientConfig: Sendable {
+    public var id: String
+    public var coordinator: String
+    public var tls: TLSSettings?
+    public var certificateFile: String
+    public var keyFile: String
+    public var dataDirectory: String
+    public var blasThreads: Int
+
+    public init(settings s: Settings) throws {
+        id = try s.required(.id)
+        _ = try DataSplits.shardIndex(of: id)
+        coordinator = try s.required(.coordinator)
+        let pki = try s.required(.pkiDir)
+        certificateFile = "\(pki)/\(id).crt"
+        keyFile = "\(pki)/\(id).key"
+        if coordinator.hasPrefix("tls+tcp://") {
+            let serverName = s.string(.serverName) ?? Self.hostName(of: coordinator)
+            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName)
+        } else if coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("inproc://") || coordinator.hasPrefix("ipc://") {
+            tls = nil
+        } else {
+            throw s.invalid(.coordinator, coordinator, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+        }
+        dataDirectory = try s.required(.dataDir)
+        blasThreads = try s.int(.blasThreads, range: 1...256)
+    }
+
+    public init(id: String, coordinator: String, tls: TLSSettings?, certificateFile: String, keyFile: String,
+                dataDirectory: String, blasThreads: Int = 1) {
+        self.id = id
+        self.coordinator = coordinator
+        self.tls = tls
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.dataDirectory = dataDirectory
+        self.blasThreads = blasThreads
+    }
+
+    /// The host of a URL like `tls+tcp://host:port`, with 127.0.0.1 mapped to localhost (mbedTLS never matches IP SANs).
+    static func hostName(of url: String) -> String {
+        var rest = Substring(url)
+        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
+        var host: Substring
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            host = rest[rest.index(after: rest.startIndex)..<close]
+        } else {
+            host = rest.split(separator: ":", maxSplits: 1).first ?? rest
+        }
+        if host == "127.0.0.1" || host == "::1" || host.isEmpty { host = "localhost" }
+        return String(host)
+    }
+}

@@ -1,0 +1,316 @@
+import Aggregation
+import Foundation
+import Learning
+import Logging
+import PKI
+import Transport
+import Wire
+
+/// The coordinator daemon: registers clients, then runs the rounds — broadcast the global model, collect signed
+/// updates until the deadline, aggregate, score every participant, evaluate, log. Same code in-process and deployed.
+public final class Coordinator: @unchecked Sendable {  // run() is single-threaded; stop() only closes the socket
+    public let config: CoordinatorConfig
+    private let logger: Logger
+    private let socket: Socket
+    private let pipes = PipeTable()
+    private let verifier: IdentityVerifier
+    private let rule: any AggregationRule
+    private let output: RunOutput
+    private let attribution: RoundAttribution
+    private var model: Model
+    private let validation: Dataset
+    private let test: Dataset
+    private let specJSON: String
+    private var stopped = false
+    private let stopLock = NSLock()
+
+    /// Loads the validation and test data, builds the initial model, opens the output directory and listens.
+    public init(config: CoordinatorConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        specJSON = config.spec.json()
+        verifier = IdentityVerifier(trust: try TrustAnchor(caPEMFile: config.caFile))
+        rule = try AggregationRegistry.make(config.aggregation)
+        let splits = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory)
+        validation = splits.validation
+        test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
+        model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
+        attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
+        output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
+
+        socket = try Socket.surveyor()
+        let pipes = self.pipes
+        let log = logger
+        try socket.onPipeEvent { event, pipe in
+            pipes.handle(event, pipe)
+            log.debug("pipe \(event)", metadata: ["pipe": "\(pipe)"])
+        }
+        // An update is the parameter vector plus certificate, signature and small fields.
+        try socket.setReceiveMaxSize(model.parameterCount * 4 + 64 * 1024)
+        // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
+        try socket.setReceiveTimeout(milliseconds: -1)
+        try socket.listen(config.listen, tls: config.tls)
+        logger.info("listening", metadata: [
+            "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
+            "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
+            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
+        ])
+    }
+
+    /// Closes the socket; a running `run()` returns after the current step.
+    public func stop() {
+        stopLock.lock()
+        stopped = true
+        stopLock.unlock()
+        socket.close()
+    }
+
+    private var isStopped: Bool {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        return stopped
+    }
+
+    /// Registers the minimum number of clients, runs every round and writes the summary.
+    @discardableResult
+    public func run() throws -> RunSummary {
+        let started = Date()
+        try waitForClients()
+        var records: [RoundRecord] = []
+        let initial = model.evaluate(test)
+        logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
+        for round in 1...config.rounds {
+            if isStopped { break }
+            let record = try runRound(round)
+            records.append(record)
+        }
+        let summary = RunSummary(config: config, records: records, attribution: attribution.cumulative(),
+                                 seconds: Date().timeIntervalSince(started))
+        try output.writeSummary(summary)
+        socket.close()
+        logger.info("federation finished", metadata: [
+            "rounds": "\(records.count)", "test_accuracy": "\(records.last?.testAccuracy ?? initial.accuracy)",
+            "seconds": "\(String(format: "%.1f", summary.seconds))", "out": "\(config.outputDirectory)",
+        ])
+        return summary
+    }
+
+    // MARK: Registration
+
+    private func waitForClients() throws {
+        let started = Date()
+        var lastReport = 0
+        while pipes.boundIdentities.count < config.minClients {
+            if isStopped { throw TransportError.closed }
+            let nonce = Self.randomNonce()
+            let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
+            try socket.setSurveyTime(milliseconds: 500)
+            try socket.send(WireCodec.encode(.probe(probe)))
+            collect(until: Date().addingTimeInterval(0.5), expected: nil) { received, message in
+                guard case let .register(r) = message else {
+                    return .failure(.unexpectedType("\(message.typeName) during registration"))
+                }
+                guard r.nonce == nonce else { return .failure(.wrongNonce(client: r.clientID)) }
+                let signed = RegisterMessage.signingBytes(nonce: nonce, clientID: r.clientID)
+                switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
+                case let .failure(rejection): return .failure(rejection)
+                case .success:
+                    if let refusal = pipes.bind(received.pipe, to: r.clientID) { return .failure(refusal) }
+                    logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
+                    return .success(())
+                }
+            }
+            let count = pipes.boundIdentities.count
+            if count != lastReport {
+                lastReport = count
+                logger.info("waiting for clients", metadata: ["registered": "\(count)", "required": "\(config.minClients)"])
+            }
+            let waited = Date().timeIntervalSince(started)
+            if config.registrationTimeout > 0, waited > config.registrationTimeout, count < config.minClients {
+                throw FederationError.tooFewClients(registered: count, required: config.minClients, waitedSeconds: waited)
+            }
+        }
+    }
+
+    // MARK: Rounds
+
+    private struct Accepted {
+        var update: UpdateMessage
+        var certificate: Certificate
+        var updateDigest: [UInt8]
+    }
+
+    private func runRound(_ round: Int) throws -> RoundRecord {
+        let roundStart = Date()
+        var durations = RoundRecord.Durations()
+        let base = model.parameters
+        let baseDigest = Digest.sha256(WireCodec.tensorBytes(base))
+        let nonce = Self.randomNonce()
+        var hp = config.hyperparameters
+        hp.seed = config.hyperparameters.seed &+ UInt64(round) &* 0x9E37_79B9
+        let deadlineMillis = UInt32(config.roundDeadline * 1000)
+        let task = TaskMessage(round: UInt64(round), nonce: nonce, deadlineMillis: deadlineMillis, hyperparameters: hp,
+                               spec: specJSON, parameters: base)
+        let expected = pipes.livePipes
+        try socket.setSurveyTime(milliseconds: Int(deadlineMillis))
+        try socket.send(WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32))
+        durations.broadcast = Self.ms(since: roundStart)
+        logger.info("round started", metadata: ["round": "\(round)", "clients": "\(expected.count)", "nonce": "\(Digest.hex(nonce).prefix(16))"])
+
+        var accepted: [String: Accepted] = [:]
+        let collectStart = Date()
+        let (answered, rejected) = collect(until: roundStart.addingTimeInterval(config.roundDeadline), expected: expected) { received, message in
+            guard case let .update(u) = message else { return .failure(.unexpectedType(message.typeName)) }
+            if u.round < UInt64(round) { return .failure(.staleRound(got: u.round, current: UInt64(round))) }
+            if u.round > UInt64(round) { return .failure(.futureRound(got: u.round, current: UInt64(round))) }
+            guard u.nonce == nonce else { return .failure(.wrongNonce(client: u.clientID)) }
+            let updateDigest = Digest.sha256(WireCodec.tensorBytes(u.update))
+            let signed = UpdateMessage.signingBytes(nonce: u.nonce, round: u.round, clientID: u.clientID, sampleCount: u.sampleCount,
+                                                    baseModelDigest: u.baseModelDigest, updateDigest: updateDigest)
+            let certificate: Certificate
+            switch verifier.verify(claimedID: u.clientID, certificateDER: u.certificateDER, signature: u.signature, signedBytes: signed) {
+            case let .failure(rejection): return .failure(rejection)
+            case let .success(c): certificate = c
+            }
+            if let refusal = pipes.bind(received.pipe, to: u.clientID) { return .failure(refusal) }
+            guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
+            guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
+            guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }
+            accepted[u.clientID] = Accepted(update: u, certificate: certificate, updateDigest: updateDigest)
+            return .success(())
+        }
+        durations.collect = Self.ms(since: collectStart)
+        let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
+        if !stragglers.isEmpty {
+            logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])
+        }
+
+        let ids = accepted.keys.sorted()
+        let updates = ids.map { accepted[$0]!.update.update }
+        let counts = ids.map { Int(accepted[$0]!.update.sampleCount) }
+        var record = RoundRecord(round: round, time: ISO8601DateFormatter().string(from: Date()), participants: ids,
+                                 sampleCounts: counts, stragglers: stragglers, rejected: rejected,
+                                 utilityBefore: nil, utilityAfter: nil, validationAccuracy: 0, validationLoss: 0,
+                                 testAccuracy: 0, testLoss: 0, durationsMs: durations)
+        var scores: RoundScores? = nil
+        if ids.isEmpty {
+            logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
+        } else {
+            let t0 = Date()
+            let aggregate = rule.aggregate(updates, sampleCounts: counts)
+            var next = base
+            for j in next.indices { next[j] += aggregate[j] }
+            model.parameters = next
+            record.durationsMs.aggregate = Self.ms(since: t0)
+
+            let t1 = Date()
+            scores = attribution.score(round: round, base: base, clients: ids, sampleCounts: counts,
+                                       updates: updates, aggregate: aggregate, logger: logger)
+            record.utilityBefore = scores?.utilityBefore
+            record.utilityAfter = scores?.utilityAfter
+            record.durationsMs.attribution = Self.ms(since: t1)
+        }
+        let t2 = Date()
+        let v = model.evaluate(validation)
+        let te = model.evaluate(test)
+        record.validationAccuracy = v.accuracy
+        record.validationLoss = v.loss
+        record.testAccuracy = te.accuracy
+        record.testLoss = te.loss
+        record.durationsMs.evaluate = Self.ms(since: t2)
+        record.durationsMs.total = Self.ms(since: roundStart)
+
+        let submissions = ids.map { id -> SubmissionRecord in
+            let a = accepted[id]!
+            return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
+        }
+        try output.writeRound(record, scores: scores, submissions: submissions, modelDigest: baseDigest,
+                              newModel: model.parameters, attribution: attribution)
+        logger.info("round finished", metadata: [
+            "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
+            "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
+            "ms": "\(Int(record.durationsMs.total))",
+        ])
+        output.printProgress(record, of: config.rounds, table: scores.map { _ in attribution.table(round: round) })
+        return record
+    }
+
+    // MARK: Collecting responses
+
+    private enum Outcome { case accepted, rejected }
+
+    /// Receives responses until `deadline` (the survey time), or until every pipe in `expected` has answered or gone; `handle`
+    /// accepts or refuses each decoded message. Returns the pipes that answered and the refusals.
+    @discardableResult
+    private func collect(until deadline: Date, expected: Set<PipeID>?,
+                         handle: (Received, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
+        var answered = Set<PipeID>()
+        var rejected: [RoundRecord.RejectedMessage] = []
+        let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
+        while Date() < deadline, !isStopped {
+            // Every pipe connected at broadcast time has answered or gone. (A pipe that goes while we are blocked
+            // in receive is noticed at the deadline: nng offers no way to wake a blocked surveyor but closing it.)
+            if let expected, expected.subtracting(answered).isDisjoint(with: pipes.livePipes) { break }
+            let received: Received
+            do { received = try socket.receive() } catch let error {
+                if case .timedOut = error { break }  // the survey time (the deadline) is over
+                if case .closed = error { break }
+                if Self.surveyOver(error) { break }
+                logger.error("receive failed", metadata: ["error": "\(error)"])
+                break
+            }
+            let outcome: Result<Void, Rejection>
+            var client: String? = pipes.identity(of: received.pipe)
+            do {
+                let message = try WireCodec.decode(received.bytes, limits: limits)
+                if client == nil { client = message.claimedClient }
+                outcome = handle(received, message)
+            } catch {
+                outcome = .failure(.undecodable("\(error)"))
+            }
+            switch outcome {
+            case .success:
+                answered.insert(received.pipe)
+            case let .failure(rejection):
+                // A refused message from a known pipe still counts as its answer this round.
+                if pipes.identity(of: received.pipe) != nil { answered.insert(received.pipe) }
+                rejected.append(.init(pipe: received.pipe, client: client, code: rejection.code, reason: rejection.description))
+                logger.warning("message rejected", metadata: [
+                    "pipe": "\(received.pipe)", "client": "\(client ?? "-")", "code": "\(rejection.code)", "reason": "\(rejection)",
+                ])
+            }
+        }
+        return (answered, rejected)
+    }
+
+    private static func surveyOver(_ error: TransportError) -> Bool {
+        if case let .nng(_, code, _) = error, code == 11 /* NNG_ESTATE: no survey outstanding */ { return true }
+        return false
+    }
+
+    static func randomNonce() -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+
+    static func ms(since start: Date) -> Double { Date().timeIntervalSince(start) * 1000 }
+}
+
+extension Message {
+    var typeName: String {
+        switch self {
+        case .probe: return "probe"
+        case .register: return "register"
+        case .task: return "task"
+        case .update: return "update"
+        }
+    }
+
+    var claimedClient: String? {
+        switch self {
+        case let .register(r): return r.clientID
+        case let .update(u): return u.clientID
+        default: return nil
+        }
+    }
+}

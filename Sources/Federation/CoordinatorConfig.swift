@@ -1,0 +1,67 @@
+import Foundation
+import Learning
+import Transport
+import Wire
+
+/// Everything the coordinator daemon needs, resolved and checked.
+public struct CoordinatorConfig: Sendable {
+    public var listen: String
+    public var tls: TLSSettings?
+    public var caFile: String
+    public var rounds: Int
+    public var minClients: Int
+    public var roundDeadline: Double
+    public var registrationTimeout: Double
+    public var spec: FederationSpec
+    public var dataDirectory: String
+    public var testSize: Int
+    public var hyperparameters: Hyperparameters
+    public var modelSeed: UInt64
+    public var aggregation: String
+    public var evaluators: [String]
+    public var utility: Utility
+    public var outputDirectory: String
+    public var archiveUpdates: Bool
+    public var float16: Bool
+    public var attributionThreads: Int
+
+    /// What the attribution game measures on the validation set.
+    public enum Utility: String, Sendable { case accuracy, negLoss = "neg-loss" }
+
+    public init(settings s: Settings) throws {
+        listen = try s.required(.listen)
+        let pki = try s.required(.pkiDir)
+        caFile = pki + "/ca.crt"
+        if listen.hasPrefix("tls+tcp://") {
+            tls = TLSSettings(caFile: caFile, certKeyFile: pki + "/coordinator.pem")
+        } else if listen.hasPrefix("tcp://") || listen.hasPrefix("inproc://") || listen.hasPrefix("ipc://") {
+            tls = nil
+        } else {
+            throw s.invalid(.listen, listen, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+        }
+        rounds = try s.int(.rounds, range: 1...1_000_000)
+        spec = try FederationSpec(settings: s)
+        minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)
+        roundDeadline = try s.double(.roundDeadline, range: 0.01...86_400)
+        registrationTimeout = try s.double(.registrationTimeout, range: 0...86_400 * 7)
+        dataDirectory = try s.required(.dataDir)
+        testSize = try s.int(.testSize, range: 0...10_000_000)
+        hyperparameters = Hyperparameters(
+            epochs: UInt32(try s.int(.epochs, range: 1...10_000)),
+            batchSize: UInt32(try s.int(.batchSize, range: 1...100_000)),
+            learningRate: Float(try s.double(.learningRate, range: 0...100)),
+            momentum: Float(try s.double(.momentum, range: 0...0.999999)),
+            weightDecay: Float(try s.double(.weightDecay, range: 0...10)),
+            seed: UInt64(try s.int(.seed, range: 0...Int.max)))
+        modelSeed = hyperparameters.seed
+        aggregation = try s.required(.aggregation)
+        evaluators = try s.list(.evaluators)
+        let u = try s.required(.utility)
+        guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }
+        self.utility = utility
+        outputDirectory = try s.required(.out)
+        archiveUpdates = try s.bool(.archiveUpdates)
+        float16 = try s.bool(.float16)
+        attributionThreads = try s.int(.attributionThreads, range: 0...1024)
+    }
+}

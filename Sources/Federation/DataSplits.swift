@@ -1,0 +1,66 @@
+import Foundation
+import Learning
+
+/// The data a spec describes: the training pool the clients partition, the coordinator's validation set
+/// (held out from the same pool) and the test set.
+public struct DataSplits: Sendable {
+    public let pool: Dataset
+    public let validation: Dataset
+    /// Index lists into `pool`, one per client.
+    public let partitions: [[Int]]
+
+    /// Loads the training pool for `spec` and cuts it into validation set and client partitions.
+    public init(spec: FederationSpec, dataDirectory: String) throws {
+        let full: Dataset
+        switch spec.dataset {
+        case "synthetic":
+            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize, seed: spec.partitionSeed)
+        default:
+            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize : nil
+            full = try FashionMNIST.load(.train, directory: dataDirectory, limit: limit)
+        }
+        guard full.count > spec.validationSize + spec.clients else {
+            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images and \(spec.clients) clients")
+        }
+        let trainCount = full.count - spec.validationSize
+        validation = full.subset(Array(trainCount..<full.count))
+        pool = full.subset(Array(0..<trainCount))
+        partitions = Partitioner.partition(labels: pool.labels, classCount: pool.classCount, clients: spec.clients,
+                                           scheme: spec.partitionScheme, seed: spec.partitionSeed)
+    }
+
+    /// The splits for `spec`, loaded once per process: in-process clusters share one copy between all clients.
+    public static func cached(spec: FederationSpec, dataDirectory: String) throws -> DataSplits {
+        let key = spec.json() + "|" + dataDirectory
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let hit = cache[key] { return hit }
+        let splits = try DataSplits(spec: spec, dataDirectory: dataDirectory)
+        cache[key] = splits
+        return splits
+    }
+
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: DataSplits] = [:]
+
+    /// The test set for `spec`: Fashion-MNIST's t10k split, or fresh synthetic data.
+    public static func testSet(spec: FederationSpec, dataDirectory: String, limit: Int) throws -> Dataset {
+        switch spec.dataset {
+        case "synthetic":
+            return SyntheticDataset.generate(count: limit > 0 ? limit : 2000, seed: spec.partitionSeed &+ 0x5eed)
+        default:
+            return try FashionMNIST.load(.test, directory: dataDirectory, limit: limit > 0 ? limit : nil)
+        }
+    }
+
+    /// The shard of client `index`.
+    public func shard(_ index: Int) -> Dataset { pool.subset(partitions[index]) }
+
+    /// The shard index of a client id of the form `client-N`.
+    public static func shardIndex(of clientID: String) throws -> Int {
+        guard clientID.hasPrefix("client-"), let n = Int(clientID.dropFirst("client-".count)), n >= 0 else {
+            throw FederationError.badClientID(clientID)
+        }
+        return n
+    }
+}

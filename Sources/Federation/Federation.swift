@@ -1,2 +1,0 @@
-/// Placeholder; replaced as the Federation target grows.
-public enum FederationModule {}

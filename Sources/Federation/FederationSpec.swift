@@ -1,0 +1,86 @@
+import Foundation
+import Learning
+
+/// What every participant must agree on to build its data shard and model; travels as JSON in probes and tasks.
+public struct FederationSpec: Sendable, Equatable, Codable {
+    public var dataset: String
+    public var syntheticCount: Int
+    public var trainLimit: Int
+    public var validationSize: Int
+    public var partition: String
+    public var partitionSeed: UInt64
+    public var clients: Int
+    public var model: String
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, partition, clients, model
+        case syntheticCount = "synthetic_count"
+        case trainLimit = "train_limit"
+        case validationSize = "validation_size"
+        case partitionSeed = "partition_seed"
+    }
+
+    public init(dataset: String, syntheticCount: Int, trainLimit: Int, validationSize: Int, partition: String,
+                partitionSeed: UInt64, clients: Int, model: String) {
+        self.dataset = dataset
+        self.syntheticCount = syntheticCount
+        self.trainLimit = trainLimit
+        self.validationSize = validationSize
+        self.partition = partition
+        self.partitionSeed = partitionSeed
+        self.clients = clients
+        self.model = model
+    }
+
+    /// Reads the spec's settings, checking each.
+    public init(settings: Settings) throws {
+        dataset = try settings.required(.dataset)
+        guard ["fashion-mnist", "synthetic"].contains(dataset) else {
+            throw settings.invalid(.dataset, dataset, "fashion-mnist or synthetic")
+        }
+        syntheticCount = try settings.int(.syntheticCount, range: 10...10_000_000)
+        trainLimit = try settings.int(.trainLimit, range: 0...10_000_000)
+        validationSize = try settings.int(.validationSize, range: 1...1_000_000)
+        partition = try settings.required(.partition)
+        do { _ = try PartitionScheme(parsing: partition) } catch {
+            throw settings.invalid(.partition, partition, "iid, dirichlet:ALPHA or shards:K (\(error))")
+        }
+        partitionSeed = UInt64(try settings.int(.partitionSeed, range: 0...Int.max))
+        clients = try settings.int(.clients, range: 1...10_000)
+        model = try settings.required(.model)
+        do { _ = try ModelSpec(parsing: model) } catch {
+            throw settings.invalid(.model, model, "logreg, mlp, mlp:H1,H2,… or cnn (\(error))")
+        }
+    }
+
+    /// The spec as compact JSON with sorted keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Parses and checks a spec received from the coordinator.
+    public static func parse(json: String) throws -> FederationSpec {
+        let spec: FederationSpec
+        do { spec = try JSONDecoder().decode(FederationSpec.self, from: Data(json.utf8)) } catch {
+            throw FederationError.invalidSpec("not a federation spec: \(error)")
+        }
+        guard spec.clients >= 1, spec.validationSize >= 1, spec.trainLimit >= 0, spec.syntheticCount >= 10 else {
+            throw FederationError.invalidSpec("sizes out of range in \(json)")
+        }
+        do {
+            _ = try PartitionScheme(parsing: spec.partition)
+            _ = try ModelSpec(parsing: spec.model)
+        } catch {
+            throw FederationError.invalidSpec("\(error)")
+        }
+        guard ["fashion-mnist", "synthetic"].contains(spec.dataset) else {
+            throw FederationError.invalidSpec("unknown dataset '\(spec.dataset)'")
+        }
+        return spec
+    }
+
+    public var modelSpec: ModelSpec { try! ModelSpec(parsing: model) }
+    public var partitionScheme: PartitionScheme { try! PartitionScheme(parsing: partition) }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import PKI
+import Wire
+
+/// Checks that a message really comes from the client it names: certificate chain, dates and EKU against the
+/// federation's CA, CN equal to the claimed id, and the signature over the message's signing bytes.
+final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `lock`
+    private let trust: TrustAnchor
+    private let lock = NSLock()
+    private var validated: [String: Certificate] = [:]
+
+    init(trust: TrustAnchor) {
+        self.trust = trust
+    }
+
+    /// The verified certificate of `claimedID`, or why it is refused.
+    func verify(claimedID: String, certificateDER: [UInt8], signature: [UInt8], signedBytes: [UInt8]) -> Result<Certificate, Rejection> {
+        let certificate: Certificate
+        do {
+            certificate = try cachedCertificate(certificateDER)
+        } catch {
+            return .failure(.badCertificate(client: claimedID, reason: "\(error)"))
+        }
+        guard certificate.commonName == claimedID else {
+            return .failure(.identityMismatch(claimed: claimedID, certificate: certificate.commonName))
+        }
+        guard certificate.verifySignature(signature, over: signedBytes) else {
+            return .failure(.badSignature(client: claimedID))
+        }
+        return .success(certificate)
+    }
+
+    private func cachedCertificate(_ der: [UInt8]) throws -> Certificate {
+        let key = Digest.hex(Digest.sha256(der))
+        lock.lock()
+        let hit = validated[key]
+        lock.unlock()
+        if let hit, hit.notAfter > Date() { return hit }
+        let certificate = try Certificate(der: der)
+        try trust.validate(certificate, purpose: .client)
+        lock.lock()
+        validated[key] = certificate
+        lock.unlock()
+        return certificate
+    }
+}

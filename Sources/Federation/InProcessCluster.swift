@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import PKI
+
+/// `fedattr simulate` / `up --inproc`: the same Coordinator and Client code in one process over nng's inproc://
+/// transport — for tests and sweeps. Identity is still certificate-bound: a throwaway PKI is made first.
+public enum InProcessCluster {
+    /// Runs a whole federation; `config.listen` is replaced by a fresh inproc:// URL.
+    public static func run(config: CoordinatorConfig, logger: Logger,
+                           strategies: [Int: any UpdateStrategy] = [:]) throws -> RunSummary {
+        var config = config
+        let pkiDirectory = config.outputDirectory + "/pki"
+        try? FileManager.default.removeItem(atPath: pkiDirectory)
+        let layout = try PKIBuilder.initialize(directory: pkiDirectory, clients: config.spec.clients)
+        config.listen = "inproc://fedattr-\(UInt64.random(in: 0...UInt64.max))"
+        config.tls = nil
+        config.caFile = layout.caCertificate
+        let coordinator = try Coordinator(config: config, logger: logger)
+        var clients: [Client] = []
+        for i in 0..<config.spec.clients {
+            let id = "client-\(i)"
+            let clientConfig = ClientConfig(id: id, coordinator: config.listen, tls: nil,
+                                            certificateFile: layout.certificate(id), keyFile: layout.key(id),
+                                            dataDirectory: config.dataDirectory)
+            var clientLogger = logger
+            clientLogger[metadataKey: "client"] = "\(id)"
+            clients.append(try Client(config: clientConfig, logger: clientLogger, strategy: strategies[i] ?? HonestTraining()))
+        }
+        let group = DispatchGroup()
+        for client in clients {
+            group.enter()
+            Thread.detachNewThread {
+                do { try client.run() } catch { logger.error("client failed", metadata: ["error": "\(error)"]) }
+                group.leave()
+            }
+        }
+        defer {
+            for client in clients { client.stop() }
+            group.wait()
+        }
+        return try coordinator.run()
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Appends Codable values as JSON lines (sorted keys, one object per line) and writes JSON documents.
+final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
+    private let handle: FileHandle
+    private let lock = NSLock()
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw FederationError.cannotWrite(path: path) }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw FederationError.cannotWrite(path: path) }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func append<T: Encodable>(_ value: T) {
+        var data = try! Self.encoder.encode(value)
+        data.append(0x0a)
+        lock.lock()
+        handle.write(data)
+        lock.unlock()
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+
+    /// Writes `value` as pretty JSON to `path`, atomically.
+    static func writeDocument<T: Encodable>(_ value: T, to path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { try e.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw FederationError.cannotWrite(path: path)
+        }
+    }
+}

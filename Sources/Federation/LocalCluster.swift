@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import PKI
+
+/// `fedattr up`: a throwaway PKI, then a coordinator and N clients as separate OS processes over
+/// tls+tcp://127.0.0.1, with logs and results under one directory; stops everything it started on exit.
+public final class LocalCluster: @unchecked Sendable {  // the process list is guarded by `lock`
+    /// What to start.
+    public struct Options: Sendable {
+        public var executable: String
+        public var clients: Int
+        public var outputDirectory: String
+        /// Settings passed to the coordinator as flags (rounds, dataset, model, evaluators, …).
+        public var coordinatorFlags: [String: String]
+        /// Settings passed to every client as flags (data-dir, log-level, …).
+        public var clientFlags: [String: String]
+        public var port: Int?
+
+        public init(executable: String, clients: Int, outputDirectory: String, coordinatorFlags: [String: String] = [:],
+                    clientFlags: [String: String] = [:], port: Int? = nil) {
+            self.executable = executable
+            self.clients = clients
+            self.outputDirectory = outputDirectory
+            self.coordinatorFlags = coordinatorFlags
+            self.clientFlags = clientFlags
+            self.port = port
+        }
+    }
+
+    private let options: Options
+    private let logger: Logger
+    private let lock = NSLock()
+    private var processes: [(name: String, process: Process)] = []
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Starts the cluster, relays the coordinator's progress to standard output and waits for it to finish.
+    /// Returns the coordinator's exit status.
+    public func run() throws -> Int32 {
+        let out = options.outputDirectory
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: out + "/pki")
+        for sub in ["", "/logs"] {
+            do { try fm.createDirectory(atPath: out + sub, withIntermediateDirectories: true) } catch {
+                throw FederationError.cannotWrite(path: out + sub)
+            }
+        }
+        for file in ["rounds.jsonl", "attribution.jsonl", "ledger.jsonl", "summary.json", "coordinator.log"] {
+            try? fm.removeItem(atPath: "\(out)/\(file)")
+        }
+        let pki = try PKIBuilder.initialize(directory: out + "/pki", clients: options.clients)
+        _ = pki
+        let port = try options.port ?? Self.freePort()
+        let url = "tls+tcp://127.0.0.1:\(port)"
+        logger.info("starting local cluster", metadata: ["clients": "\(options.clients)", "url": "\(url)", "out": "\(out)"])
+
+        var coordinatorFlags = options.coordinatorFlags
+        coordinatorFlags["listen"] = url
+        coordinatorFlags["pki-dir"] = out + "/pki"
+        coordinatorFlags["out"] = out
+        coordinatorFlags["clients"] = "\(options.clients)"
+        coordinatorFlags["log-file"] = out + "/coordinator.log"
+        let coordinator = try start(name: "coordinator", arguments: ["coordinator"] + Self.arguments(coordinatorFlags),
+                                    stdout: FileHandle.standardOutput, stderr: out + "/logs/coordinator.stderr")
+        for i in 0..<options.clients {
+            var flags = options.clientFlags
+            flags["id"] = "client-\(i)"
+            flags["coordinator"] = url
+            flags["pki-dir"] = out + "/pki"
+            flags["log-file"] = "\(out)/logs/client-\(i).log"
+            _ = try start(name: "client-\(i)", arguments: ["client"] + Self.arguments(flags),
+                          stdout: nil, stderr: "\(out)/logs/client-\(i).stderr")
+        }
+        coordinator.waitUntilExit()
+        let status = coordinator.terminationStatus
+        stopAll()
+        if status != 0 {
+            logger.error("coordinator failed", metadata: ["status": "\(status)", "log": "\(out)/coordinator.log"])
+        }
+        return status
+    }
+
+    /// Sends SIGTERM to every process still running, then SIGKILL after a grace period.
+    public func stopAll(grace: TimeInterval = 3) {
+        lock.lock()
+        let running = processes.filter { $0.process.isRunning }
+        lock.unlock()
+        for p in running { p.process.terminate() }
+        let deadline = Date().addingTimeInterval(grace)
+        while running.contains(where: { $0.process.isRunning }), Date() < deadline { usleep(20_000) }
+        for p in running where p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
+    }
+
+    private func start(name: String, arguments: [String], stdout: FileHandle?, stderr: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: options.executable)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = stdout ?? FileHandle.nullDevice
+        FileManager.default.createFile(atPath: stderr, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: stderr) ?? FileHandle.nullDevice
+        do { try p.run() } catch {
+            throw FederationError.processFailed(name: name, status: -1)
+        }
+        lock.lock()
+        processes.append((name, p))
+        lock.unlock()
+        logger.debug("started", metadata: ["process": "\(name)", "pid": "\(p.processIdentifier)"])
+        return p
+    }
+
+    static func arguments(_ flags: [String: String]) -> [String] {
+        flags.keys.sorted().flatMap { ["--\($0)", flags[$0]!] }
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0 and read back the port).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FederationError.cannotWrite(path: "socket") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        guard ok else { throw FederationError.cannotWrite(path: "bind 127.0.0.1:0") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

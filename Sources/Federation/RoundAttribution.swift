@@ -1,0 +1,125 @@
+import Aggregation
+import Attribution
+import Foundation
+import Learning
+import Logging
+import PKI
+import Wire
+
+/// One round's attribution results: every evaluator's value per participant, and the utilities the game is built on.
+public struct RoundScores: Sendable {
+    public var clients: [String]
+    public var sampleCounts: [Int]
+    /// evaluator → one value per client, in `clients` order.
+    public var values: [String: [Double]]
+    /// U(w_t) and U(w_t + A(all)) on the validation set, from the same evaluator as every coalition.
+    public var utilityBefore: Double
+    public var utilityAfter: Double
+    /// Evaluators that refused the round (e.g. exact Shapley with too many players), with the reason.
+    public var failures: [String: String]
+    public var coalitionsEvaluated: Int
+}
+
+/// The coordinator's scoring step: builds the round's coalition game v(S) = U(w_t + A(S)) − U(w_t) on the
+/// validation set, runs the configured evaluators, and records the results in attribution.jsonl and the ledger.
+final class RoundAttribution: @unchecked Sendable {  // used from the coordinator's thread only
+    let evaluatorNames: [String]
+    private let evaluators: [any Evaluator]
+    private let spec: ModelSpec
+    private let validation: Dataset
+    private let rule: any AggregationRule
+    private let utility: CoordinatorConfig.Utility
+    private let book: AttributionBook
+    private let ledger: Ledger
+
+    /// Players up to which all 2^N coalitions are evaluated up front, in parallel, when an exact evaluator needs them.
+    static let precomputeLimit = 16
+
+    init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
+        evaluatorNames = config.evaluators
+        evaluators = try config.evaluators.map { try EvaluatorRegistry.make($0) }
+        spec = config.spec.modelSpec
+        self.validation = validation
+        self.rule = rule
+        utility = config.utility
+        try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
+        for file in [AttributionBook.fileName, Ledger.fileName] {
+            try? FileManager.default.removeItem(atPath: config.outputDirectory + "/" + file)
+        }
+        book = try AttributionBook(directory: config.outputDirectory, evaluators: config.evaluators)
+        ledger = try Ledger(directory: config.outputDirectory)
+    }
+
+    func score(round: Int, base: [Float], clients: [String], sampleCounts: [Int], updates: [[Float]],
+               aggregate: [Float], logger: Logger) -> RoundScores {
+        let n = clients.count
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+        let measure = utility
+        let u: @Sendable (Evaluation) -> Double = { e in measure == .accuracy ? e.accuracy : -e.loss }
+        let before = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
+        let rule = self.rule
+        let game: CachedGame
+        if rule.linearCoefficients(members: 1, sampleCounts: sampleCounts) != nil {
+            game = CachedGame(playerCount: n) { mask in
+                u(combination.evaluate(coefficients: rule.linearCoefficients(members: mask, sampleCounts: sampleCounts)!)) - before
+            }
+        } else {
+            // A rule that is not linear in the updates: evaluate each coalition's aggregate directly.
+            let spec = self.spec
+            let data = validation
+            game = CachedGame(playerCount: n) { mask in
+                let a = rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts)
+                var model = Model(spec: spec, seed: 0)
+                var p = base
+                for j in p.indices { p[j] += a[j] }
+                model.parameters = p
+                return u(model.evaluate(data)) - before
+            }
+        }
+        let exact: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley"]
+        if n <= Self.precomputeLimit, evaluatorNames.contains(where: exact.contains) {
+            try? game.precomputeAll()
+        }
+        let input = RoundInput(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates,
+                               aggregate: aggregate, game: game)
+        var values: [String: [Double]] = [:]
+        var failures: [String: String] = [:]
+        for evaluator in evaluators {
+            do {
+                values[evaluator.name] = try evaluator.evaluate(input)
+            } catch {
+                failures[evaluator.name] = "\(error)"
+                logger.warning("evaluator refused the round", metadata: ["round": "\(round)", "evaluator": "\(evaluator.name)", "reason": "\(error)"])
+            }
+        }
+        let full: UInt64 = n >= 64 ? .max : (1 << UInt64(n)) - 1
+        let after = before + game.value(of: full)
+        return RoundScores(clients: clients, sampleCounts: sampleCounts, values: values, utilityBefore: before,
+                           utilityAfter: after, failures: failures, coalitionsEvaluated: game.evaluations)
+    }
+
+    /// Appends the round to attribution.jsonl and the ledger (a round without participants gets an empty record,
+    /// so the chain has one record per round).
+    func record(round: Int, scores: RoundScores?, submissions: [SubmissionRecord], modelDigest: [UInt8], nextModel: [Float]) throws {
+        var records: [AttributionRecord] = []
+        if let scores {
+            records = try book.record(round: round, clients: scores.clients, sampleCounts: scores.sampleCounts, values: scores.values)
+        }
+        let entries = submissions.map { s in
+            LedgerEntry(client: s.client, certificateDER: s.certificate.der, updateDigest: s.updateDigest,
+                        sampleCount: Int(s.update.sampleCount), nonce: s.update.nonce, signature: s.update.signature)
+        }
+        try ledger.append(round: round, modelDigest: modelDigest, nextModelDigest: Digest.sha256(Wire.WireCodec.tensorBytes(nextModel)),
+                          entries: entries, attributions: Ledger.attributions(records),
+                          utilityBefore: scores?.utilityBefore ?? 0, utilityAfter: scores?.utilityAfter ?? 0)
+    }
+
+    func table(round: Int) -> String { book.table(round: round) }
+
+    /// evaluator → client → cumulative value.
+    func cumulative() -> [String: [String: Double]] {
+        var out: [String: [String: Double]] = [:]
+        for name in evaluatorNames { out[name] = book.cumulativeValues(evaluator: name) }
+        return out
+    }
+}

@@ -1,0 +1,46 @@
+/// One line of rounds.jsonl: who took part in a round, what was refused, how the global model did, and timings.
+public struct RoundRecord: Sendable, Codable, Equatable {
+    public var round: Int
+    public var time: String
+    public var participants: [String]
+    public var sampleCounts: [Int]
+    public var stragglers: [String]
+    public var rejected: [RejectedMessage]
+    public var utilityBefore: Double?
+    public var utilityAfter: Double?
+    public var validationAccuracy: Double
+    public var validationLoss: Double
+    public var testAccuracy: Double
+    public var testLoss: Double
+    public var durationsMs: Durations
+
+    /// A refused message: the pipe it came on, the client if known, and why.
+    public struct RejectedMessage: Sendable, Codable, Equatable {
+        public var pipe: UInt32
+        public var client: String?
+        public var code: String
+        public var reason: String
+    }
+
+    /// Wall-clock milliseconds of each phase of a round.
+    public struct Durations: Sendable, Codable, Equatable {
+        public var broadcast: Double = 0
+        public var collect: Double = 0
+        public var aggregate: Double = 0
+        public var attribution: Double = 0
+        public var evaluate: Double = 0
+        public var total: Double = 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, time, participants, stragglers, rejected
+        case sampleCounts = "sample_counts"
+        case utilityBefore = "utility_before"
+        case utilityAfter = "utility_after"
+        case validationAccuracy = "validation_accuracy"
+        case validationLoss = "validation_loss"
+        case testAccuracy = "test_accuracy"
+        case testLoss = "test_loss"
+        case durationsMs = "durations_ms"
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import PKI
+
+/// The files a coordinator leaves in its output directory: rounds.jsonl, attribution.jsonl, ledger.jsonl,
+/// checkpoint.safetensors, summary.json and, on request, updates/round-R-CLIENT.safetensors.
+final class RunOutput: @unchecked Sendable {  // used from the coordinator's thread only
+    let directory: String
+    private let rounds: JSONLines
+    private let archiveUpdates: Bool
+
+    init(directory: String, archiveUpdates: Bool) throws {
+        self.directory = directory
+        self.archiveUpdates = archiveUpdates
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if archiveUpdates {
+                try FileManager.default.createDirectory(atPath: directory + "/updates", withIntermediateDirectories: true)
+            }
+        } catch {
+            throw FederationError.cannotWrite(path: directory)
+        }
+        for stale in ["rounds.jsonl", "summary.json", "checkpoint.safetensors"] {
+            try? FileManager.default.removeItem(atPath: directory + "/" + stale)
+        }
+        rounds = try JSONLines(path: directory + "/rounds.jsonl")
+    }
+
+    func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord], modelDigest: [UInt8],
+                    newModel: [Float], attribution: RoundAttribution) throws {
+        rounds.append(record)
+        try attribution.record(round: record.round, scores: scores, submissions: submissions, modelDigest: modelDigest, nextModel: newModel)
+        if archiveUpdates {
+            for s in submissions {
+                try SafeTensors.write([("update", s.update.update)], metadata: [
+                    "round": "\(record.round)", "client": s.client, "samples": "\(s.update.sampleCount)",
+                    "sha256": Digest.hex(s.updateDigest), "base_model_sha256": Digest.hex(modelDigest),
+                ], to: "\(directory)/updates/round-\(String(format: "%04d", record.round))-\(s.client).safetensors")
+            }
+        }
+        try SafeTensors.write([("parameters", newModel)], metadata: ["round": "\(record.round)"],
+                              to: directory + "/checkpoint.safetensors")
+    }
+
+    func writeSummary(_ summary: RunSummary) throws {
+        try JSONLines.writeDocument(summary, to: directory + "/summary.json")
+    }
+
+    /// One progress line per round, then the attribution table, on standard output.
+    func printProgress(_ r: RoundRecord, of total: Int, table: String?) {
+        var line = String(format: "round %d/%d  clients %d  val acc %.4f  test acc %.4f  test loss %.4f  %.0f ms",
+                          r.round, total, r.participants.count, r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
+        if !r.stragglers.isEmpty { line += "  stragglers: " + r.stragglers.joined(separator: ",") }
+        if !r.rejected.isEmpty { line += "  rejected: \(r.rejected.count)" }
+        var out = line + "\n"
+        if let table { out += table + "\n" }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}

@@ -1,0 +1,49 @@
+/// summary.json: the run's settings, final accuracy and every evaluator's cumulative score per client.
+public struct RunSummary: Sendable, Codable {
+    public var rounds: Int
+    public var clients: Int
+    public var model: String
+    public var dataset: String
+    public var partition: String
+    public var aggregation: String
+    public var evaluators: [String]
+    public var finalValidationAccuracy: Double?
+    public var finalTestAccuracy: Double?
+    public var finalTestLoss: Double?
+    public var participantsPerRound: [Int]
+    public var rejectedMessages: Int
+    public var medianRoundMs: Double?
+    /// evaluator → client → cumulative value over all rounds.
+    public var cumulativeAttribution: [String: [String: Double]]
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case rounds, clients, model, dataset, partition, aggregation, evaluators, seconds
+        case finalValidationAccuracy = "final_validation_accuracy"
+        case finalTestAccuracy = "final_test_accuracy"
+        case finalTestLoss = "final_test_loss"
+        case participantsPerRound = "participants_per_round"
+        case rejectedMessages = "rejected_messages"
+        case medianRoundMs = "median_round_ms"
+        case cumulativeAttribution = "cumulative_attribution"
+    }
+
+    public init(config: CoordinatorConfig, records: [RoundRecord], attribution: [String: [String: Double]], seconds: Double) {
+        rounds = records.count
+        clients = config.spec.clients
+        model = config.spec.model
+        dataset = config.spec.dataset
+        partition = config.spec.partition
+        aggregation = config.aggregation
+        evaluators = config.evaluators
+        finalValidationAccuracy = records.last?.validationAccuracy
+        finalTestAccuracy = records.last?.testAccuracy
+        finalTestLoss = records.last?.testLoss
+        participantsPerRound = records.map { $0.participants.count }
+        rejectedMessages = records.reduce(0) { $0 + $1.rejected.count }
+        let times = records.map { $0.durationsMs.total }.sorted()
+        medianRoundMs = times.isEmpty ? nil : times[times.count / 2]
+        cumulativeAttribution = attribution
+        self.seconds = seconds
+    }
+}

@@ -1,0 +1,75 @@
+/// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
+public struct Setting: Sendable, Hashable {
+    public let name: String
+    public let defaultValue: String?
+    public let help: String
+    public let roles: Set<Role>
+
+    /// Which commands read a setting.
+    public enum Role: String, Sendable, Hashable { case coordinator, client, cluster }
+
+    /// `FEDATTR_` followed by the name in upper case with dashes as underscores.
+    public var environmentVariable: String {
+        "FEDATTR_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    init(_ name: String, _ defaultValue: String?, _ roles: Set<Role>, _ help: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.roles = roles
+        self.help = help
+    }
+}
+
+extension Setting {
+    static let c: Set<Role> = [.coordinator, .cluster]
+    static let k: Set<Role> = [.client, .cluster]
+    static let all: Set<Role> = [.coordinator, .client, .cluster]
+
+    public static let listen = Setting("listen", "tls+tcp://0.0.0.0:7400", [.coordinator], "URL the coordinator listens on (tls+tcp://, tcp:// for tests only, inproc://).")
+    public static let coordinator = Setting("coordinator", "tls+tcp://localhost:7400", [.client], "URL of the coordinator a client dials.")
+    public static let id = Setting("id", nil, [.client], "Client identity; must match the CN of its certificate (client-N, N = shard index).")
+    public static let pkiDir = Setting("pki-dir", "pki", all, "Directory with ca.crt and <name>.pem/.key files (see `fedattr pki init`).")
+    public static let serverName = Setting("server-name", nil, [.client], "Host name checked against the coordinator's certificate (default: the URL's host; 127.0.0.1 → localhost).")
+    public static let rounds = Setting("rounds", "20", c, "Number of federated rounds.")
+    public static let clients = Setting("clients", "10", all, "Number of data partitions (and of clients `up` starts).")
+    public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
+    public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
+    public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
+    public static let dataset = Setting("dataset", "fashion-mnist", all, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
+    public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
+    public static let trainLimit = Setting("train-limit", "0", all, "Use only the first N training images for the clients (0 = all).")
+    public static let syntheticCount = Setting("synthetic-count", "6000", all, "Training pool size when --dataset synthetic.")
+    public static let validationSize = Setting("validation-size", "1000", all, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
+    public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
+    public static let partition = Setting("partition", "dirichlet:0.5", all, "iid, dirichlet:ALPHA or shards:K.")
+    public static let partitionSeed = Setting("partition-seed", "1", all, "Seed of the partition and the synthetic data.")
+    public static let model = Setting("model", "mlp", all, "logreg, mlp, mlp:H1,H2,… or cnn.")
+    public static let epochs = Setting("epochs", "1", c, "Local epochs per round.")
+    public static let batchSize = Setting("batch-size", "32", c, "Local mini-batch size.")
+    public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
+    public static let momentum = Setting("momentum", "0", c, "Local SGD momentum.")
+    public static let weightDecay = Setting("weight-decay", "0", c, "Local SGD weight decay.")
+    public static let seed = Setting("seed", "1", c, "Seed of the model initialisation and of the clients' shuffling.")
+    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
+    public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated.")
+    public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
+    public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
+    public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")
+    public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
+    public static let attributionThreads = Setting("attribution-threads", "0", c, "Threads for coalition evaluation (0 = all cores).")
+    public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
+    public static let logFile = Setting("log-file", nil, all, "Also append logfmt lines to this file.")
+    public static let blasThreads = Setting("blas-threads", "1", [.client], "OpenBLAS threads per client process.")
+
+    /// Every setting, in the order of the documentation table.
+    public static let catalog: [Setting] = [
+        listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
+        dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
+        archiveUpdates, float16, attributionThreads, logLevel, logFile, blasThreads,
+    ]
+
+    /// The setting whose flag or file key is `name`.
+    public static func named(_ name: String) -> Setting? { catalog.first { $0.name == name } }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Yams
+
+/// Resolved option values with where each came from; precedence is flag > environment > config file > default.
+public struct Settings: Sendable {
+    /// Where a value came from, for error messages and the startup log.
+    public enum Source: Sendable, Equatable, CustomStringConvertible {
+        case flag, environment(String), file(String), defaultValue
+        public var description: String {
+            switch self {
+            case .flag: return "flag"
+            case let .environment(name): return "environment \(name)"
+            case let .file(path): return "config file \(path)"
+            case .defaultValue: return "default"
+            }
+        }
+    }
+
+    private var values: [String: (value: String, source: Source)] = [:]
+
+    /// Resolves every setting of `catalog` from the layers. `flags` maps setting names to the values given on the
+    /// command line; `configFile` is a YAML file of `name: value` pairs (unknown keys are an error).
+    public init(flags: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment,
+                configFile: String? = nil, catalog: [Setting] = Setting.catalog) throws {
+        var fileValues: [String: String] = [:]
+        if let configFile {
+            fileValues = try Self.readConfigFile(configFile, catalog: catalog)
+        }
+        for name in flags.keys where !catalog.contains(where: { $0.name == name }) {
+            throw FederationError.unknownSetting(key: name, source: "flags")
+        }
+        for setting in catalog {
+            if let v = flags[setting.name] {
+                values[setting.name] = (v, .flag)
+            } else if let v = environment[setting.environmentVariable] {
+                values[setting.name] = (v, .environment(setting.environmentVariable))
+            } else if let v = fileValues[setting.name] {
+                values[setting.name] = (v, .file(configFile!))
+            } else if let v = setting.defaultValue {
+                values[setting.name] = (v, .defaultValue)
+            }
+        }
+    }
+
+    static func readConfigFile(_ path: String, catalog: [Setting]) throws -> [String: String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw FederationError.cannotRead(path: path, reason: "\(error.localizedDescription)")
+        }
+        let parsed: Any?
+        do { parsed = try Yams.load(yaml: text) } catch {
+            throw FederationError.cannotRead(path: path, reason: "not valid YAML: \(error)")
+        }
+        guard let parsed else { return [:] }
+        guard let mapping = parsed as? [String: Any] else {
+            throw FederationError.cannotRead(path: path, reason: "expected a mapping of setting: value")
+        }
+        var out: [String: String] = [:]
+        for (key, value) in mapping {
+            guard catalog.contains(where: { $0.name == key }) else {
+                throw FederationError.unknownSetting(key: key, source: "config file \(path)")
+            }
+            switch value {
+            case let list as [Any]: out[key] = list.map { "\($0)" }.joined(separator: ",")
+            case let flag as Bool: out[key] = flag ? "true" : "false"
+            default: out[key] = "\(value)"
+            }
+        }
+        return out
+    }
+
+    /// The value of `setting`, if any layer or the default gives one.
+    public func string(_ setting: Setting) -> String? { values[setting.name]?.value }
+
+    /// The source of `setting`'s value.
+    public func source(_ setting: Setting) -> Source? { values[setting.name]?.source }
+
+    public func required(_ setting: Setting) throws -> String {
+        guard let v = string(setting) else { throw FederationError.missingSetting(key: setting.name) }
+        return v
+    }
+
+    public func int(_ setting: Setting, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+        let raw = try required(setting)
+        guard let v = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(v) else {
+            throw invalid(setting, raw, "an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    public func double(_ setting: Setting, range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double {
+        let raw = try required(setting)
+        guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite, range.contains(v) else {
+            throw invalid(setting, raw, "a number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    public func bool(_ setting: Setting) throws -> Bool {
+        let raw = try required(setting)
+        switch raw.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw invalid(setting, raw, "true or false")
+        }
+    }
+
+    public func list(_ setting: Setting) throws -> [String] {
+        try required(setting).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    public func invalid(_ setting: Setting, _ value: String, _ expected: String) -> FederationError {
+        .invalidSetting(key: setting.name, value: value, source: source(setting)?.description ?? "unset", expected: expected)
+    }
+}

@@ -1,0 +1,42 @@
+import Learning
+import Wire
+
+/// How a client turns a round's task into its update; honest local training by default, an attack later.
+public protocol UpdateStrategy: Sendable {
+    /// The name logged at start-up.
+    var name: String { get }
+    /// The update (new parameters minus the global ones) for `task`, trained on `shard`.
+    func update(task: TaskMessage, spec: FederationSpec, shard: Dataset, clientIndex: Int) -> LocalUpdate
+}
+
+/// A client's contribution to one round.
+public struct LocalUpdate: Sendable {
+    public var delta: [Float]
+    public var sampleCount: Int
+    public var trainLoss: Double
+
+    public init(delta: [Float], sampleCount: Int, trainLoss: Double) {
+        self.delta = delta
+        self.sampleCount = sampleCount
+        self.trainLoss = trainLoss
+    }
+}
+
+/// Plain local SGD for the task's epochs, as every honest client does.
+public struct HonestTraining: UpdateStrategy {
+    public let name = "honest"
+
+    public init() {}
+
+    public func update(task: TaskMessage, spec: FederationSpec, shard: Dataset, clientIndex: Int) -> LocalUpdate {
+        var model = Model(spec: spec.modelSpec, seed: 0)
+        model.parameters = task.parameters
+        let hp = task.hyperparameters
+        let report = Trainer.train(&model, on: shard, epochs: Int(hp.epochs), batchSize: Int(hp.batchSize),
+                                   optimizer: SGD(learningRate: hp.learningRate, momentum: hp.momentum, weightDecay: hp.weightDecay),
+                                   seed: hp.seed &+ UInt64(clientIndex) &* 0x2545_F491)
+        var delta = model.parameters
+        for j in delta.indices { delta[j] -= task.parameters[j] }
+        return LocalUpdate(delta: delta, sampleCount: shard.count * Int(hp.epochs), trainLoss: report.meanLoss)
+    }
+}

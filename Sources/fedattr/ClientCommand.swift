@@ -1,0 +1,34 @@
+import ArgumentParser
+import Federation
+import Foundation
+import Learning
+import Logging
+
+/// `fedattr client`: one client daemon.
+struct ClientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Run a client daemon: train on this client's shard each round and send signed updates.")
+
+    @OptionGroup var shared: SharedOptions
+    @Option(help: ArgumentHelp(Setting.id.help)) var id: String?
+    @Option(help: ArgumentHelp(Setting.coordinator.help)) var coordinator: String?
+    @Option(name: .customLong("server-name"), help: ArgumentHelp(Setting.serverName.help)) var serverName: String?
+    @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
+
+    func run() throws {
+        var flags = shared.flags
+        flags[Setting.id.name] = id
+        flags[Setting.coordinator.name] = coordinator
+        flags[Setting.serverName.name] = serverName
+        flags[Setting.blasThreads.name] = blasThreads
+        let settings = try Settings(flags: flags, configFile: shared.config)
+        let config = try ClientConfig(settings: settings)
+        var logger = try Daemon.logger(label: "client", settings: settings)
+        logger[metadataKey: "client"] = "\(config.id)"
+        BLASThreads.set(config.blasThreads)
+        let client = try Client(config: config, logger: logger)
+        Daemon.onTermination { client.stop() }
+        try client.run()
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Federation
+import Foundation
+import Logging
+
+/// `fedattr coordinator`: the coordinator daemon.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the coordinator daemon: register clients, run the rounds, score every participant.")
+
+    @OptionGroup var shared: SharedOptions
+    @OptionGroup var federation: FederationOptions
+    @Option(help: ArgumentHelp(Setting.listen.help)) var listen: String?
+
+    func run() throws {
+        var flags = shared.flags.merging(federation.flags) { $1 }
+        flags[Setting.listen.name] = listen
+        let settings = try Settings(flags: flags, configFile: shared.config)
+        let logger = try Daemon.logger(label: "coordinator", settings: settings)
+        let config = try CoordinatorConfig(settings: settings)
+        let coordinator = try Coordinator(config: config, logger: logger)
+        Daemon.onTermination { coordinator.stop() }
+        try coordinator.run()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Federation
+
+@Suite struct SettingsTests {
+    func tempFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "fedattr-settings-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func flagBeatsEnvironmentBeatsFileBeatsDefault() throws {
+        let file = try tempFile("rounds: 7\nclients: 4\nmodel: cnn\nevaluators: [marginal, loo]\n")
+        let s = try Settings(flags: ["rounds": "9"], environment: ["FEDATTR_ROUNDS": "8", "FEDATTR_CLIENTS": "5"], configFile: file)
+        #expect(try s.int(.rounds) == 9)
+        #expect(s.source(.rounds) == .flag)
+        #expect(try s.int(.clients) == 5)
+        #expect(s.source(.clients) == .environment("FEDATTR_CLIENTS"))
+        #expect(s.string(.model) == "cnn")
+        #expect(s.source(.model) == .file(file))
+        #expect(try s.list(.evaluators) == ["marginal", "loo"])
+        #expect(s.string(.partition) == "dirichlet:0.5")
+        #expect(s.source(.partition) == .defaultValue)
+    }
+
+    @Test func environmentVariableNamesFollowTheFlag() {
+        #expect(Setting.roundDeadline.environmentVariable == "FEDATTR_ROUND_DEADLINE")
+        #expect(Setting.pkiDir.environmentVariable == "FEDATTR_PKI_DIR")
+    }
+
+    @Test func unknownKeyInConfigFileIsAnErrorNamingIt() throws {
+        let file = try tempFile("roudns: 3\n")
+        #expect(throws: FederationError.unknownSetting(key: "roudns", source: "config file \(file)")) {
+            try Settings(flags: [:], environment: [:], configFile: file)
+        }
+    }
+
+    @Test func configFileThatIsNotAMappingIsRefused() throws {
+        let file = try tempFile("- a\n- b\n")
+        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: file) }
+        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: "/nonexistent/fedattr.yaml") }
+    }
+
+    @Test func badValueNamesKeyValueAndSource() throws {
+        let s = try Settings(flags: [:], environment: ["FEDATTR_ROUNDS": "many"])
+        #expect(throws: FederationError.invalidSetting(key: "rounds", value: "many", source: "environment FEDATTR_ROUNDS",
+                                                       expected: "an integer in 1...1000000")) {
+            try s.int(.rounds, range: 1...1_000_000)
+        }
+        let b = try Settings(flags: ["float16": "maybe"], environment: [:])
+        #expect(throws: FederationError.self) { try b.bool(.float16) }
+    }
+
+    @Test func coordinatorConfigRejectsBadURLSchemeAndUtility() throws {
+        let bad = try Settings(flags: ["listen": "http://0.0.0.0:80"], environment: [:])
+        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: bad) }
+        let badUtility = try Settings(flags: ["utility": "f1"], environment: [:])
+        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badUtility) }
+        let badPartition = try Settings(flags: ["partition": "dirichlet:-1"], environment: [:])
+        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badPartition) }
+    }
+
+    @Test func clientIDMustNameAShard() throws {
+        let s = try Settings(flags: ["id": "alice"], environment: [:])
+        #expect(throws: FederationError.badClientID("alice")) { try ClientConfig(settings: s) }
+        #expect(try DataSplits.shardIndex(of: "client-12") == 12)
+    }
+
+    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() {
+        #expect(ClientConfig.hostName(of: "tls+tcp://127.0.0.1:7400") == "localhost")
+        #expect(ClientConfig.hostName(of: "tls+tcp://coordinator:7400") == "coordinator")
+        #expect(ClientConfig.hostName(of: "tls+tcp://[::1]:7400") == "localhost")
+    }
+
+    @Test func configDocumentListsEverySetting() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/CONFIG.md"), encoding: .utf8)
+        for setting in Setting.catalog {
+            #expect(doc.contains("`--\(setting.name)`") && doc.contains(setting.environmentVariable), "docs/CONFIG.md lacks \(setting.name)")
+        }
+    }
+}
