@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr"]),
     ]
 )

@@ -43,7 +43,14 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
         try socket.setReceiveMaxSize(64 << 20)
         try socket.setReconnect(minMilliseconds: 100, maxMilliseconds: 5000)
-        try socket.dial(config.coordinator, tls: config.tls, blocking: false)
+        // A first blocking dial surfaces why a connection is refused (nng retries a background dial silently).
+        do {
+            try socket.dial(config.coordinator, tls: config.tls, blocking: true)
+        } catch {
+            logger.warning("cannot connect to coordinator yet; retrying in the background",
+                           metadata: ["coordinator": "\(config.coordinator)", "error": "\(error)"])
+            try socket.dial(config.coordinator, tls: config.tls, blocking: false)
+        }
         logger.info("client started", metadata: ["id": "\(config.id)", "coordinator": "\(config.coordinator)",
                                                  "strategy": "\(strategy.name)", "tls": "\(config.tls != nil)"])
     }

@@ -10,6 +10,7 @@ public struct ClientConfig: Sendable {
     public var keyFile: String
     public var dataDirectory: String
     public var blasThreads: Int
+    public var strategy: String
 
     public init(settings s: Settings) throws {
         id = try s.required(.id)
@@ -28,10 +29,14 @@ public struct ClientConfig: Sendable {
         }
         dataDirectory = try s.required(.dataDir)
         blasThreads = try s.int(.blasThreads, range: 1...256)
+        strategy = try s.required(.strategy)
+        guard UpdateStrategies.names.contains(strategy) else {
+            throw s.invalid(.strategy, strategy, UpdateStrategies.names.joined(separator: " or "))
+        }
     }
 
     public init(id: String, coordinator: String, tls: TLSSettings?, certificateFile: String, keyFile: String,
-                dataDirectory: String, blasThreads: Int = 1) {
+                dataDirectory: String, blasThreads: Int = 1, strategy: String = "honest") {
         self.id = id
         self.coordinator = coordinator
         self.tls = tls
@@ -39,6 +44,7 @@ public struct ClientConfig: Sendable {
         self.keyFile = keyFile
         self.dataDirectory = dataDirectory
         self.blasThreads = blasThreads
+        self.strategy = strategy
     }
 
     /// The host of a URL like `tls+tcp://host:port`, with 127.0.0.1 mapped to localhost (mbedTLS never matches IP SANs).

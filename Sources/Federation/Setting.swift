@@ -60,6 +60,7 @@ extension Setting {
     public static let attributionThreads = Setting("attribution-threads", "0", c, "Threads for coalition evaluation (0 = all cores).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Also append logfmt lines to this file.")
+    public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
     public static let blasThreads = Setting("blas-threads", "1", [.client], "OpenBLAS threads per client process.")
 
     /// Every setting, in the order of the documentation table.
@@ -67,7 +68,7 @@ extension Setting {
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
-        archiveUpdates, float16, attributionThreads, logLevel, logFile, blasThreads,
+        archiveUpdates, float16, attributionThreads, logLevel, logFile, strategy, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.

@@ -40,3 +40,28 @@ public struct HonestTraining: UpdateStrategy {
         return LocalUpdate(delta: delta, sampleCount: shard.count * Int(hp.epochs), trainLoss: report.meanLoss)
     }
 }
+
+/// Returns the global model unchanged (a zero update): measures the framework's own cost per round.
+public struct UnchangedModel: UpdateStrategy {
+    public let name = "unchanged"
+
+    public init() {}
+
+    public func update(task: TaskMessage, spec: FederationSpec, shard: Dataset, clientIndex: Int) -> LocalUpdate {
+        LocalUpdate(delta: [Float](repeating: 0, count: task.parameters.count), sampleCount: max(shard.count, 1), trainLoss: 0)
+    }
+}
+
+/// Looks update strategies up by the name used in the `strategy` setting.
+public enum UpdateStrategies {
+    public static let names = ["honest", "unchanged"]
+
+    public static func make(_ name: String) throws -> any UpdateStrategy {
+        switch name {
+        case "honest": return HonestTraining()
+        case "unchanged": return UnchangedModel()
+        default:
+            throw FederationError.invalidSetting(key: "strategy", value: name, source: "strategy", expected: names.joined(separator: " or "))
+        }
+    }
+}

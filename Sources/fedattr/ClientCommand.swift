@@ -14,6 +14,7 @@ struct ClientCommand: ParsableCommand {
     @Option(help: ArgumentHelp(Setting.id.help)) var id: String?
     @Option(help: ArgumentHelp(Setting.coordinator.help)) var coordinator: String?
     @Option(name: .customLong("server-name"), help: ArgumentHelp(Setting.serverName.help)) var serverName: String?
+    @Option(help: ArgumentHelp(Setting.strategy.help)) var strategy: String?
     @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
 
     func run() throws {
@@ -22,12 +23,13 @@ struct ClientCommand: ParsableCommand {
         flags[Setting.coordinator.name] = coordinator
         flags[Setting.serverName.name] = serverName
         flags[Setting.blasThreads.name] = blasThreads
+        flags[Setting.strategy.name] = strategy
         let settings = try Settings(flags: flags, configFile: shared.config)
         let config = try ClientConfig(settings: settings)
         var logger = try Daemon.logger(label: "client", settings: settings)
         logger[metadataKey: "client"] = "\(config.id)"
         BLASThreads.set(config.blasThreads)
-        let client = try Client(config: config, logger: logger)
+        let client = try Client(config: config, logger: logger, strategy: try UpdateStrategies.make(config.strategy))
         Daemon.onTermination { client.stop() }
         try client.run()
     }

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import Federation
+import PKI
+
+/// Real coordinator and client processes over real mutual TLS on 127.0.0.1.
+@Suite(.serialized) struct ClusterProcessTests {
+    @Test(.timeLimit(.minutes(3))) func upRunsAFullFederationWhoseShapleyValuesAreEfficientAndWhoseLedgerVerifies() throws {
+        let dir = ProcessHarness.temporaryDirectory("up")
+        let out = dir + "/run"
+        let up = try ProcessHarness.start(["up", "--out", out] + ProcessHarness.smallFederation(clients: 3, rounds: 3),
+                                          name: "up", logDirectory: dir)
+        let status = ProcessHarness.wait(up, timeout: 150)
+        #expect(status == 0, "fedattr up failed: \(ProcessHarness.read(dir + "/up.stderr"))")
+
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 3)
+        for r in rounds {
+            #expect((r["participants"] as? [String]) == ["client-0", "client-1", "client-2"])
+        }
+        let attribution = ProcessHarness.jsonLines(out + "/attribution.jsonl")
+        #expect(attribution.count == 3 * 7 * 3, "3 rounds × 7 evaluators × 3 clients")
+        // Efficiency: each round's exact Shapley values sum to v(all) = U(w_t + A(all)) − U(w_t).
+        for r in rounds {
+            let round = r["round"] as! Int
+            let sum = attribution.filter { $0["round"] as? Int == round && $0["evaluator"] as? String == "shapley-exact" }
+                .reduce(0.0) { $0 + ($1["value"] as! Double) }
+            let gain = (r["utility_after"] as! Double) - (r["utility_before"] as! Double)
+            #expect(abs(sum - gain) < 1e-5, "round \(round): Σφ = \(sum), v(all) = \(gain)")
+        }
+        #expect(ProcessHarness.read(dir + "/up.stdout").contains("round 3/3"), "progress is printed per round")
+        let log = ProcessHarness.read(out + "/coordinator.log")
+        #expect(log.contains("msg=\"round finished\"") && log.contains("round=3"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        #expect((summary["rounds"] as? Int) == 3)
+
+        // The ledger verifies, and editing one attribution value breaks verification.
+        let report = try AuditVerifier.verify(directory: out, caFile: out + "/pki/ca.crt")
+        #expect(report.records == 3 && report.entries == 9)
+        var lines = ProcessHarness.read(out + "/attribution.jsonl").split(separator: "\n").map(String.init)
+        lines[4] = lines[4].replacingOccurrences(of: "\"value\":", with: "\"value\":1")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: out + "/attribution.jsonl", atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try AuditVerifier.verify(directory: out, caFile: nil) }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aStalledThenKilledClientIsLeftOutAfterTheDeadlineAndTheFederationGoesOn() throws {
+        let dir = ProcessHarness.temporaryDirectory("kill")
+        let out = dir + "/run"
+        let pki = dir + "/pki"
+        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
+        let port = try LocalCluster.freePort()
+        let url = "tls+tcp://127.0.0.1:\(port)"
+        let coordinator = try ProcessHarness.start(
+            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--round-deadline", "2", "--registration-timeout", "60",
+             "--evaluators", "marginal,shapley-exact", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 14),
+            name: "coordinator", logDirectory: dir)
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<3 {
+            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
+                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
+        }
+        #expect(ProcessHarness.eventually(timeout: 60) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 1 })
+        kill(clients[2].processIdentifier, SIGSTOP)
+        // A stopped client keeps its connection but never answers: the round ends at the deadline without it.
+        #expect(ProcessHarness.eventually(timeout: 30) {
+            ProcessHarness.jsonLines(out + "/rounds.jsonl").contains { ($0["stragglers"] as? [String]) == ["client-2"] }
+        })
+        kill(clients[2].processIdentifier, SIGKILL)
+        let status = ProcessHarness.wait(coordinator, timeout: 90)
+        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
+
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 14)
+        let straggling = rounds.first { ($0["stragglers"] as? [String]) == ["client-2"] }!
+        #expect((straggling["participants"] as? [String]) == ["client-0", "client-1"])
+        let total = (straggling["durations_ms"] as! [String: Any])["total"] as! Double
+        #expect(total >= 1900, "the straggler round waited for the 2 s deadline (took \(total) ms)")
+        let last = rounds.last!
+        #expect((last["participants"] as? [String]) == ["client-0", "client-1"], "the killed client stays out")
+        #expect(ProcessHarness.read(dir + "/coordinator.log").contains("msg=\"stragglers left out\""))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aClientThatJoinsLateTakesPartFromALaterRound() throws {
+        let dir = ProcessHarness.temporaryDirectory("late")
+        let out = dir + "/run"
+        let pki = dir + "/pki"
+        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
+        let port = try LocalCluster.freePort()
+        let url = "tls+tcp://127.0.0.1:\(port)"
+        let coordinator = try ProcessHarness.start(
+            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--min-clients", "2", "--round-deadline", "10",
+             "--evaluators", "marginal,loo", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 80),
+            name: "coordinator", logDirectory: dir)
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<2 {
+            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
+                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
+        }
+        #expect(ProcessHarness.eventually(timeout: 60) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 1 })
+        clients.append(try ProcessHarness.start(["client", "--id", "client-2", "--coordinator", url, "--pki-dir", pki,
+                                                 "--log-file", "\(dir)/client-2.log"], name: "client-2", logDirectory: dir))
+        let status = ProcessHarness.wait(coordinator, timeout: 120)
+        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect((rounds.first?["participants"] as? [String]) == ["client-0", "client-1"])
+        let joined = rounds.firstIndex { ($0["participants"] as? [String])?.contains("client-2") == true }
+        #expect(joined != nil, "client-2 never took part")
+        if let joined {
+            #expect(joined >= 1)
+            #expect(rounds[joined...].allSatisfy { ($0["participants"] as? [String])?.count == 3 }, "once joined, it stays")
+        }
+    }
+}

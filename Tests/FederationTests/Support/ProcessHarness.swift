@@ -1,0 +1,79 @@
+import Foundation
+
+/// Starts `fedattr` processes for integration tests and waits on their output files, always with a bound.
+enum ProcessHarness {
+    /// The `fedattr` executable built next to the test bundle.
+    static var binary: String {
+        let dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        return dir.appendingPathComponent("fedattr").path
+    }
+
+    static func temporaryDirectory(_ tag: String) -> String {
+        let path = NSTemporaryDirectory() + "fedattr-\(tag)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Starts `fedattr args…` with stdout/stderr to files under `logDirectory`.
+    static func start(_ args: [String], name: String, logDirectory: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        p.environment = env
+        let out = "\(logDirectory)/\(name).stdout"
+        let err = "\(logDirectory)/\(name).stderr"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// Waits for `process` to exit; kills it and returns nil after `timeout` seconds.
+    static func wait(_ process: Process, timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    static func stop(_ processes: [Process]) {
+        for p in processes where p.isRunning {
+            kill(p.processIdentifier, SIGCONT)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+    }
+
+    /// Lines of a JSONL file parsed as dictionaries (missing file: none).
+    static func jsonLines(_ path: String) -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Polls until `condition` holds or `timeout` passes; returns whether it held.
+    static func eventually(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    /// Flags for a small, fast federation on synthetic data.
+    static func smallFederation(clients: Int, rounds: Int) -> [String] {
+        ["--clients", "\(clients)", "--rounds", "\(rounds)", "--dataset", "synthetic", "--synthetic-count", "\(600 * clients)",
+         "--validation-size", "200", "--test-size", "300", "--model", "mlp:16", "--partition", "dirichlet:0.5"]
+    }
+}
