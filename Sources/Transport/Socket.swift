@@ -102,8 +102,9 @@ public final class Socket: @unchecked Sendable {
 
     /// Dials `url` (same TLS rules as `listen`; the server certificate must carry `tls.serverName`, by
     /// default the URL's host with 127.0.0.1 read as "localhost"). A blocking dial waits for the first
-    /// connection, including the TLS handshake, and throws its error; a non-blocking dial returns at once and
-    /// keeps (re)connecting in the background with the socket's reconnect backoff, forever.
+    /// connection, including the TLS handshake, and throws its error (the dialer is then discarded); a
+    /// non-blocking dial returns at once and keeps trying in the background, silently, with the socket's
+    /// reconnect backoff. Either way, once connected the dialer reconnects by itself whenever the link drops.
     public func dial(_ url: String, tls: TLSSettings? = nil, blocking: Bool = false) throws(TransportError) {
         let parsed = try TransportURL(url)
         try checkTLS(parsed, tls)
@@ -138,7 +139,8 @@ public final class Socket: @unchecked Sendable {
     // MARK: Options
 
     /// Largest message accepted from a peer; a larger one is dropped together with its connection
-    /// (the peer then reconnects). 0 = no limit. Applies to existing and later endpoints.
+    /// (the peer then reconnects). 0 = no limit, nng's default. Applies to connections made afterwards,
+    /// also on endpoints that already exist.
     public func setReceiveMaxSize(_ bytes: Int) throws(TransportError) {
         try check(nng_socket_set_size(handle, NNG_OPT_RECVMAXSZ, bytes), "set \(NNG_OPT_RECVMAXSZ)")
     }

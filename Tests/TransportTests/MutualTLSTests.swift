@@ -138,7 +138,8 @@ import Testing
     }
 
     @Test func oversizeResponseIsDroppedWithItsConnection() throws {
-        let (surveyor, url) = try listeningSurveyor(tls: serverTLS) { try $0.setReceiveMaxSize(1 << 20) }
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        try surveyor.setReceiveMaxSize(1 << 20)   // after listen: applies to the listener's later connections
         defer { surveyor.close() }
         let log = EventLog()
         try log.attach(to: surveyor)
@@ -171,6 +172,37 @@ import Testing
         #expect(error == .timedOut)
         #expect(answerBig.wait(seconds: 10) == true)
         #expect(eventually(within: 5) { log.pipes(.removed).contains(received.pipe) })
+    }
+
+    @Test func megabyteMessagesPassWithARaisedLimitAndWithNngsDefaultOfNoLimit() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        try surveyor.setReceiveMaxSize(4 << 20)
+        try surveyor.setSurveyTime(milliseconds: 3000)
+        let raised = try Socket.respondent()
+        defer { raised.close() }
+        try raised.setReceiveMaxSize(4 << 20)
+        try raised.setReceiveTimeout(milliseconds: 10_000)
+        try raised.dial(url, tls: clientTLS(1), blocking: true)
+        let defaulted = try Socket.respondent()   // nng 1.5.2 default: recv-size-max 0 = unlimited
+        defer { defaulted.close() }
+        try defaulted.setReceiveTimeout(milliseconds: 10_000)
+        try defaulted.dial(url, tls: clientTLS(2), blocking: true)
+        #expect(eventually(within: 5) { log.pipes(.added).count == 2 })
+
+        let big = (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let survey = [UInt8](repeating: 1, count: 3 << 20)   // the task direction: 3 MiB to the respondents
+        let answers = [raised, defaulted].map { respondent in
+            Background { answerOnce(respondent) { $0 == survey ? big : bytes("survey corrupted") } }
+        }
+        try surveyor.send(survey)
+        let responses = collectResponses(surveyor)
+        #expect(responses.count == 2)
+        #expect(responses.allSatisfy { $0.bytes == big })
+        #expect(answers.map { $0.wait(seconds: 10) } == ["ok", "ok"])
+        #expect(log.pipes(.removed).isEmpty)
     }
 
     @Test func tlsAndURLMismatchesAreClearErrors() throws {

@@ -133,30 +133,66 @@ import Testing
         #expect(transportError { _ = try respondent.receive() } == .timedOut)
     }
 
-    @Test func respondentReconnectsWhenTheCoordinatorComesBack() throws {
-        // Find a free port, then release it so the respondent first dials nobody.
+    @Test func respondentsReconnectWhenTheCoordinatorComesBack() throws {
+        // Find a free port, then release it so the first respondent dials nobody.
         let (probe, url) = try listeningSurveyor(scheme: "tcp", tls: nil)
         probe.close()
 
-        let respondent = try Socket.respondent()
-        defer { respondent.close() }
-        try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 200)
-        try respondent.setReceiveTimeout(milliseconds: 10_000)
-        try respondent.dial(url)   // non-blocking: retries in the background
+        let early = try Socket.respondent()   // non-blocking dial before the coordinator exists
+        defer { early.close() }
+        let onTime = try Socket.respondent()  // blocking dial once it exists
+        defer { onTime.close() }
+        for respondent in [early, onTime] {
+            try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 200)
+            try respondent.setReceiveTimeout(milliseconds: 10_000)
+        }
+        try early.dial(url)
 
-        for round in 1...2 {   // coordinator starts late, then restarts on the same port
+        for round in 1...2 {   // the coordinator starts late, then restarts on the same port
             let surveyor = try Socket.surveyor()
             defer { surveyor.close() }
             let log = EventLog()
             try log.attach(to: surveyor)
-            try surveyor.setSurveyTime(milliseconds: 2000)
+            try surveyor.setSurveyTime(milliseconds: 1500)
             if round == 1 { usleep(300_000) }
             try surveyor.listen(url)
-            #expect(eventually(within: 5) { log.pipes(.added).count == 1 }, "round \(round): respondent did not reconnect")
-            let answer = Background { answerOnce(respondent) { bytes("ack \(text($0))") } }
+            if round == 1 { try onTime.dial(url, blocking: true) }
+            #expect(eventually(within: 5) { log.pipes(.added).count == 2 }, "round \(round): respondents did not (re)connect")
+            let answers = [early, onTime].map { respondent in
+                Background { answerOnce(respondent) { bytes("ack \(text($0))") } }
+            }
             try surveyor.send(bytes("round \(round)"))
-            #expect(collectResponses(surveyor).map { text($0.bytes) } == ["ack round \(round)"])
-            #expect(answer.wait(seconds: 10) == "ok")
+            #expect(collectResponses(surveyor).map { text($0.bytes) } == ["ack round \(round)", "ack round \(round)"])
+            #expect(answers.map { $0.wait(seconds: 10) } == ["ok", "ok"])
         }
+    }
+
+    @Test func closingOnePipeDropsThatConnectionAndTheRespondentReconnects() throws {
+        let (surveyor, url) = try listeningSurveyor(scheme: "tcp", tls: nil)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 100)
+        try respondent.dial(url, blocking: true)
+        #expect(eventually(within: 2) { log.pipes(.added).count == 1 })
+        let first = try #require(log.pipes(.added).first)
+        surveyor.closePipe(first)
+        #expect(eventually(within: 2) { log.pipes(.removed) == [first] })
+        #expect(eventually(within: 5) { log.pipes(.added).count == 2 })
+        #expect(log.pipes(.added).last != first)
+    }
+
+    @Test func urlsGiveTheDefaultServerName() throws {
+        #expect(try TransportURL("tls+tcp://127.0.0.1:5000").defaultServerName == "localhost")
+        #expect(try TransportURL("tls+tcp://[::1]:5000").defaultServerName == "localhost")
+        #expect(try TransportURL("tls+tcp://coordinator.lan:5000").defaultServerName == "coordinator.lan")
+        #expect(try TransportURL("tls+tcp://*:5000").defaultServerName == nil)
+        #expect(try TransportURL("tls+tcp://127.0.0.1:5000").usesTLS)
+        #expect(try !TransportURL("tcp://127.0.0.1:5000").usesTLS)
+        #expect(try TransportURL("inproc://x").host == nil)
+        #expect(throws: TransportError.invalidURL("localhost:5000")) { try TransportURL("localhost:5000") }
+        #expect(throws: TransportError.invalidURL("://x")) { try TransportURL("://x") }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 
+/// The certificate directory, removed when the test process exits (written once, before any reader).
+nonisolated(unsafe) private var removeAtExit: String?
+
 /// Throw-away certificates made with the openssl CLI for the TLS tests (independent of the PKI target).
 struct TestPKI: Sendable {
     let directory: String
@@ -28,6 +31,8 @@ struct TestPKI: Sendable {
     private static func create() throws -> TestPKI {
         let directory = NSTemporaryDirectory() + "fedattr-transport-pki-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        removeAtExit = directory
+        atexit { if let directory = removeAtExit { try? FileManager.default.removeItem(atPath: directory) } }
         let pki = TestPKI(directory: directory)
         try pki.generate()
         return pki
