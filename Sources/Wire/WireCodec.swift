@@ -58,14 +58,17 @@ public enum WireCodec {
 
         let bodyLength = w.bytes.count - EnvelopeHeader.size
         precondition(bodyLength <= Int(UInt32.max), "message body of \(bodyLength) bytes exceeds the u32 length field")
-        var bytes = w.bytes
-        put32(&bytes, at: 20, UInt32(bodyLength))
-        let crc = bytes.withUnsafeBytes { all in
+        put32(&w.bytes, at: 20, UInt32(bodyLength))
+        put32(&w.bytes, at: 24, checksum(w.bytes))
+        return w.bytes
+    }
+
+    /// CRC-32 of header bytes 0..<24 followed by the body.
+    static func checksum(_ message: [UInt8]) -> UInt32 {
+        message.withUnsafeBytes { all in
             CRC32.update(CRC32.update(0, UnsafeRawBufferPointer(rebasing: all[0..<24])),
                          UnsafeRawBufferPointer(rebasing: all[EnvelopeHeader.size...]))
         }
-        put32(&bytes, at: 24, crc)
-        return bytes
     }
 
     /// Parses and validates a whole message: header, exact length, CRC, every field, tensor limits and finiteness.
@@ -74,10 +77,7 @@ public enum WireCodec {
         let declared = EnvelopeHeader.size + Int(header.bodyLength)
         guard bytes.count >= declared else { throw .truncated(expected: declared, got: bytes.count) }
         guard bytes.count == declared else { throw .lengthMismatch(declared: declared, actual: bytes.count) }
-        let crc = bytes.withUnsafeBytes { all in
-            CRC32.update(CRC32.update(0, UnsafeRawBufferPointer(rebasing: all[0..<24])),
-                         UnsafeRawBufferPointer(rebasing: all[EnvelopeHeader.size...]))
-        }
+        let crc = checksum(bytes)
         guard crc == header.checksum else { throw .checksumMismatch(stored: header.checksum, computed: crc) }
 
         var r = ByteReader(bytes, from: EnvelopeHeader.size, to: declared)
@@ -126,7 +126,7 @@ public enum WireCodec {
         return message
     }
 
-    /// Checks a message against everything the decoder would reject (sizes, limits, UTF-8-free text limits, finiteness).
+    /// Checks a message against what the decoder would reject: fixed-field sizes, client id and field limits, tensor limits, finiteness.
     public static func validate(_ message: Message, limits: DecodeLimits = .init()) throws(WireError) {
         func size(_ bytes: [UInt8], _ field: String) throws(WireError) {
             guard bytes.count == fixedFieldSize else { throw .badFieldSize(field: field, expected: fixedFieldSize, found: bytes.count) }

@@ -58,6 +58,8 @@ private func badInputs() -> [BadInput] {
         BadInput(description: "header cut at 27 bytes", bytes: Array(update[..<27]), expected: .truncated(expected: 28, got: 27)),
         BadInput(description: "body missing its last byte", bytes: Array(update.dropLast()),
                  expected: .truncated(expected: update.count, got: update.count - 1)),
+        BadInput(description: "body length 0xFFFFFFFF", bytes: patched(update, [20: 0xFF, 21: 0xFF, 22: 0xFF, 23: 0xFF]),
+                 expected: .truncated(expected: 28 + 0xFFFF_FFFF, got: update.count)),
         BadInput(description: "wrong magic 'GDAT'", bytes: patched(update, [0: 0x47]), expected: .badMagic(found: 0x4744_4154)),
         BadInput(description: "version 2", bytes: patched(update, [4: 2]), expected: .unsupportedVersion(2)),
         BadInput(description: "version 0x0100", bytes: patched(update, [4: 0, 5: 1]), expected: .unsupportedVersion(256)),
