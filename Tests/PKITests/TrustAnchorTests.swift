@@ -118,3 +118,52 @@ func expectRejection(_ reason: RejectionReason, detail: String, sourceLocation: 
         try fromPEM.validate(Fixture.client.certificate, purpose: .client)
     }
 }
+
+@Suite struct AuthenticateTests {
+    let anchor = Fixture.anchor
+    let message = Array("register|nonce-bytes|client-0".utf8)
+
+    @Test func goodSignedMessageIsAuthenticated() throws {
+        let signature = try Fixture.client.key.sign(message)
+        let certificate = try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature,
+                                                  over: message, claimedIdentity: "client-0")
+        #expect(certificate.fingerprint == Fixture.client.certificate.fingerprint)
+    }
+
+    @Test func wrongClaimGivesIdentityMismatch() throws {
+        let signature = try Fixture.client.key.sign(message)
+        #expect(throws: PKIError.identityMismatch(claimed: "client-1", certificate: "client-0")) {
+            try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature, over: message,
+                                    claimedIdentity: "client-1")
+        }
+    }
+
+    @Test func signatureByAnotherKeyGivesBadSignature() throws {
+        let signature = try PrivateKey.generateP256().sign(message)
+        #expect(throws: PKIError.badSignature(commonName: "client-0")) {
+            try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature, over: message,
+                                    claimedIdentity: "client-0")
+        }
+    }
+
+    @Test func coordinatorCertificateCannotActAsClient() throws {
+        let signature = try Fixture.server.key.sign(message)
+        #expect { try anchor.authenticate(certificateDER: Fixture.server.certificate.der, signature: signature, over: message,
+                                          claimedIdentity: nil) } throws: { error in
+            guard case PKIError.certificateRejected(_, .wrongPurpose, _) = error else { return false }
+            return true
+        }
+    }
+
+    @Test func garbageCertificateGivesMalformedDERAndEmptyGivesEmptyInput() throws {
+        let signature = try Fixture.client.key.sign(message)
+        #expect { try anchor.authenticate(certificateDER: [0x30, 0x03, 0x01, 0x01, 0x00], signature: signature, over: message,
+                                          claimedIdentity: nil) } throws: { error in
+            guard case PKIError.malformedDER(what: "certificate", _) = error else { return false }
+            return true
+        }
+        #expect(throws: PKIError.emptyInput(what: "certificate")) {
+            try anchor.authenticate(certificateDER: [], signature: signature, over: message, claimedIdentity: nil)
+        }
+    }
+}
