@@ -107,6 +107,29 @@ func expectRejection(_ reason: RejectionReason, detail: String, sourceLocation: 
         }
     }
 
+    @Test func theCACertificateItselfIsNotAClientOrServer() {
+        for purpose in CertificatePurpose.allCases {
+            expectRejection(.wrongPurpose, detail: "unsuitable certificate purpose") {
+                () throws(PKIError) in try anchor.validate(Fixture.authority.certificate, purpose: purpose)
+            }
+        }
+    }
+
+    @Test func concurrentValidationGivesConsistentAnswers() async {
+        let anchor = self.anchor
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<32 {
+                group.addTask {
+                    let purpose: CertificatePurpose = i % 2 == 0 ? .client : .server
+                    do { try anchor.validate(Fixture.client.certificate, purpose: purpose); return purpose == .client }
+                    catch { return purpose == .server }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 32 && outcomes.allSatisfy { $0 })
+    }
+
     @Test func anchorMustBeACA() throws {
         #expect { try TrustAnchor(certificate: Fixture.client.certificate) } throws: { error in
             guard case PKIError.invalidArgument = error else { return false }
