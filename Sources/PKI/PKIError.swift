@@ -28,6 +28,10 @@ public enum PKIError: Error, CustomStringConvertible, Equatable, Sendable {
     case issuanceFailed(step: String, detail: String)
     /// An argument was out of range, e.g. a negative client count or an unparsable IP address.
     case invalidArgument(String)
+    /// A signed message's signature does not verify under the public key of certificate `commonName`.
+    case badSignature(commonName: String)
+    /// A message claims to come from `claimed`, but its certificate names `certificate`.
+    case identityMismatch(claimed: String, certificate: String)
     /// `validate` rejected the certificate with common name `commonName`; `detail` is OpenSSL's verification message.
     case certificateRejected(commonName: String, reason: RejectionReason, detail: String)
 
@@ -46,6 +50,9 @@ public enum PKIError: Error, CustomStringConvertible, Equatable, Sendable {
         case .signingFailed(let detail): return "signing failed: \(detail)"
         case .issuanceFailed(let step, let detail): return "certificate issuance failed at \(step): \(detail)"
         case .invalidArgument(let message): return "invalid argument: \(message)"
+        case .badSignature(let cn): return "the signature does not verify under the key of certificate '\(cn)'"
+        case .identityMismatch(let claimed, let found):
+            return "message claims to be from '\(claimed)' but its certificate is for '\(found)'"
         case .certificateRejected(let cn, let reason, let detail):
             return "certificate '\(cn)' rejected (\(reason)): \(detail)"
         }

@@ -61,6 +61,28 @@ public struct TrustAnchor: @unchecked Sendable {
         }
     }
 
+    /// Authenticates a signed message: parses `certificateDER`, validates it for `purpose` at `date`, checks that its
+    /// common name equals `claimedIdentity` (when given), and verifies `signature` over `message` with its key.
+    /// Returns the certificate on success; throws `.malformedDER`, `.emptyInput`, `.certificateRejected`, `.identityMismatch` or `.badSignature`.
+    @discardableResult
+    public func authenticate(certificateDER: [UInt8], signature: [UInt8], over message: [UInt8], claimedIdentity: String?,
+                             purpose: CertificatePurpose = .client, at date: Date = Date()) throws(PKIError) -> Certificate {
+        let certificate: Certificate
+        do {
+            certificate = try Certificate(der: certificateDER)
+        } catch let error as PKIError {
+            throw error
+        } catch {
+            throw .malformedDER(what: "certificate", detail: "\(error)")
+        }
+        try validate(certificate, purpose: purpose, at: date)
+        if let claimedIdentity, claimedIdentity != certificate.commonName {
+            throw .identityMismatch(claimed: claimedIdentity, certificate: certificate.commonName)
+        }
+        guard certificate.verifySignature(signature, over: message) else { throw .badSignature(commonName: certificate.commonName) }
+        return certificate
+    }
+
     static func reason(_ code: Int32) -> RejectionReason {
         switch code {
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,

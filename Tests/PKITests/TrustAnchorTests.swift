@@ -107,6 +107,29 @@ func expectRejection(_ reason: RejectionReason, detail: String, sourceLocation: 
         }
     }
 
+    @Test func theCACertificateItselfIsNotAClientOrServer() {
+        for purpose in CertificatePurpose.allCases {
+            expectRejection(.wrongPurpose, detail: "unsuitable certificate purpose") {
+                () throws(PKIError) in try anchor.validate(Fixture.authority.certificate, purpose: purpose)
+            }
+        }
+    }
+
+    @Test func concurrentValidationGivesConsistentAnswers() async {
+        let anchor = self.anchor
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<32 {
+                group.addTask {
+                    let purpose: CertificatePurpose = i % 2 == 0 ? .client : .server
+                    do { try anchor.validate(Fixture.client.certificate, purpose: purpose); return purpose == .client }
+                    catch { return purpose == .server }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 32 && outcomes.allSatisfy { $0 })
+    }
+
     @Test func anchorMustBeACA() throws {
         #expect { try TrustAnchor(certificate: Fixture.client.certificate) } throws: { error in
             guard case PKIError.invalidArgument = error else { return false }
@@ -116,5 +139,54 @@ func expectRejection(_ reason: RejectionReason, detail: String, sourceLocation: 
         #expect(throws: PKIError.emptyInput(what: "certificate")) { try TrustAnchor(caPEM: "") }
         let fromPEM = try TrustAnchor(caPEM: Fixture.authority.certificate.pem)
         try fromPEM.validate(Fixture.client.certificate, purpose: .client)
+    }
+}
+
+@Suite struct AuthenticateTests {
+    let anchor = Fixture.anchor
+    let message = Array("register|nonce-bytes|client-0".utf8)
+
+    @Test func goodSignedMessageIsAuthenticated() throws {
+        let signature = try Fixture.client.key.sign(message)
+        let certificate = try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature,
+                                                  over: message, claimedIdentity: "client-0")
+        #expect(certificate.fingerprint == Fixture.client.certificate.fingerprint)
+    }
+
+    @Test func wrongClaimGivesIdentityMismatch() throws {
+        let signature = try Fixture.client.key.sign(message)
+        #expect(throws: PKIError.identityMismatch(claimed: "client-1", certificate: "client-0")) {
+            try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature, over: message,
+                                    claimedIdentity: "client-1")
+        }
+    }
+
+    @Test func signatureByAnotherKeyGivesBadSignature() throws {
+        let signature = try PrivateKey.generateP256().sign(message)
+        #expect(throws: PKIError.badSignature(commonName: "client-0")) {
+            try anchor.authenticate(certificateDER: Fixture.client.certificate.der, signature: signature, over: message,
+                                    claimedIdentity: "client-0")
+        }
+    }
+
+    @Test func coordinatorCertificateCannotActAsClient() throws {
+        let signature = try Fixture.server.key.sign(message)
+        #expect { try anchor.authenticate(certificateDER: Fixture.server.certificate.der, signature: signature, over: message,
+                                          claimedIdentity: nil) } throws: { error in
+            guard case PKIError.certificateRejected(_, .wrongPurpose, _) = error else { return false }
+            return true
+        }
+    }
+
+    @Test func garbageCertificateGivesMalformedDERAndEmptyGivesEmptyInput() throws {
+        let signature = try Fixture.client.key.sign(message)
+        #expect { try anchor.authenticate(certificateDER: [0x30, 0x03, 0x01, 0x01, 0x00], signature: signature, over: message,
+                                          claimedIdentity: nil) } throws: { error in
+            guard case PKIError.malformedDER(what: "certificate", _) = error else { return false }
+            return true
+        }
+        #expect(throws: PKIError.emptyInput(what: "certificate")) {
+            try anchor.authenticate(certificateDER: [], signature: signature, over: message, claimedIdentity: nil)
+        }
     }
 }
