@@ -36,3 +36,15 @@ import Testing
     }
     #expect(try JSONValue.parse(" {\"u\":\"\\u00e9\\ud83d\\ude00\"} ")["u"]?.stringValue == "é😀")
 }
+
+@Test func doublesAreWrittenAsPythonReprWrites() {
+    // Python's repr(float) — what json.dumps writes — for values around Swift's and Python's format switch points.
+    let expected: [(Double, String)] = [
+        (9.5e15, "9500000000000000.0"), (-9.5e15, "-9500000000000000.0"), (9007199254740994, "9007199254740994.0"),
+        (1e16, "1e+16"), (1e15, "1000000000000000.0"), (1e-4, "0.0001"), (1e-5, "1e-05"), (2.5e-5, "2.5e-05"),
+        (-0.0, "-0.0"), (1e22, "1e+22"), (0.1 + 0.2, "0.30000000000000004"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+    ]
+    for (value, text) in expected {
+        #expect(JSONValue.format(value) == text)
+    }
+}
