@@ -51,7 +51,13 @@ enum JSONValue: Equatable, Sendable {
     static func format(_ d: Double) -> String {
         if d.isNaN { return "\"nan\"" }
         if d.isInfinite { return d < 0 ? "\"-inf\"" : "\"inf\"" }
-        return d.description
+        let text = d.description
+        // Swift switches to exponent form at 2^53, Python's repr at 1e16: write [2^53, 1e16) in Python's fixed form.
+        guard let e = text.range(of: "e+"), let exponent = Int(text[e.upperBound...]), exponent < 16 else { return text }
+        let negative = text.hasPrefix("-")
+        let digits = text[text.index(text.startIndex, offsetBy: negative ? 1 : 0)..<e.lowerBound].filter { $0 != "." }
+        let integer = digits + String(repeating: "0", count: max(0, exponent + 1 - digits.count))
+        return (negative ? "-" : "") + integer + ".0"
     }
 
     static func writeString(_ s: String, to out: inout String) {
