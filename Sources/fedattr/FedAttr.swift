@@ -5,6 +5,6 @@ struct FedAttr: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedattr",
         abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",
-        subcommands: []
+        subcommands: [Bench.self]
     )
 }
