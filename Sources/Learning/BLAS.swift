@@ -4,6 +4,8 @@ import CBLAS
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var current: Int { Int(openblas_get_num_threads()) }
+    /// The kernel family OpenBLAS picked for this CPU at load time (e.g. "SkylakeX"; "Prescott" is its slow generic fallback).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 }
 
 /// Thin row-major wrappers over the few CBLAS routines the layers use.
@@ -36,11 +38,12 @@ enum BLAS {
         for r in 0..<m { (y + r * n).update(from: row, count: n) }
     }
 
-    /// sums[n] = column sums of the m×n matrix `x` (xᵀ · 1).
-    static func columnSums(_ x: UnsafePointer<Float>, m: Int, n: Int, into sums: UnsafeMutablePointer<Float>) {
-        let ones = [Float](repeating: 1, count: m)
-        ones.withUnsafeBufferPointer { ones in
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), 1, x, Int32(n), ones.baseAddress!, 1, 0, sums, 1)
+    /// sums[n] = alpha · (column sums of the m×n matrix `x`, i.e. xᵀ·1) + beta · sums.
+    static func columnSums(_ x: UnsafePointer<Float>, m: Int, n: Int, alpha: Float = 1, beta: Float = 0,
+                           into sums: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: m) { ones in
+            ones.initialize(repeating: 1)
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), alpha, x, Int32(n), ones.baseAddress!, 1, beta, sums, 1)
         }
     }
 }

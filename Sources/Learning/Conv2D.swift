@@ -61,16 +61,17 @@ struct Conv2D: Layer {
     }
 
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         let rows = batch * outHeight * outWidth
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * patchSize)
         defer { columns.deallocate() }
-        im2col(x, batch: batch, into: columns)
-        BLAS.gemm(transposeA: true, m: patchSize, n: filters, k: rows, columns, dy, gradient)   // dW = colsᵀ·dy
-        BLAS.columnSums(dy, m: rows, n: filters, into: gradient + patchSize * filters)
         if let dx {
             BLAS.gemm(transposeB: true, m: rows, n: patchSize, k: filters, dy, parameters, columns) // dcols = dy·Wᵀ
             col2im(columns, batch: batch, into: dx)
         }
+        im2col(x, batch: batch, into: columns)
+        BLAS.gemm(transposeA: true, m: patchSize, n: filters, k: rows, alpha: alpha, columns, dy, beta: beta, gradient) // dW = colsᵀ·dy
+        BLAS.columnSums(dy, m: rows, n: filters, alpha: alpha, beta: beta, into: gradient + patchSize * filters)
     }
 }

@@ -21,11 +21,12 @@ struct Dense: Layer {
     }
 
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        BLAS.gemm(transposeA: true, m: inputs, n: outputs, k: batch, x, dy, gradient)          // dW = xᵀ·dy
-        BLAS.columnSums(dy, m: batch, n: outputs, into: gradient + inputs * outputs)           // db = Σ rows of dy
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         if let dx {
-            BLAS.gemm(transposeB: true, m: batch, n: inputs, k: outputs, dy, parameters, dx)  // dx = dy·Wᵀ
+            BLAS.gemm(transposeB: true, m: batch, n: inputs, k: outputs, dy, parameters, dx)                 // dx = dy·Wᵀ
         }
+        BLAS.gemm(transposeA: true, m: inputs, n: outputs, k: batch, alpha: alpha, x, dy, beta: beta, gradient) // dW = xᵀ·dy
+        BLAS.columnSums(dy, m: batch, n: outputs, alpha: alpha, beta: beta, into: gradient + inputs * outputs)  // db = Σ rows of dy
     }
 }

@@ -10,7 +10,8 @@ struct Flatten: Layer {
     }
 
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         dx?.update(from: dy, count: batch * size)
     }
 }

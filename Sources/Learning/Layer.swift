@@ -12,9 +12,12 @@ protocol Layer: Sendable {
     /// y[batch × outputSize] = f(x[batch × inputSize]; parameters).
     func forward(_ x: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>)
 
-    /// Given dL/dy, writes dL/dparameters into `gradient` (overwriting) and, when `dx` is not nil, dL/dx.
+    /// Given dL/dy, sets gradient ← alpha·dL/dparameters + beta·gradient and, when `dx` is not nil, writes dL/dx.
+    /// dx is computed before `gradient` is touched, so `gradient` may alias `parameters` (a fused SGD step:
+    /// alpha = −learning rate, beta = 1).
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?)
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?)
 }
 
 extension Layer {

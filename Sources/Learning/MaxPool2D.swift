@@ -25,7 +25,8 @@ struct MaxPool2D: Layer {
 
     /// The gradient goes to the first of the four inputs equal to the maximum.
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         guard let dx else { return }
         dx.update(repeating: 0, count: batch * inputSize)
         let rowStride = width * channels

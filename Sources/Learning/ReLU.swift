@@ -10,7 +10,8 @@ struct ReLU: Layer {
     }
 
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         guard let dx else { return }
         for i in 0..<batch * size { dx[i] = y[i] > 0 ? dy[i] : 0 }
     }

@@ -10,6 +10,9 @@ public struct SGD: Sendable {
         self.weightDecay = weightDecay
     }
 
+    /// No momentum and no weight decay: the update p ← p − lr·g can be fused into back-propagation.
+    var isPlain: Bool { momentum == 0 && weightDecay == 0 }
+
     /// One update of `count` parameters. `gradient` is clobbered; `velocity` is needed when momentum ≠ 0.
     func step(_ parameters: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>,
               velocity: UnsafeMutablePointer<Float>?, count: Int) {

@@ -52,8 +52,13 @@ public enum Trainer {
                             let logits = layers.forward(input, batch: batch, parameters: p, workspace: workspace)
                             lossSum += SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, batch: batch, classes: classes,
                                                                    gradient: workspace.gradients[layers.layers.count - 1]).lossSum
-                            layers.backward(input, batch: batch, parameters: p, gradient: gradient, workspace: workspace)
-                            optimizer.step(p, gradient: gradient, velocity: velocity, count: parameters.count)
+                            if optimizer.isPlain {
+                                layers.backward(input, batch: batch, parameters: p, gradient: p,
+                                                alpha: -optimizer.learningRate, beta: 1, workspace: workspace)
+                            } else {
+                                layers.backward(input, batch: batch, parameters: p, gradient: gradient, workspace: workspace)
+                                optimizer.step(p, gradient: gradient, velocity: velocity, count: parameters.count)
+                            }
                         }
                     }
                 }

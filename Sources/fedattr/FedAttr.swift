@@ -5,6 +5,7 @@ struct FedAttr: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedattr",
         abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",
-        subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, PKICommand.self, VerifyCommand.self, SettingsCommand.self]
+        subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, PKICommand.self,
+                      VerifyCommand.self, SettingsCommand.self, Bench.self]
     )
 }

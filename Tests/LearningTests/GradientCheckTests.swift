@@ -49,7 +49,7 @@ enum GradientCheck {
             y.withUnsafeBufferPointer { yb in r.withUnsafeBufferPointer { rb in
                 gp.withUnsafeMutableBufferPointer { g in gx.withUnsafeMutableBufferPointer { dx in
                     layer.backward(x: xb.baseAddress!, y: yb.baseAddress!, dy: rb.baseAddress!, batch: batch,
-                                   parameters: pb.baseAddress!, gradient: g.baseAddress!, dx: dx.baseAddress!)
+                                   parameters: pb.baseAddress!, gradient: g.baseAddress!, alpha: 1, beta: 0, dx: dx.baseAddress!)
                 } }
             } }
         } }
@@ -192,8 +192,9 @@ struct BrokenDense: Layer {
         inner.forward(x, batch: batch, parameters: parameters, into: y)
     }
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        inner.backward(x: x, y: y, dy: dy, batch: batch, parameters: parameters, gradient: gradient, dx: dx)
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
+        inner.backward(x: x, y: y, dy: dy, batch: batch, parameters: parameters, gradient: gradient, alpha: alpha, beta: beta, dx: dx)
         gradient[parameterCount - 1] = 0
     }
 }
@@ -207,7 +208,8 @@ struct LeakyBrokenReLU: Layer {
         ReLU(size: size).forward(x, batch: batch, parameters: parameters, into: y)
     }
     func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float,
+                  dx: UnsafeMutablePointer<Float>?) {
         dx?.update(from: dy, count: batch * size)
     }
 }

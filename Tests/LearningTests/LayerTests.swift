@@ -21,6 +21,63 @@ import Testing
         }
     }
 
+    /// Shapes large enough for OpenBLAS's blocked kernels: forward and the weight gradient against double loops.
+    @Test func denseOnLargerShapesMatchesLoops() {
+        var rng = SeededGenerator(seed: 23)
+        let (batch, n, m) = (33, 200, 70)
+        let layer = Dense(inputs: n, outputs: m, feedsReLU: false)
+        let p = GradientCheck.random(layer.parameterCount, &rng)
+        let x = GradientCheck.random(batch * n, &rng), dy = GradientCheck.random(batch * m, &rng)
+        var y = [Float](repeating: 0, count: batch * m), g = [Float](repeating: 0, count: p.count)
+        p.withUnsafeBufferPointer { pb in x.withUnsafeBufferPointer { xb in dy.withUnsafeBufferPointer { db in
+            y.withUnsafeMutableBufferPointer { yb in
+                layer.forward(xb.baseAddress!, batch: batch, parameters: pb.baseAddress!, into: yb.baseAddress!)
+                g.withUnsafeMutableBufferPointer { gb in
+                    layer.backward(x: xb.baseAddress!, y: yb.baseAddress!, dy: db.baseAddress!, batch: batch, parameters: pb.baseAddress!,
+                                   gradient: gb.baseAddress!, alpha: 1, beta: 0, dx: nil)
+                }
+            }
+        } } }
+        var worstY = 0.0, worstG = 0.0
+        for b in 0..<batch { for j in 0..<m {
+            var s = Double(p[n * m + j])
+            for i in 0..<n { s += Double(x[b * n + i]) * Double(p[i * m + j]) }
+            worstY = max(worstY, abs(s - Double(y[b * m + j])))
+        } }
+        for i in 0..<n { for j in 0..<m {
+            var s = 0.0
+            for b in 0..<batch { s += Double(x[b * n + i]) * Double(dy[b * m + j]) }
+            worstG = max(worstG, abs(s - Double(g[i * m + j])))
+        } }
+        #expect(worstY < 1e-4)
+        #expect(worstG < 1e-4)
+    }
+
+    /// Plain SGD is fused into back-propagation (gradient aliasing the parameters); it must equal backward-then-step.
+    @Test func fusedSGDStepEqualsSeparateStep() {
+        let data = SyntheticDataset.generate(count: 16, seed: 4)
+        let start = Model(spec: .mlp(hidden: [8]), seed: 5)
+        var fused = start
+        _ = Trainer.train(&fused, on: data, epochs: 1, batchSize: 16, optimizer: SGD(learningRate: 0.1), seed: 1)
+
+        let workspace = Workspace(layers: start.layers, capacity: 16, withGradients: true)
+        var p = start.parameters
+        var g = [Float](repeating: 0, count: p.count)
+        p.withUnsafeMutableBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
+            data.features.withUnsafeBufferPointer { xb in data.labels.withUnsafeBufferPointer { lb in
+                let logits = start.forward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, workspace: workspace)
+                _ = SoftmaxCrossEntropy.evaluate(logits: logits, labels: lb.baseAddress!, batch: 16, classes: 10,
+                                                 gradient: workspace.gradients[start.layers.count - 1])
+                start.backward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, gradient: gb.baseAddress!, workspace: workspace)
+            } }
+        } }
+        // One batch holding every sample: the shuffle only permutes rows, which changes sums by rounding alone.
+        let expected = zip(p, g).map { $0 - 0.1 * $1 }
+        let worst = zip(expected, fused.parameters).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5)
+        #expect(fused.parameters != start.parameters)
+    }
+
     @Test func convForwardMatchesDirectConvolution() {
         var rng = SeededGenerator(seed: 22)
         let (h, w, c, k, f, batch) = (6, 5, 2, 3, 4, 2)

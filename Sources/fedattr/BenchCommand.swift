@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Learning
+
+/// `fedattr bench …`: micro-benchmarks of the numerical core.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of the numerical core.",
+        subcommands: [Train.self]
+    )
+
+    /// One epoch of MLP 784-128-10 SGD on Fashion-MNIST in Swift, then the same in NumPy, and the ratio.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train MLP 784-128-10 for one epoch; compare samples/second with Benchmarks/train_numpy.py."
+        )
+
+        @Option(help: "Training images (the first N of the training split).") var images = 12_000
+        @Option(help: "Mini-batch size.") var batch = 32
+        @Option(help: "BLAS threads, for Swift and NumPy alike.") var threads = 1
+        @Option(help: "SGD learning rate.") var learningRate: Float = 0.05
+        @Option(help: "Directory with the gzipped IDX files.") var data = FashionMNIST.defaultDirectory
+        @Option(help: "Path of train_numpy.py (default: Benchmarks/train_numpy.py in the working directory or the source tree).")
+        var script: String?
+        @Option(help: "Python interpreter.") var python = "python3"
+        @Flag(help: "Skip the NumPy run.") var swiftOnly = false
+
+        func run() throws {
+            BLASThreads.set(threads)
+            let train = try FashionMNIST.load(.train, directory: data, limit: images)
+            var model = Model(spec: .mlp(hidden: [128]), seed: 1)
+            let cpuStart = processCPUSeconds()
+            let report = Trainer.train(&model, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2)
+            let cpuSeconds = processCPUSeconds() - cpuStart
+            let swiftRate = Double(report.samples) / report.seconds
+            let swiftCPURate = Double(report.samples) / cpuSeconds
+            print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples in "
+                  + "\(format(report.seconds, 3)) s, batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), "
+                  + "mean loss \(format(report.meanLoss, 4)))")
+            guard !swiftOnly else { return }
+
+            let result = try runNumPy()
+            guard let numpyRate = result["samples_per_second"] as? Double else {
+                throw ValidationError("NumPy run printed no samples_per_second")
+            }
+            let numpyCPURate = result["samples_per_cpu_second"] as? Double ?? .nan
+            let loss = (result["mean_loss"] as? Double).map { format($0, 4) } ?? "?"
+            let version = result["numpy"] as? String ?? "?"
+            print("numpy: \(format(numpyRate)) samples/s, \(format(numpyCPURate)) samples/CPU-s (numpy \(version), mean loss \(loss))")
+            print("ratio: \(format(swiftRate / numpyRate, 2))x wall, \(format(swiftCPURate / numpyCPURate, 2))x CPU")
+        }
+
+        private func runNumPy() throws -> [String: Any] {
+            let path = try locateScript()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, path, "--images", "\(images)", "--batch", "\(batch)",
+                                 "--lr", "\(learningRate)", "--directory", data]
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
+            environment["OMP_NUM_THREADS"] = "\(threads)"
+            environment["OPENBLAS_CORETYPE"] = nil      // these two slow a current NumPy on this machine
+            environment["OPENBLAS_L2_SIZE"] = nil
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let bytes = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw ValidationError("\(python) \(path) exited with status \(process.terminationStatus)")
+            }
+            let lastLine = String(decoding: bytes, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            guard let object = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] else {
+                throw ValidationError("cannot parse NumPy output: \(lastLine)")
+            }
+            return object
+        }
+
+        private func locateScript() throws -> String {
+            if let script { return script }
+            let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Benchmarks/train_numpy.py").path
+            for candidate in ["Benchmarks/train_numpy.py", sourceTree] where FileManager.default.fileExists(atPath: candidate) {
+                return candidate
+            }
+            throw ValidationError("Benchmarks/train_numpy.py not found; pass --script")
+        }
+
+        /// CPU time of the whole process (all threads), which discounts time lost to other processes on a shared machine.
+        private func processCPUSeconds() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+
+        private func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+    }
+}
