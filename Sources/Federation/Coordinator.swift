@@ -75,14 +75,17 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     @discardableResult
     public func run() throws -> RunSummary {
         let started = Date()
-        try waitForClients()
         var records: [RoundRecord] = []
         let initial = model.evaluate(test)
-        logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
-        for round in 1...config.rounds {
-            if isStopped { break }
-            let record = try runRound(round)
-            records.append(record)
+        do {
+            try waitForClients()
+            logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
+            for round in 1...config.rounds {
+                records.append(try runRound(round))
+            }
+        } catch where isStopped {
+            // A stop request (SIGTERM/SIGINT) ends the run between steps; an interrupted round is not recorded.
+            logger.notice("stopping on request", metadata: ["completed_rounds": "\(records.count)"])
         }
         let summary = RunSummary(config: config, records: records, attribution: attribution.cumulative(),
                                  seconds: Date().timeIntervalSince(started))
@@ -180,6 +183,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             return .success(())
         }
         durations.collect = Self.ms(since: collectStart)
+        if isStopped { throw TransportError.closed }
         let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
         if !stragglers.isEmpty {
             logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])

@@ -23,7 +23,7 @@ public struct CoordinatorConfig: Sendable {
     public var outputDirectory: String
     public var archiveUpdates: Bool
     public var float16: Bool
-    public var attributionThreads: Int
+    public var blasThreads: Int
 
     /// What the attribution game measures on the validation set.
     public enum Utility: String, Sendable { case accuracy, negLoss = "neg-loss" }
@@ -62,6 +62,6 @@ public struct CoordinatorConfig: Sendable {
         outputDirectory = try s.required(.out)
         archiveUpdates = try s.bool(.archiveUpdates)
         float16 = try s.bool(.float16)
-        attributionThreads = try s.int(.attributionThreads, range: 0...1024)
+        blasThreads = try s.int(.blasThreads, range: 1...256)
     }
 }

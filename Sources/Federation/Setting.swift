@@ -57,18 +57,17 @@ extension Setting {
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
     public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")
     public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
-    public static let attributionThreads = Setting("attribution-threads", "0", c, "Threads for coalition evaluation (0 = all cores).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Also append logfmt lines to this file.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
-    public static let blasThreads = Setting("blas-threads", "1", [.client], "OpenBLAS threads per client process.")
+    public static let blasThreads = Setting("blas-threads", "1", all, "OpenBLAS threads per process (the coordinator evaluates coalitions on all cores itself).")
 
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
-        archiveUpdates, float16, attributionThreads, logLevel, logFile, strategy, blasThreads,
+        archiveUpdates, float16, logLevel, logFile, strategy, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.

@@ -5,7 +5,7 @@ import Learning
 import Logging
 
 /// `fedattr client`: one client daemon.
-struct ClientCommand: ParsableCommand {
+struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
         abstract: "Run a client daemon: train on this client's shard each round and send signed updates.")
@@ -15,14 +15,12 @@ struct ClientCommand: ParsableCommand {
     @Option(help: ArgumentHelp(Setting.coordinator.help)) var coordinator: String?
     @Option(name: .customLong("server-name"), help: ArgumentHelp(Setting.serverName.help)) var serverName: String?
     @Option(help: ArgumentHelp(Setting.strategy.help)) var strategy: String?
-    @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
 
-    func run() throws {
+    func run() async throws {
         var flags = shared.flags
         flags[Setting.id.name] = id
         flags[Setting.coordinator.name] = coordinator
         flags[Setting.serverName.name] = serverName
-        flags[Setting.blasThreads.name] = blasThreads
         flags[Setting.strategy.name] = strategy
         let settings = try Settings(flags: flags, configFile: shared.config)
         let config = try ClientConfig(settings: settings)
@@ -30,7 +28,6 @@ struct ClientCommand: ParsableCommand {
         logger[metadataKey: "client"] = "\(config.id)"
         BLASThreads.set(config.blasThreads)
         let client = try Client(config: config, logger: logger, strategy: try UpdateStrategies.make(config.strategy))
-        Daemon.onTermination { client.stop() }
-        try client.run()
+        try await Daemon.run(name: config.id, logger: logger, body: { try client.run() }, stop: { client.stop() })
     }
 }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Federation
 import Foundation
+import Learning
 import Logging
 
 /// `fedattr coordinator`: the coordinator daemon.
-struct CoordinatorCommand: ParsableCommand {
+struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run the coordinator daemon: register clients, run the rounds, score every participant.")
@@ -13,14 +14,14 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var federation: FederationOptions
     @Option(help: ArgumentHelp(Setting.listen.help)) var listen: String?
 
-    func run() throws {
+    func run() async throws {
         var flags = shared.flags.merging(federation.flags) { $1 }
         flags[Setting.listen.name] = listen
         let settings = try Settings(flags: flags, configFile: shared.config)
         let logger = try Daemon.logger(label: "coordinator", settings: settings)
         let config = try CoordinatorConfig(settings: settings)
+        BLASThreads.set(config.blasThreads)
         let coordinator = try Coordinator(config: config, logger: logger)
-        Daemon.onTermination { coordinator.stop() }
-        try coordinator.run()
+        try await Daemon.run(name: "coordinator", logger: logger, body: { try coordinator.run() }, stop: { coordinator.stop() })
     }
 }

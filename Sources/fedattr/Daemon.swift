@@ -1,12 +1,11 @@
-import Dispatch
 import Federation
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// Process-level plumbing the daemons share: logging set-up and SIGTERM/SIGINT handling.
+/// Process-level plumbing the daemons share: logging set-up, and running a blocking daemon loop as a
+/// swift-service-lifecycle service that stops gracefully on SIGTERM or SIGINT.
 enum Daemon {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
     /// Bootstraps logfmt logging from the settings and returns a logger labelled `label`.
     static func logger(label: String, settings: Settings) throws -> Logger {
         let levelName = settings.string(.logLevel) ?? "info"
@@ -18,19 +17,41 @@ enum Daemon {
         return Logger(label: label)
     }
 
-    /// Calls `handler` once on SIGTERM or SIGINT (a second signal exits at once).
-    static func onTermination(_ handler: @escaping @Sendable () -> Void) {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            nonisolated(unsafe) var fired = false
-            source.setEventHandler {
-                if fired { exit(128 + sig) }
-                fired = true
-                handler()
+    /// Runs `body` on its own thread inside a service group; SIGTERM/SIGINT call `stop`, after which `body` returns.
+    static func run(name: String, logger: Logger, body: @escaping @Sendable () throws -> Void,
+                    stop: @escaping @Sendable () -> Void) async throws {
+        let service = BlockingService(name: name, body: body, stop: stop)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: name)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// A daemon loop that blocks a thread (nng's receive is blocking), wrapped as a lifecycle service.
+struct BlockingService: Service, CustomStringConvertible {
+    let name: String
+    let body: @Sendable () throws -> Void
+    let stop: @Sendable () -> Void
+
+    var description: String { name }
+
+    func run() async throws {
+        let body = self.body
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                Thread.detachNewThread {
+                    do {
+                        try body()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
             }
-            source.resume()
-            sources.append(source)
+        } onCancelOrGracefulShutdown: {
+            stop()
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct FedAttr: ParsableCommand {
+struct FedAttr: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedattr",
         abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",

@@ -8,6 +8,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(Setting.dataDir.help)) var dataDir: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp(Setting.logLevel.help)) var logLevel: String?
     @Option(name: .customLong("log-file"), help: ArgumentHelp(Setting.logFile.help)) var logFile: String?
+    @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
 
     var flags: [String: String] {
         var f: [String: String] = [:]
@@ -15,6 +16,7 @@ struct SharedOptions: ParsableArguments {
         f[Setting.dataDir.name] = dataDir
         f[Setting.logLevel.name] = logLevel
         f[Setting.logFile.name] = logFile
+        f[Setting.blasThreads.name] = blasThreads
         return f
     }
 }
@@ -46,7 +48,6 @@ struct FederationOptions: ParsableArguments {
     @Option(help: ArgumentHelp(Setting.out.help)) var out: String?
     @Option(name: .customLong("archive-updates"), help: ArgumentHelp(Setting.archiveUpdates.help)) var archiveUpdates: String?
     @Option(help: ArgumentHelp(Setting.float16.help)) var float16: String?
-    @Option(name: .customLong("attribution-threads"), help: ArgumentHelp(Setting.attributionThreads.help)) var attributionThreads: String?
 
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
@@ -56,7 +57,7 @@ struct FederationOptions: ParsableArguments {
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
             (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
-            (.archiveUpdates, archiveUpdates), (.float16, float16), (.attributionThreads, attributionThreads),
+            (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         var f: [String: String] = [:]
         for (setting, value) in pairs { f[setting.name] = value }

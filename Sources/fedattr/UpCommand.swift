@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// `fedattr up`: the main job — a local TLS cluster of real processes, printing attribution every round.
-struct UpCommand: ParsableCommand {
+struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Start a local cluster: throwaway PKI, a coordinator and N clients as processes over tls+tcp://127.0.0.1.",
@@ -15,7 +15,7 @@ struct UpCommand: ParsableCommand {
     @Flag(help: "Run coordinator and clients in this process over inproc:// instead (same code, no TLS).") var inproc = false
     @Option(help: "Fixed TCP port on 127.0.0.1 (default: a free one).") var port: Int?
 
-    func run() throws {
+    func run() async throws {
         var flags = shared.flags.merging(federation.flags) { $1 }
         flags[Setting.out.name] = flags[Setting.out.name] ?? "run"
         let settings = try Settings(flags: flags, configFile: shared.config)
@@ -39,12 +39,20 @@ struct UpCommand: ParsableCommand {
         let cluster = LocalCluster(options: .init(executable: executable, clients: clients, outputDirectory: out,
                                                   coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, port: port),
                                    logger: logger)
-        Daemon.onTermination {
-            cluster.stopAll()
-            Foundation.exit(130)
+        let outcome = Outcome()
+        try await Daemon.run(name: "up", logger: logger, body: { outcome.status = try cluster.run() },
+                             stop: { outcome.interrupted = true; cluster.stopAll() })
+        if outcome.interrupted {
+            print("interrupted: every process this run started has been stopped; partial results in \(out)/")
+            throw ExitCode(130)
         }
-        let status = try cluster.run()
-        if status != 0 { throw ExitCode(status) }
+        if outcome.status != 0 { throw ExitCode(outcome.status) }
         print("results in \(out)/ (rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json); check with: fedattr verify \(out)")
     }
+}
+
+/// What the cluster run ended with, set from the service's thread and read after the group has finished.
+private final class Outcome: @unchecked Sendable {  // written before the service group returns, read after
+    var status: Int32 = 0
+    var interrupted = false
 }

@@ -81,23 +81,27 @@ import PKI
         #expect(ProcessHarness.read(dir + "/coordinator.log").contains("msg=\"stragglers left out\""))
     }
 
-    @Test(.timeLimit(.minutes(3))) func aClientThatJoinsLateTakesPartFromALaterRound() throws {
+    @Test(.timeLimit(.minutes(3))) func clientsStartedBeforeTheCoordinatorConnectAndALateClientJoinsALaterRound() throws {
         let dir = ProcessHarness.temporaryDirectory("late")
         let out = dir + "/run"
         let pki = dir + "/pki"
         _ = try PKIBuilder.initialize(directory: pki, clients: 3)
         let port = try LocalCluster.freePort()
         let url = "tls+tcp://127.0.0.1:\(port)"
-        let coordinator = try ProcessHarness.start(
-            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--min-clients", "2", "--round-deadline", "10",
-             "--evaluators", "marginal,loo", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 80),
-            name: "coordinator", logDirectory: dir)
         var clients: [Process] = []
-        defer { ProcessHarness.stop([coordinator] + clients) }
         for i in 0..<2 {
             clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
                                                      "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
         }
+        // The clients find no coordinator yet: they say so and keep dialing with backoff.
+        #expect(ProcessHarness.eventually(timeout: 20) {
+            ProcessHarness.read(dir + "/client-0.log").contains("cannot connect to coordinator yet")
+        })
+        let coordinator = try ProcessHarness.start(
+            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--min-clients", "2", "--round-deadline", "10",
+             "--evaluators", "marginal,loo", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 80),
+            name: "coordinator", logDirectory: dir)
+        defer { ProcessHarness.stop([coordinator] + clients) }
         #expect(ProcessHarness.eventually(timeout: 60) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 1 })
         clients.append(try ProcessHarness.start(["client", "--id", "client-2", "--coordinator", url, "--pki-dir", pki,
                                                  "--log-file", "\(dir)/client-2.log"], name: "client-2", logDirectory: dir))
@@ -110,6 +114,31 @@ import PKI
         if let joined {
             #expect(joined >= 1)
             #expect(rounds[joined...].allSatisfy { ($0["participants"] as? [String])?.count == 3 }, "once joined, it stays")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func interruptingUpStopsEveryProcessItStarted() throws {
+        let dir = ProcessHarness.temporaryDirectory("sigint")
+        let out = dir + "/run"
+        let up = try ProcessHarness.start(["up", "--out", out, "--round-deadline", "5"] + ProcessHarness.smallFederation(clients: 3, rounds: 100000),
+                                          name: "up", logDirectory: dir)
+        defer { ProcessHarness.stop([up]) }
+        #expect(ProcessHarness.eventually(timeout: 90) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 2 })
+        #expect(Self.processes(mentioning: out).count == 5, "up, a coordinator and three clients run")
+        kill(up.processIdentifier, SIGINT)
+        let status = ProcessHarness.wait(up, timeout: 30)
+        #expect(status == 130)
+        #expect(ProcessHarness.eventually(timeout: 10) { Self.processes(mentioning: out).isEmpty },
+                "left running: \(Self.processes(mentioning: out))")
+        #expect(ProcessHarness.read(dir + "/up.stdout").contains("interrupted"))
+    }
+
+    /// Process ids whose command line mentions `text` (read from /proc).
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
         }
     }
 }
