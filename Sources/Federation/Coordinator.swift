@@ -146,7 +146,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private func runRound(_ round: Int) throws -> RoundRecord {
         let roundStart = Date()
         var durations = RoundRecord.Durations()
-        let base = model.parameters
+        // A float16 task carries rounded values: the round starts from exactly what the clients receive.
+        let base = config.float16 ? WireCodec.quantized(model.parameters, as: .float16) : model.parameters
+        model.parameters = base
         let baseDigest = Digest.sha256(WireCodec.tensorBytes(base))
         let nonce = Self.randomNonce()
         var hp = config.hyperparameters

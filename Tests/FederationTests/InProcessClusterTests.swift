@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import Testing
+@testable import Federation
+import PKI
+import Wire
+
+/// The same Coordinator and Client code in one process over inproc://.
+@Suite(.serialized) struct InProcessClusterTests {
+    func config(out: String, extra: [String: String] = [:]) throws -> CoordinatorConfig {
+        var flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "1800", "validation-size": "200",
+                     "test-size": "300", "model": "mlp:16", "out": out, "listen": "inproc://test", "round-deadline": "30"]
+        flags.merge(extra) { $1 }
+        return try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+    }
+
+    var logger: Logger {
+        var l = Logger(label: "test")
+        l.logLevel = .error
+        return l
+    }
+
+    @Test(.timeLimit(.minutes(2))) func archivedUpdatesAreSafetensorsWhoseDigestsTheLedgerRecords() throws {
+        let out = ProcessHarness.temporaryDirectory("archive") + "/run"
+        let summary = try InProcessCluster.run(config: config(out: out, extra: ["archive-updates": "true"]), logger: logger)
+        #expect(summary.rounds == 3)
+        let ledger = ProcessHarness.jsonLines(out + "/ledger.jsonl")
+        #expect(ledger.count == 3)
+        var checked = 0
+        for record in ledger {
+            let round = record["round"] as! Int
+            for entry in record["entries"] as! [[String: Any]] {
+                let client = entry["client"] as! String
+                let path = "\(out)/updates/round-\(String(format: "%04d", round))-\(client).safetensors"
+                let (tensors, metadata) = try SafeTensors.read(path)
+                let update = try #require(tensors["update"])
+                #expect(Digest.hex(Digest.sha256(WireCodec.tensorBytes(update))) == entry["update_digest"] as? String)
+                #expect(metadata["round"] == "\(round)" && metadata["client"] == client)
+                checked += 1
+            }
+        }
+        #expect(checked == 9)
+        // Python reads the archive with nothing but the standard library (safetensors' layout).
+        let python = "/usr/bin/python3"
+        if FileManager.default.isExecutableFile(atPath: python) {
+            let script = """
+            import json, struct, sys
+            b = open(sys.argv[1], 'rb').read()
+            n = struct.unpack('<Q', b[:8])[0]
+            h = json.loads(b[8:8 + n])
+            s, e = h['update']['data_offsets']
+            vals = struct.unpack('<%df' % ((e - s) // 4), b[8 + n + s:8 + n + e])
+            print(h['__metadata__']['client'], len(vals), h['update']['shape'][0])
+            """
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: python)
+            p.arguments = ["-c", script, "\(out)/updates/round-0002-client-1.safetensors"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            p.waitUntilExit()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "client-1 12730 12730")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func sameSeedsGiveABitIdenticalFederationAndAttribution() throws {
+        let a = ProcessHarness.temporaryDirectory("det-a") + "/run"
+        let b = ProcessHarness.temporaryDirectory("det-b") + "/run"
+        _ = try InProcessCluster.run(config: config(out: a), logger: logger)
+        _ = try InProcessCluster.run(config: config(out: b), logger: logger)
+        #expect(ProcessHarness.read(a + "/attribution.jsonl") == ProcessHarness.read(b + "/attribution.jsonl"))
+        let strip = { (path: String) in ProcessHarness.jsonLines(path).map { r in
+            ["validation_accuracy", "test_loss", "utility_after", "sample_counts"].map { "\(r[$0] ?? "-")" }.joined(separator: " ")
+        } }
+        #expect(strip(a + "/rounds.jsonl") == strip(b + "/rounds.jsonl"))
+        let c = ProcessHarness.temporaryDirectory("det-c") + "/run"
+        _ = try InProcessCluster.run(config: config(out: c, extra: ["seed": "2"]), logger: logger)
+        #expect(ProcessHarness.read(a + "/attribution.jsonl") != ProcessHarness.read(c + "/attribution.jsonl"),
+                "another seed gives another run")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func float16TasksStillTrainTheModel() throws {
+        let out = ProcessHarness.temporaryDirectory("f16") + "/run"
+        let summary = try InProcessCluster.run(config: config(out: out, extra: ["float16": "true", "rounds": "4"]), logger: logger)
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 4 && rounds.allSatisfy { ($0["participants"] as? [String])?.count == 3 })
+        #expect((summary.finalTestAccuracy ?? 0) > 0.5, "synthetic data is learnable: \(summary.finalTestAccuracy ?? 0)")
+    }
+}
