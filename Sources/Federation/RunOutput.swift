@@ -47,8 +47,9 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
 
     /// One progress line per round, then the attribution table, on standard output.
     func printProgress(_ r: RoundRecord, of total: Int, table: String?) {
-        var line = String(format: "round %d/%d  clients %d  val acc %.4f  test acc %.4f  test loss %.4f  %.0f ms",
-                          r.round, total, r.participants.count, r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
+        var line = String(format: "round %d/%d  clients %d/%d  val acc %.4f  test acc %.4f  test loss %.4f  %.0f ms",
+                          r.round, total, r.participants.count, r.participants.count + r.stragglers.count,
+                          r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
         if !r.stragglers.isEmpty { line += "  stragglers: " + r.stragglers.joined(separator: ",") }
         if !r.rejected.isEmpty { line += "  rejected: \(r.rejected.count)" }
         var out = line + "\n"
