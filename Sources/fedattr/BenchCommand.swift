@@ -30,6 +30,10 @@ struct Bench: ParsableCommand {
             BLASThreads.set(threads)
             let train = try FashionMNIST.load(.train, directory: data, limit: images)
             var model = Model(spec: .mlp(hidden: [128]), seed: 1)
+            // Warm-up on a throwaway copy (OpenBLAS buffers, first touches); train_numpy.py does the same.
+            var warmup = model
+            _ = Trainer.train(&warmup, on: train.subset(Array(0..<min(train.count, 10 * batch))), epochs: 1, batchSize: batch,
+                              optimizer: SGD(learningRate: learningRate), seed: 3)
             let cpuStart = processCPUSeconds()
             let report = Trainer.train(&model, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2)
             let cpuSeconds = processCPUSeconds() - cpuStart
@@ -38,6 +42,10 @@ struct Bench: ParsableCommand {
             print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples in "
                   + "\(format(report.seconds, 3)) s, batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), "
                   + "mean loss \(format(report.meanLoss, 4)))")
+            if BLASThreads.coreName == "Prescott" {
+                print("note: OpenBLAS runs its generic Prescott (SSE3) kernels, its fallback for CPUs it does not know; "
+                      + "OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) in the environment selects faster ones")
+            }
             guard !swiftOnly else { return }
 
             let result = try runNumPy()
