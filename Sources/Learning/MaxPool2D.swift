@@ -30,15 +30,17 @@ struct MaxPool2D: Layer {
         guard let dx else { return }
         dx.update(repeating: 0, count: batch * inputSize)
         let rowStride = width * channels
-        let offsets = [0, channels, rowStride, rowStride + channels]
         for b in 0..<batch {
             for oy in 0..<outHeight {
                 for ox in 0..<outWidth {
                     let corner = b * inputSize + (2 * oy) * rowStride + (2 * ox) * channels
                     let out = b * outputSize + (oy * outWidth + ox) * channels
                     for c in 0..<channels {
-                        let target = offsets.first { x[corner + $0 + c] == y[out + c] } ?? 0
-                        dx[corner + target + c] += dy[out + c]
+                        let p = corner + c, top = y[out + c]
+                        let target = x[p] == top ? p
+                            : x[p + channels] == top ? p + channels
+                            : x[p + rowStride] == top ? p + rowStride : p + rowStride + channels
+                        dx[target] += dy[out + c]
                     }
                 }
             }

@@ -13,13 +13,19 @@ enum SoftmaxCrossEntropy {
             if best == label { correct += 1 }
             let top = Double(row[best])
             var sum = 0.0
-            for j in 0..<classes { sum += _exp(Double(row[j]) - top) }
-            lossSum += _log(sum) + top - Double(row[label])
             if let gradient {
                 let g = gradient + r * classes
-                for j in 0..<classes { g[j] = Float(_exp(Double(row[j]) - top) / sum * scale) }
+                for j in 0..<classes {
+                    let e = _exp(Double(row[j]) - top)
+                    g[j] = Float(e)
+                    sum += e
+                }
+                for j in 0..<classes { g[j] = Float(Double(g[j]) / sum * scale) }
                 g[label] -= Float(scale)
+            } else {
+                for j in 0..<classes { sum += _exp(Double(row[j]) - top) }
             }
+            lossSum += _log(sum) + top - Double(row[label])
         }
         return (lossSum, correct)
     }

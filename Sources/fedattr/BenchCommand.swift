@@ -24,20 +24,35 @@ struct Bench: ParsableCommand {
         @Option(help: "Path of train_numpy.py (default: Benchmarks/train_numpy.py in the working directory or the source tree).")
         var script: String?
         @Option(help: "Python interpreter.") var python = "python3"
+        @Option(help: "Timed epochs per side, each from the same fresh model; the median is reported.") var repeats = 1
         @Flag(help: "Skip the NumPy run.") var swiftOnly = false
 
         func run() throws {
             BLASThreads.set(threads)
             let train = try FashionMNIST.load(.train, directory: data, limit: images)
             var model = Model(spec: .mlp(hidden: [128]), seed: 1)
-            let cpuStart = processCPUSeconds()
-            let report = Trainer.train(&model, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2)
-            let cpuSeconds = processCPUSeconds() - cpuStart
-            let swiftRate = Double(report.samples) / report.seconds
-            let swiftCPURate = Double(report.samples) / cpuSeconds
-            print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples in "
-                  + "\(format(report.seconds, 3)) s, batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), "
-                  + "mean loss \(format(report.meanLoss, 4)))")
+            // Warm-up on a throwaway copy (OpenBLAS buffers, first touches); train_numpy.py does the same.
+            var warmup = model
+            _ = Trainer.train(&warmup, on: train.subset(Array(0..<min(train.count, 10 * batch))), epochs: 1, batchSize: batch,
+                              optimizer: SGD(learningRate: learningRate), seed: 3)
+            var wallRates: [Double] = [], cpuRates: [Double] = []
+            var report = TrainingReport(meanLoss: 0, samples: 0, seconds: 0)
+            for _ in 0..<max(1, repeats) {
+                var fresh = model
+                let cpuStart = processCPUSeconds()
+                report = Trainer.train(&fresh, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2)
+                let cpuSeconds = processCPUSeconds() - cpuStart
+                wallRates.append(Double(report.samples) / report.seconds)
+                cpuRates.append(Double(report.samples) / cpuSeconds)
+            }
+            let swiftRate = median(wallRates), swiftCPURate = median(cpuRates)
+            print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples, "
+                  + "batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), mean loss \(format(report.meanLoss, 4))"
+                  + (repeats > 1 ? ", median of \(repeats), wall range \(format(wallRates.min()!))–\(format(wallRates.max()!))" : "") + ")")
+            if BLASThreads.coreName == "Prescott" {
+                print("note: OpenBLAS runs its generic Prescott (SSE3) kernels, its fallback for CPUs it does not know; "
+                      + "OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) in the environment selects faster ones")
+            }
             guard !swiftOnly else { return }
 
             let result = try runNumPy()
@@ -47,7 +62,8 @@ struct Bench: ParsableCommand {
             let numpyCPURate = result["samples_per_cpu_second"] as? Double ?? .nan
             let loss = (result["mean_loss"] as? Double).map { format($0, 4) } ?? "?"
             let version = result["numpy"] as? String ?? "?"
-            print("numpy: \(format(numpyRate)) samples/s, \(format(numpyCPURate)) samples/CPU-s (numpy \(version), mean loss \(loss))")
+            print("numpy: \(format(numpyRate)) samples/s, \(format(numpyCPURate)) samples/CPU-s (numpy \(version), mean loss \(loss)"
+                  + (repeats > 1 ? ", median of \(repeats)" : "") + ")")
             print("ratio: \(format(swiftRate / numpyRate, 2))x wall, \(format(swiftCPURate / numpyCPURate, 2))x CPU")
         }
 
@@ -56,7 +72,7 @@ struct Bench: ParsableCommand {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [python, path, "--images", "\(images)", "--batch", "\(batch)",
-                                 "--lr", "\(learningRate)", "--directory", data]
+                                 "--lr", "\(learningRate)", "--directory", data, "--repeats", "\(max(1, repeats))"]
             var environment = ProcessInfo.processInfo.environment
             environment["OPENBLAS_NUM_THREADS"] = "\(threads)"
             environment["OMP_NUM_THREADS"] = "\(threads)"
@@ -93,6 +109,11 @@ struct Bench: ParsableCommand {
             var t = timespec()
             clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
             return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+
+        private func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
 
         private func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
