@@ -3,11 +3,13 @@ import PKI
 import Wire
 
 /// Checks that a message really comes from the client it names: certificate chain, dates and EKU against the
-/// federation's CA, CN equal to the claimed id, and the signature over the message's signing bytes.
+/// federation's CA, CN equal to the claimed id, the signature over the message's signing bytes, and the same
+/// certificate as the client id first used in this run.
 final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `lock`
     private let trust: TrustAnchor
     private let lock = NSLock()
     private var validated: [String: Certificate] = [:]
+    private var pinnedFingerprint: [String: String] = [:]
 
     init(trust: TrustAnchor) {
         self.trust = trust
@@ -27,6 +29,13 @@ final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `loc
         guard certificate.verifySignature(signature, over: signedBytes) else {
             return .failure(.badSignature(client: claimedID))
         }
+        // The first verified certificate of a client id is pinned for the rest of the run.
+        lock.lock()
+        defer { lock.unlock() }
+        if let pinned = pinnedFingerprint[claimedID], pinned != certificate.fingerprint {
+            return .failure(.certificateChanged(client: claimedID, pinned: pinned, presented: certificate.fingerprint))
+        }
+        pinnedFingerprint[claimedID] = certificate.fingerprint
         return .success(certificate)
     }
 

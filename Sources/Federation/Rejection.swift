@@ -10,6 +10,7 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
     case badCertificate(client: String, reason: String)
     case identityMismatch(claimed: String, certificate: String)
     case badSignature(client: String)
+    case certificateChanged(client: String, pinned: String, presented: String)
     case pipeBoundToOtherIdentity(pipe: UInt32, bound: String, claimed: String)
     case identityOnOtherPipe(client: String, pipe: UInt32)
     case wrongBaseModel(client: String)
@@ -27,6 +28,7 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case .badCertificate: return "bad_certificate"
         case .identityMismatch: return "identity_mismatch"
         case .badSignature: return "bad_signature"
+        case .certificateChanged: return "certificate_changed"
         case .pipeBoundToOtherIdentity: return "pipe_bound_to_other_identity"
         case .identityOnOtherPipe: return "identity_on_other_pipe"
         case .wrongBaseModel: return "wrong_base_model"
@@ -45,6 +47,8 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case let .badCertificate(client, reason): return "certificate of \(client) refused: \(reason)"
         case let .identityMismatch(claimed, cert): return "message claims client '\(claimed)' but its certificate is for '\(cert)'"
         case let .badSignature(client): return "signature of \(client) does not verify against its certificate"
+        case let .certificateChanged(client, pinned, presented):
+            return "\(client) presented certificate \(presented.prefix(16))… but registered with \(pinned.prefix(16))… in this run"
         case let .pipeBoundToOtherIdentity(pipe, bound, claimed):
             return "pipe \(pipe) belongs to \(bound) but sent a message as \(claimed)"
         case let .identityOnOtherPipe(client, pipe): return "\(client) is already connected on pipe \(pipe)"
