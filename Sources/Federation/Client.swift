@@ -18,8 +18,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var specJSON: String?
     private var spec: FederationSpec?
     private var shard: Dataset?
-    private let stopLock = NSLock()
-    private var stopped = false
+    private let stopFlag = StopFlag()
 
     /// Loads the client's key and certificate and starts dialing the coordinator.
     public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
@@ -56,17 +55,11 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     }
 
     public func stop() {
-        stopLock.lock()
-        stopped = true
-        stopLock.unlock()
+        stopFlag.raise()
         socket.close()
     }
 
-    private var isStopped: Bool {
-        stopLock.lock()
-        defer { stopLock.unlock() }
-        return stopped
-    }
+    private var isStopped: Bool { stopFlag.isRaised }
 
     /// Serves probes and tasks until `stop()`.
     public func run() throws {

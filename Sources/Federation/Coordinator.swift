@@ -21,8 +21,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let validation: Dataset
     private let test: Dataset
     private let specJSON: String
-    private var stopped = false
-    private let stopLock = NSLock()
+    private let stopFlag = StopFlag()
 
     /// Loads the validation and test data, builds the initial model, opens the output directory and listens.
     public init(config: CoordinatorConfig, logger: Logger) throws {
@@ -59,17 +58,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
     /// Closes the socket; a running `run()` returns after the current step.
     public func stop() {
-        stopLock.lock()
-        stopped = true
-        stopLock.unlock()
+        stopFlag.raise()
         socket.close()
     }
 
-    private var isStopped: Bool {
-        stopLock.lock()
-        defer { stopLock.unlock() }
-        return stopped
-    }
+    private var isStopped: Bool { stopFlag.isRaised }
 
     /// Registers the minimum number of clients, runs every round and writes the summary.
     @discardableResult
