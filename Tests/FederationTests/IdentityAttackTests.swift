@@ -121,6 +121,30 @@ struct IdentityAttackTests {
         ], acceptedExtra: [1: ["client-1": original.update]])
     }
 
+    /// KNOWN ISSUE (reported to the lead): the sample count is self-reported and only checked for zero, so a client can
+    /// claim four billion samples and take ~100% of the FedAvg weight, although the coordinator can compute every
+    /// shard's size from the spec. The expectations inside `withKnownIssue` are the intended behaviour; once the
+    /// coordinator refuses inflated counts this test reports "known issue was not recorded": then drop the wrapper.
+    @Test func inflatedSampleCountIsRefused() throws {
+        let h = try FederationHarness(name: "inflated", rounds: 1)
+        defer { h.shutdown(); h.cleanUp() }
+        let evil = try h.respondent(tlsAs: "client-1", registerAs: "client-1")
+        try h.start()
+
+        let task = try evil.nextTask(within: 30)
+        let poison = [Float](repeating: 0.5, count: task.parameters.count)
+        let update = try craftUpdate(for: task, signer: try h.identity("client-1"), sampleCount: 4_000_000_000, delta: poison)
+        try evil.send(.update(update))
+
+        _ = try h.finish(within: 40)
+        let record = try #require(try h.roundRecords().first)
+        #expect(record.participants.contains("client-0"), "the honest update is accepted either way")
+        withKnownIssue("self-reported sampleCount is not checked against the client's shard size") {
+            #expect(record.participants == ["client-0"], "inflated update accepted with sample counts \(record.sampleCounts)")
+            #expect(record.rejected.map(\.client) == ["client-1"])
+        }
+    }
+
     /// survey0 lets a respondent answer a survey once per connection, so the second update of a round comes the way a
     /// real client would resend it: client-1 answers round 1 (accepted), drops its connection, and a second connection
     /// with client-1's credentials, already connected at broadcast time, sends another correctly signed round-1 update.

@@ -146,8 +146,10 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
     private var respondents: [RawRespondent] = []
 
     /// `clients` partitions of a synthetic pool (client-0 … client-(clients-1)); the PKI also has `pkiClients` credentials.
+    /// `extraFlags` adds or overrides coordinator settings (e.g. `["float16": "true"]`).
     init(name: String, rounds: Int, honest: [String] = ["client-0"], clients: Int = 2, minClients: Int = 2,
-         pkiClients: Int = 3, roundDeadline: Double = 20, registrationTimeout: Double = 30) throws {
+         pkiClients: Int = 3, roundDeadline: Double = 20, registrationTimeout: Double = 30,
+         extraFlags: [String: String] = [:]) throws {
         directory = try TemporaryDirectory(name)
         self.rounds = rounds
         honestIDs = honest
@@ -164,7 +166,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
             "registration-timeout": "\(registrationTimeout)", "dataset": "synthetic", "synthetic-count": "1500",
             "validation-size": "300", "test-size": "300", "partition": "iid", "model": "mlp:16", "batch-size": "50",
             "evaluators": "loo,shapley-exact", "attribution-threads": "1", "out": out,
-        ], environment: [:])
+        ].merging(extraFlags) { $1 }, environment: [:])
         coordinator = try Coordinator(config: try CoordinatorConfig(settings: settings), logger: logger)
     }
 
