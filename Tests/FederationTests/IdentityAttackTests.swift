@@ -121,6 +121,32 @@ struct IdentityAttackTests {
         ], acceptedExtra: [1: ["client-1": original.update]])
     }
 
+    /// A second connection with client-1's credentials, while client-1's registered connection is still up, sends a
+    /// correctly signed client-1 update: identity_on_other_pipe. That connection never proved an identity, so the round
+    /// waits for it until the deadline and lists it as a straggler by pipe.
+    @Test func sameIdentityOnASecondLiveConnectionIsRefused() throws {
+        let h = try FederationHarness(name: "otherpipe", rounds: 1, roundDeadline: 3)
+        defer { h.shutdown(); h.cleanUp() }
+        let registered = try h.respondent(tlsAs: "client-1", registerAs: "client-1")
+        let intruder = try h.respondent(tlsAs: "client-1", registerAs: nil)
+        let me = try h.identity("client-1")
+        try h.start()
+
+        let task = try registered.nextTask(within: 30)
+        let accepted = try craftUpdate(for: task, signer: me)
+        try registered.send(.update(accepted))
+        #expect(try intruder.nextTask(within: 5) == task)
+        let second = try craftUpdate(for: task, signer: me, delta: smallDelta(count: task.parameters.count, seed: 99))
+        try intruder.send(.update(second))
+
+        let summary = try h.finish(within: 40)
+        try expectRun(h, summary: summary,
+                      rejections: [ExpectedRejection(round: 1, code: "identity_on_other_pipe", client: "client-1",
+                                                     reasonContains: "client-1 is already connected on pipe")],
+                      acceptedExtra: [1: ["client-1": accepted.update]], refusedDigests: [updateDigestHex(second.update)],
+                      unidentifiedStragglers: [1: 1])
+    }
+
     /// KNOWN ISSUE (reported to the lead): the sample count is self-reported and only checked for zero, so a client can
     /// claim four billion samples and take ~100% of the FedAvg weight, although the coordinator can compute every
     /// shard's size from the spec. The expectations inside `withKnownIssue` are the intended behaviour; once the
