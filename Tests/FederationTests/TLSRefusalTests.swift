@@ -25,7 +25,7 @@ struct TLSRefusalTests {
          "--registration-timeout", "\(registrationTimeout)", "--rounds", "1", "--round-deadline", "20",
          "--dataset", "synthetic", "--synthetic-count", "600", "--validation-size", "100", "--test-size", "100",
          "--partition", "iid", "--model", "mlp:16", "--evaluators", "loo", "--attribution-threads", "1",
-         "--out", out, "--log-file", out + "/coordinator.log"]
+         "--out", out, "--log-file", out + "/coordinator.log", "--log-level", "debug"]
     }
 
     static func clientArguments(url: String, pki: String, log: String) -> [String] {
@@ -92,6 +92,8 @@ struct TLSRefusalTests {
                 "stderr: \(coordinator.standardError)")
         #expect(coordinatorLog.contains("msg=listening"), "log: \(coordinatorLog)")
         #expect(!coordinatorLog.contains("client registered"), "log: \(coordinatorLog)")
+        // Refused in the TLS handshake itself: nng never made a connection (pipe) of it.
+        #expect(!coordinatorLog.contains("msg=\"pipe added\""), "log: \(coordinatorLog)")
         #expect(!FileManager.default.fileExists(atPath: out + "/summary.json"))
 
         // The client keeps retrying in the background and never gets a connection, so it never sees a probe.
@@ -129,6 +131,7 @@ struct TLSRefusalTests {
         #expect(status == 0, "stderr: \(coordinator.standardError)")
         #expect(coordinatorLog.contains("msg=\"client registered\"") && coordinatorLog.contains("client=client-0"), "log: \(coordinatorLog)")
         #expect(coordinatorLog.contains("msg=\"federation finished\""), "log: \(coordinatorLog)")
+        #expect(coordinatorLog.contains("msg=\"pipe added\""), "log: \(coordinatorLog)")
         client.stop()
         let log = read(clientLog)
         #expect(log.contains("msg=\"connected to coordinator\""), "client log: \(log)")
