@@ -170,7 +170,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
         coordinator = try Coordinator(config: try CoordinatorConfig(settings: settings), logger: logger)
     }
 
-    /// TLS settings presenting `name`'s certificate (`bundle` overrides the .pem file).
+    /// TLS settings presenting `name`'s certificate and key (DIR/<name>.pem), checking the server as "localhost".
     func tls(as name: String) -> TLSSettings {
         TLSSettings(caFile: pki.caCertificate, certKeyFile: pki.bundle(name), serverName: "localhost")
     }
