@@ -19,6 +19,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let attribution: RoundAttribution
     private var model: Model
     private let validation: Dataset
+    /// Samples each client trains on per epoch (its shard size), known from the spec: FedAvg weights are not self-reported.
+    private let shardSizes: [Int]
     private let test: Dataset
     private let specJSON: String
     private let stopFlag = StopFlag()
@@ -32,6 +34,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         rule = try AggregationRegistry.make(config.aggregation)
         let splits = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory)
         validation = splits.validation
+        shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
         attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
@@ -174,6 +177,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }
+            guard let index = try? DataSplits.shardIndex(of: u.clientID), index < shardSizes.count else {
+                return .failure(.noShard(client: u.clientID))
+            }
+            let expectedSamples = shardSizes[index] * Int(hp.epochs)
+            guard Int(u.sampleCount) == expectedSamples else {
+                return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
+            }
             accepted[u.clientID] = Accepted(update: u, certificate: certificate, updateDigest: updateDigest)
             return .success(())
         }
@@ -230,7 +240,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
             "ms": "\(Int(record.durationsMs.total))",
         ])
-        output.printProgress(record, of: config.rounds, table: scores.map { _ in attribution.table(round: round) })
+        if config.printsProgress {
+            output.printProgress(record, of: config.rounds, table: scores.map { _ in attribution.table(round: round) })
+        }
         return record
     }
 
@@ -259,23 +271,27 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 break
             }
             let outcome: Result<Void, Rejection>
-            var client: String? = pipes.identity(of: received.pipe)
+            var claimed: String?
             do {
                 let message = try WireCodec.decode(received.bytes, limits: limits)
-                if client == nil { client = message.claimedClient }
+                claimed = message.claimedClient
                 outcome = handle(received, message)
             } catch {
                 outcome = .failure(.undecodable("\(error)"))
             }
+            // Only a pipe's verified identity names the client; what a refused message claims is kept apart.
+            let client = pipes.identity(of: received.pipe)
             switch outcome {
             case .success:
                 answered.insert(received.pipe)
             case let .failure(rejection):
                 // A refused message from a known pipe still counts as its answer this round.
                 if pipes.identity(of: received.pipe) != nil { answered.insert(received.pipe) }
-                rejected.append(.init(pipe: received.pipe, client: client, code: rejection.code, reason: rejection.description))
+                rejected.append(.init(pipe: received.pipe, client: client, claimedClient: claimed, code: rejection.code,
+                                      reason: rejection.description))
                 logger.warning("message rejected", metadata: [
-                    "pipe": "\(received.pipe)", "client": "\(client ?? "-")", "code": "\(rejection.code)", "reason": "\(rejection)",
+                    "pipe": "\(received.pipe)", "client": "\(client ?? "-")", "claimed_client": "\(claimed ?? "-")",
+                    "code": "\(rejection.code)", "reason": "\(rejection)",
                 ])
             }
         }

@@ -24,6 +24,8 @@ public struct CoordinatorConfig: Sendable {
     public var archiveUpdates: Bool
     public var float16: Bool
     public var blasThreads: Int
+    /// Print a progress line and the attribution table per round on standard output (off for in-process tests).
+    public var printsProgress = true
 
     /// What the attribution game measures on the validation set.
     public enum Utility: String, Sendable { case accuracy, negLoss = "neg-loss" }

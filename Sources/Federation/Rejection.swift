@@ -16,6 +16,8 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
     case wrongBaseModel(client: String)
     case duplicate(client: String)
     case zeroSamples(client: String)
+    case wrongSampleCount(client: String, claimed: UInt32, expected: Int)
+    case noShard(client: String)
 
     /// A short machine-readable tag for logs and rounds.jsonl.
     public var code: String {
@@ -34,6 +36,8 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case .wrongBaseModel: return "wrong_base_model"
         case .duplicate: return "duplicate"
         case .zeroSamples: return "zero_samples"
+        case .wrongSampleCount: return "wrong_sample_count"
+        case .noShard: return "no_shard"
         }
     }
 
@@ -55,6 +59,9 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case let .wrongBaseModel(client): return "\(client) trained from a model other than this round's global model"
         case let .duplicate(client): return "second update from \(client) in the same round"
         case let .zeroSamples(client): return "\(client) reported zero training samples"
+        case let .wrongSampleCount(client, claimed, expected):
+            return "\(client) claims \(claimed) samples but its shard gives \(expected) (shard size × local epochs)"
+        case let .noShard(client): return "\(client) has no shard in this federation's partition"
         }
     }
 }

@@ -14,12 +14,19 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     public var testLoss: Double
     public var durationsMs: Durations
 
-    /// A refused message: the pipe it came on, the client if known, and why.
+    /// A refused message: the pipe it came on, the verified client of that pipe if any, the client the message
+    /// claimed to be from (unverified), and why.
     public struct RejectedMessage: Sendable, Codable, Equatable {
         public var pipe: UInt32
         public var client: String?
+        public var claimedClient: String?
         public var code: String
         public var reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case pipe, client, code, reason
+            case claimedClient = "claimed_client"
+        }
     }
 
     /// Wall-clock milliseconds of each phase of a round.

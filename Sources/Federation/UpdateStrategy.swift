@@ -48,7 +48,7 @@ public struct UnchangedModel: UpdateStrategy {
     public init() {}
 
     public func update(task: TaskMessage, spec: FederationSpec, shard: Dataset, clientIndex: Int) -> LocalUpdate {
-        LocalUpdate(delta: [Float](repeating: 0, count: task.parameters.count), sampleCount: max(shard.count, 1), trainLoss: 0)
+        LocalUpdate(delta: [Float](repeating: 0, count: task.parameters.count), sampleCount: shard.count * Int(task.hyperparameters.epochs), trainLoss: 0)
     }
 }
 

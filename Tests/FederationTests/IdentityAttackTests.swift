@@ -141,16 +141,14 @@ struct IdentityAttackTests {
 
         let summary = try h.finish(within: 40)
         try expectRun(h, summary: summary,
-                      rejections: [ExpectedRejection(round: 1, code: "identity_on_other_pipe", client: "client-1",
+                      rejections: [ExpectedRejection(round: 1, code: "identity_on_other_pipe", client: nil, claimed: "client-1",
                                                      reasonContains: "client-1 is already connected on pipe")],
                       acceptedExtra: [1: ["client-1": accepted.update]], refusedDigests: [updateDigestHex(second.update)],
                       unidentifiedStragglers: [1: 1])
     }
 
-    /// KNOWN ISSUE (reported to the lead): the sample count is self-reported and only checked for zero, so a client can
-    /// claim four billion samples and take ~100% of the FedAvg weight, although the coordinator can compute every
-    /// shard's size from the spec. The expectations inside `withKnownIssue` are the intended behaviour; once the
-    /// coordinator refuses inflated counts this test reports "known issue was not recorded": then drop the wrapper.
+    /// FedAvg weights come from the shard sizes the coordinator derives from the spec, not from what a client claims:
+    /// a correctly signed update claiming four billion samples is refused.
     @Test func inflatedSampleCountIsRefused() throws {
         let h = try FederationHarness(name: "inflated", rounds: 1)
         defer { h.shutdown(); h.cleanUp() }
@@ -165,10 +163,9 @@ struct IdentityAttackTests {
         _ = try h.finish(within: 40)
         let record = try #require(try h.roundRecords().first)
         #expect(record.participants.contains("client-0"), "the honest update is accepted either way")
-        withKnownIssue("self-reported sampleCount is not checked against the client's shard size") {
-            #expect(record.participants == ["client-0"], "inflated update accepted with sample counts \(record.sampleCounts)")
-            #expect(record.rejected.map(\.client) == ["client-1"])
-        }
+        #expect(record.participants == ["client-0"], "inflated update accepted with sample counts \(record.sampleCounts)")
+        #expect(record.rejected.map(\.client) == ["client-1"])
+        #expect(record.rejected.map(\.code) == ["wrong_sample_count"])
     }
 
     /// survey0 lets a respondent answer a survey once per connection, so the second update of a round comes the way a

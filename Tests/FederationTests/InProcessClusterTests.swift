@@ -11,7 +11,9 @@ import Wire
         var flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "1800", "validation-size": "200",
                      "test-size": "300", "model": "mlp:16", "out": out, "listen": "inproc://test", "round-deadline": "30"]
         flags.merge(extra) { $1 }
-        return try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+        var config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+        config.printsProgress = false
+        return config
     }
 
     var logger: Logger {

@@ -24,7 +24,7 @@ struct TLSRefusalTests {
         ["coordinator", "--listen", "tls+tcp://127.0.0.1:\(port)", "--pki-dir", pki, "--clients", "1", "--min-clients", "1",
          "--registration-timeout", "\(registrationTimeout)", "--rounds", "1", "--round-deadline", "20",
          "--dataset", "synthetic", "--synthetic-count", "600", "--validation-size", "100", "--test-size", "100",
-         "--partition", "iid", "--model", "mlp:16", "--evaluators", "loo", "--attribution-threads", "1",
+         "--partition", "iid", "--model", "mlp:16", "--evaluators", "loo",
          "--out", out, "--log-file", out + "/coordinator.log", "--log-level", "debug"]
     }
 

@@ -64,16 +64,25 @@ struct Identity: @unchecked Sendable {  // PrivateKey and Certificate are immuta
 /// An update answering `task` as a well-behaved client would build it, with each field overridable to craft an attack.
 /// `signer` signs; `clientID` and `certificate` default to the signer's.
 func craftUpdate(for task: TaskMessage, signer: Identity, clientID: String? = nil, certificate: Certificate? = nil,
-                 sampleCount: UInt32 = 120, baseModelDigest: [UInt8]? = nil, delta: [Float]? = nil,
+                 sampleCount: UInt32? = nil, baseModelDigest: [UInt8]? = nil, delta: [Float]? = nil,
                  round: UInt64? = nil, nonce: [UInt8]? = nil) throws -> UpdateMessage {
     let id = clientID ?? signer.id
     let values = delta ?? smallDelta(count: task.parameters.count, seed: task.round)
     let base = baseModelDigest ?? Digest.sha256(WireCodec.tensorBytes(task.parameters))
     var update = UpdateMessage(round: round ?? task.round, nonce: nonce ?? task.nonce, clientID: id,
-                               certificateDER: (certificate ?? signer.certificate).der, sampleCount: sampleCount,
+                               certificateDER: (certificate ?? signer.certificate).der,
+                               sampleCount: try sampleCount ?? expectedSampleCount(for: task, clientID: id),
                                trainLoss: 1.0, baseModelDigest: base, update: values)
     update.signature = try signer.key.sign(update.signingBytes(updateDigest: Digest.sha256(WireCodec.tensorBytes(values))))
     return update
+}
+
+/// What an honest client of `clientID` reports: its shard size (from the task's spec) times the local epochs.
+func expectedSampleCount(for task: TaskMessage, clientID: String) throws -> UInt32 {
+    let spec = try FederationSpec.parse(json: task.spec)
+    let splits = try DataSplits.cached(spec: spec, dataDirectory: "/nonexistent")
+    let index = (try? DataSplits.shardIndex(of: clientID)) ?? 0
+    return UInt32(splits.partitions[min(index, splits.partitions.count - 1)].count) * task.hyperparameters.epochs
 }
 
 /// A deterministic, harmless update (|v| ≤ 1e-4).
@@ -165,9 +174,11 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
             "min-clients": "\(minClients)", "round-deadline": "\(roundDeadline)",
             "registration-timeout": "\(registrationTimeout)", "dataset": "synthetic", "synthetic-count": "1500",
             "validation-size": "300", "test-size": "300", "partition": "iid", "model": "mlp:16", "batch-size": "50",
-            "evaluators": "loo,shapley-exact", "attribution-threads": "1", "out": out,
+            "evaluators": "loo,shapley-exact", "out": out,
         ].merging(extraFlags) { $1 }, environment: [:])
-        coordinator = try Coordinator(config: try CoordinatorConfig(settings: settings), logger: logger)
+        var config = try CoordinatorConfig(settings: settings)
+        config.printsProgress = false
+        coordinator = try Coordinator(config: config, logger: logger)
     }
 
     /// TLS settings presenting `name`'s certificate and key (DIR/<name>.pem), checking the server as "localhost".

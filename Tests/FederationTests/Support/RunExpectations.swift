@@ -3,11 +3,13 @@ import PKI
 import Testing
 @testable import Federation
 
-/// One refusal a run must record in rounds.jsonl: round, code, client (as the coordinator names it) and a reason fragment.
+/// One refusal a run must record in rounds.jsonl: round, code, client (the pipe's verified identity, as the coordinator
+/// names it), optionally the unverified client the message claimed, and a reason fragment.
 struct ExpectedRejection: Sendable, CustomStringConvertible {
     var round: Int
     var code: String
     var client: String?
+    var claimed: String? = nil
     var reasonContains: String
 
     var description: String { "round \(round): \(code) from \(client ?? "-") (\(reasonContains))" }
@@ -37,6 +39,9 @@ func expectRun(_ h: FederationHarness, summary: RunSummary, rejections: [Expecte
                 sourceLocation: sourceLocation)
         for (got, expected) in zip(record.rejected, want) {
             #expect(got.client == expected.client, "client of \(expected)", sourceLocation: sourceLocation)
+            if let claimed = expected.claimed {
+                #expect(got.claimedClient == claimed, "claimed client of \(expected)", sourceLocation: sourceLocation)
+            }
             #expect(got.reason.contains(expected.reasonContains), "reason '\(got.reason)' should contain '\(expected.reasonContains)'",
                     sourceLocation: sourceLocation)
         }
