@@ -582,7 +582,9 @@ enum BenchMachine {
            let colon = line.firstIndex(of: ":") {
             model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return "machine: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; load average \(loadAverage())"
+        let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
+        return "machine: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASThreads.coreName)\(coreType); "
+            + "load average \(loadAverage())"
     }
 
     /// The 1-, 5- and 15-minute load averages.
@@ -592,27 +594,30 @@ enum BenchMachine {
     }
 }
 
-/// Stops the running benchmark cluster's processes on SIGINT/SIGTERM.
-private final class BenchClusterGuard: @unchecked Sendable {  // `current` is behind `lock`
+/// Stops the running benchmark cluster's processes on SIGINT/SIGTERM, then exits.
+private final class BenchClusterGuard: @unchecked Sendable {  // `current` and `sources` are behind `lock`
     static let shared = BenchClusterGuard()
     private let lock = NSLock()
     private var current: LocalCluster?
-    private var installed = false
+    private var sources: [any DispatchSourceSignal] = []
 
     func install(_ cluster: LocalCluster?) {
         lock.lock()
+        defer { lock.unlock() }
         current = cluster
-        let first = !installed
-        installed = true
-        lock.unlock()
-        if first {
-            Daemon.onTermination { [self] in
+        guard sources.isEmpty else { return }
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in
                 lock.lock()
                 let cluster = current
                 lock.unlock()
                 cluster?.stopAll()
                 Foundation.exit(130)
             }
+            source.resume()
+            sources.append(source)
         }
     }
 }
