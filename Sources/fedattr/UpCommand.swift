@@ -47,7 +47,10 @@ struct UpCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if outcome.status != 0 { throw ExitCode(outcome.status) }
-        print("results in \(out)/ (rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json); check with: fedattr verify \(out)")
+        let report = try RunReport(directory: out)
+        _ = try report.write(to: out + "/report")
+        print(report.standings())
+        print("results in \(out)/ (rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json; CSV and SVG plots in report/); audit with: fedattr verify \(out)")
     }
 }
 

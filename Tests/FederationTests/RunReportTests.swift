@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import Testing
+@testable import Federation
+
+@Suite struct RunReportTests {
+    @Test(.timeLimit(.minutes(2))) func reportWritesCSVAndOnePlotLinePerClient() throws {
+        let dir = ProcessHarness.temporaryDirectory("report")
+        let out = dir + "/run"
+        var config = try CoordinatorConfig(settings: Settings(flags: [
+            "clients": "3", "rounds": "2", "dataset": "synthetic", "synthetic-count": "1200", "validation-size": "200",
+            "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://report", "evaluators": "loo,shapley-exact",
+        ], environment: [:]))
+        config.printsProgress = false
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        _ = try InProcessCluster.run(config: config, logger: logger)
+
+        let report = try RunReport(directory: out)
+        let files = try report.write(to: dir + "/report")
+        #expect(files == ["accuracy.svg", "attribution.csv", "cumulative-loo.svg", "cumulative-shapley-exact.svg", "rounds.csv"])
+        let rounds = ProcessHarness.read(dir + "/report/rounds.csv").split(separator: "\n")
+        #expect(rounds.count == 3 && rounds[0].hasPrefix("round,participants,"))
+        let attribution = ProcessHarness.read(dir + "/report/attribution.csv").split(separator: "\n")
+        #expect(attribution.count == 1 + 2 * 2 * 3)
+        let svg = ProcessHarness.read(dir + "/report/cumulative-shapley-exact.svg")
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 3)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        let standings = report.standings()
+        #expect(standings.contains("client-2") && standings.contains("Spearman rank correlation with shapley-exact: loo"))
+    }
+
+    @Test func malformedOrMissingFilesAreNamed() throws {
+        let dir = ProcessHarness.temporaryDirectory("badreport")
+        #expect(throws: FederationError.cannotRead(path: dir + "/rounds.jsonl", reason: "missing")) { try RunReport(directory: dir) }
+        try "{\"round\":1}\n".write(toFile: dir + "/rounds.jsonl", atomically: true, encoding: .utf8)
+        do {
+            _ = try RunReport(directory: dir)
+            Issue.record("a malformed line was accepted")
+        } catch let FederationError.cannotRead(path, reason) {
+            #expect(path.hasSuffix("rounds.jsonl") && reason.hasPrefix("line 1 is not a valid record"))
+        }
+    }
+
+    @Test func ranksAndSpearman() {
+        #expect(RunReport.ranks([0.5, 2, 0.5, -1]) == [2, 1, 2, 4])
+        #expect(RunReport.spearman([1, 2, 3, 4], [1, 2, 3, 4]) == 1)
+        #expect(abs(RunReport.spearman([1, 2, 3, 4], [4, 3, 2, 1]) + 1) < 1e-12)
+    }
+}
