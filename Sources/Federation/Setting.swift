@@ -58,7 +58,7 @@ extension Setting {
     public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")
     public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
-    public static let logFile = Setting("log-file", nil, all, "Also append logfmt lines to this file.")
+    public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
     public static let blasThreads = Setting("blas-threads", "1", all, "OpenBLAS threads per process (the coordinator evaluates coalitions on all cores itself).")
 
