@@ -52,10 +52,7 @@ public final class Certificate: @unchecked Sendable {
         do {
             try self.init(pem: String(decoding: bytes, as: UTF8.self))
         } catch let error as PKIError {
-            if case .malformedPEM(let what, let detail) = error {
-                throw PKIError.malformedPEM(what: what, detail: "\(pemFile): \(detail)")
-            }
-            throw error
+            throw error.naming(file: pemFile)
         }
     }
 

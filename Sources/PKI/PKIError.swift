@@ -91,3 +91,11 @@ public enum RejectionReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension PKIError {
+    /// The same error with the file it came from named in a malformed-PEM detail.
+    func naming(file path: String) -> PKIError {
+        if case let .malformedPEM(what, detail) = self { return .malformedPEM(what: what, detail: "\(path): \(detail)") }
+        return self
+    }
+}
