@@ -29,7 +29,7 @@ public struct AttributionRecord: Sendable, Equatable {
     }
 
     /// Parses one attribution.jsonl line; nil names the missing or mistyped key.
-    static func parse(_ line: String) throws -> AttributionRecord {
+    public static func parse(_ line: String) throws -> AttributionRecord {
         let json = try JSONValue.parse(line)
         func need<T>(_ key: String, _ read: (JSONValue) -> T?) throws -> T {
             guard let raw = json[key], let value = read(raw) else { throw JSONParseError(offset: 0, reason: "missing or mistyped key '\(key)'") }

@@ -1,25 +1,22 @@
+import Attribution
 import Foundation
 
 /// `fedattr report DIR`: turns a run's rounds.jsonl and attribution.jsonl into CSV files for other tools, SVG
 /// plots (accuracy, cumulative attribution per evaluator) and a text summary of the final standings.
 public struct RunReport: Sendable {
-    /// One attribution.jsonl line.
-    public struct Score: Sendable, Codable, Equatable {
-        public var round: Int
-        public var evaluator: String
-        public var client: String
-        public var value: Double
-        public var cumulative: Double
-        public var rank: Int
-    }
-
     public let rounds: [RoundRecord]
-    public let scores: [Score]
+    public let scores: [AttributionRecord]
 
     /// Reads the run directory; a missing file or a malformed line is an error naming the file and line.
     public init(directory: String) throws {
         rounds = try Self.readLines(directory + "/rounds.jsonl", as: RoundRecord.self)
-        scores = try Self.readLines(directory + "/attribution.jsonl", as: Score.self)
+        let path = directory + "/attribution.jsonl"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw FederationError.cannotRead(path: path, reason: "missing") }
+        scores = try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { i, line in
+            do { return try AttributionRecord.parse(String(line)) } catch {
+                throw FederationError.cannotRead(path: path, reason: "line \(i + 1) is not a valid record: \(error)")
+            }
+        }
         guard !rounds.isEmpty else { throw FederationError.cannotRead(path: directory + "/rounds.jsonl", reason: "no rounds recorded") }
     }
 
