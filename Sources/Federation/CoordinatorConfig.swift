@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import Learning
 import Transport
@@ -19,6 +20,8 @@ public struct CoordinatorConfig: Sendable {
     public var modelSeed: UInt64
     public var aggregation: String
     public var evaluators: [String]
+    /// Per-evaluator options from `name(key=value;key=value)` items of the evaluators setting.
+    public var evaluatorOptions: [String: [String: Double]]
     public var utility: Utility
     public var outputDirectory: String
     public var archiveUpdates: Bool
@@ -57,7 +60,7 @@ public struct CoordinatorConfig: Sendable {
             seed: UInt64(try s.int(.seed, range: 0...Int.max)))
         modelSeed = hyperparameters.seed
         aggregation = try s.required(.aggregation)
-        evaluators = try s.list(.evaluators)
+        (evaluators, evaluatorOptions) = try Self.parseEvaluators(s.list(.evaluators), settings: s)
         let u = try s.required(.utility)
         guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }
         self.utility = utility
@@ -65,5 +68,33 @@ public struct CoordinatorConfig: Sendable {
         archiveUpdates = try s.bool(.archiveUpdates)
         float16 = try s.bool(.float16)
         blasThreads = try s.int(.blasThreads, range: 1...256)
+    }
+
+    /// Parses `name` or `name(key=value;key=value)` items and checks each against the evaluator registry.
+    static func parseEvaluators(_ items: [String], settings s: Settings) throws -> ([String], [String: [String: Double]]) {
+        var names: [String] = []
+        var options: [String: [String: Double]] = [:]
+        for item in items {
+            var name = item
+            var opts: [String: Double] = [:]
+            if let open = item.firstIndex(of: "("), item.hasSuffix(")") {
+                name = String(item[..<open])
+                let inner = item[item.index(after: open)..<item.index(before: item.endIndex)]
+                for pair in inner.split(separator: ";") {
+                    let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard kv.count == 2, let v = Double(kv[1]), v.isFinite else {
+                        throw s.invalid(.evaluators, item, "name or name(key=value;…) with numeric values")
+                    }
+                    opts[kv[0]] = v
+                }
+            }
+            do { _ = try EvaluatorRegistry.make(name, options: opts) } catch {
+                throw s.invalid(.evaluators, item, "one of \(EvaluatorRegistry.names.joined(separator: ", ")) with valid options (\(error))")
+            }
+            guard !names.contains(name) else { throw s.invalid(.evaluators, item, "each evaluator once") }
+            names.append(name)
+            if !opts.isEmpty { options[name] = opts }
+        }
+        return (names, options)
     }
 }

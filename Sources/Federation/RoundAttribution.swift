@@ -37,7 +37,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
 
     init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
         evaluatorNames = config.evaluators
-        evaluators = try config.evaluators.map { try EvaluatorRegistry.make($0) }
+        evaluators = try config.evaluators.map { try EvaluatorRegistry.make($0, options: config.evaluatorOptions[$0] ?? [:]) }
         spec = config.spec.modelSpec
         self.validation = validation
         self.rule = rule

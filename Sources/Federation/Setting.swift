@@ -52,7 +52,7 @@ extension Setting {
     public static let weightDecay = Setting("weight-decay", "0", c, "Local SGD weight decay.")
     public static let seed = Setting("seed", "1", c, "Seed of the model initialisation and of the clients' shuffling.")
     public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
-    public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated.")
+    public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
     public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")

@@ -79,4 +79,15 @@ import Testing
             #expect(doc.contains("`--\(setting.name)`") && doc.contains(setting.environmentVariable), "docs/CONFIG.md lacks \(setting.name)")
         }
     }
+
+    @Test func evaluatorsTakeOptionsAndUnknownNamesOrOptionsAreRefused() throws {
+        let ok = try CoordinatorConfig(settings: Settings(flags: ["evaluators": "loo, gtg-shapley(maxPermutations=50;seed=3), banzhaf(samples=500)"], environment: [:]))
+        #expect(ok.evaluators == ["loo", "gtg-shapley", "banzhaf"])
+        #expect(ok.evaluatorOptions == ["gtg-shapley": ["maxPermutations": 50, "seed": 3], "banzhaf": ["samples": 500]])
+        for bad in ["shapley-approx", "gtg-shapley(maxPermutations=lots)", "banzhaf(frobnicate=1)", "loo,loo"] {
+            #expect(throws: FederationError.self, "\(bad)") {
+                try CoordinatorConfig(settings: Settings(flags: ["evaluators": bad], environment: [:]))
+            }
+        }
+    }
 }
