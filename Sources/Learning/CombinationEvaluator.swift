@@ -1,3 +1,10 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Evaluates models of the form base + Σ_i c_i · delta_i on a fixed dataset, fast (first-layer linearity trick); thread-safe.
 ///
 /// The first layer's pre-activation is linear in its parameters (dense x·W + b, conv im2col(x)·W + b), so
@@ -82,6 +89,216 @@ public final class CombinationEvaluator: @unchecked Sendable {
     private static func scoreLogits(_ z: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count: Int, classes: Int) -> Evaluation {
         let result = SoftmaxCrossEntropy.evaluate(logits: z, labels: labels, batch: count, classes: classes)
         return Evaluation(accuracy: Double(result.correct) / Double(count), loss: result.lossSum / Double(count), count: count)
+    }
+
+    /// What a sweep reports per coalition.
+    public enum Metric: Sendable {
+        /// The fraction correct only: argmax of the logits, no softmax or logarithm.
+        case accuracy
+        /// The mean cross-entropy loss.
+        case loss
+    }
+
+    /// Relative gap below which a row's top two logits count as a tie that float rounding could flip: an accuracy sweep
+    /// re-evaluates such a subset with `evaluate(coefficients:)`, so its accuracies are exactly those of the per-call path.
+    static let tieMargin: Float = 1e-3
+    /// Steps of ± updates after which a sweep rebuilds its running sum from scratch, bounding float drift.
+    static let sweepRefreshInterval = 256
+    /// Largest number of deltas a sweep accepts (2^N values are returned).
+    public static let maxSweepDeltas = 24
+
+    /// `metric` of base + (1/W_S) Σ_{i∈S} w_i·delta_i for every subset S (bit i = delta i), indexed by mask; index 0 is the base.
+    ///
+    /// W_S = Σ_{i∈S} w_i (weights ≥ 0; a subset with W_S = 0 evaluates the base). Subsets are visited in Gray-code order so
+    /// the running sum T_S = Σ_{i∈S} w_i·layer1(x; delta_i) changes by one saxpy per subset; T is rebuilt from scratch at
+    /// the start of every chunk and every `sweepRefreshInterval` steps. Values agree with `evaluate(coefficients:)` for
+    /// c_i = w_i / W_S up to float rounding (the sums are formed in another order). `parallel` splits the sequence into
+    /// contiguous chunks run with `DispatchQueue.concurrentPerform`.
+    public func sweepWeightedMeans(weights: [Float], metric: Metric, parallel: Bool = true) -> [Double] {
+        let n = deltas.count
+        precondition(weights.count == n, "expected \(n) weights, got \(weights.count)")
+        precondition(weights.allSatisfy { $0.isFinite && $0 >= 0 }, "weights must be finite and non-negative: \(weights)")
+        precondition(n <= Self.maxSweepDeltas, "a sweep over \(n) deltas needs 2^\(n) evaluations; the limit is \(Self.maxSweepDeltas)")
+        let total = 1 << n
+        var values = [Double](repeating: 0, count: total)
+        guard count > 0 else { return values }
+        let chunkCount = parallel ? max(1, min(total, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) * 4)) : 1
+        let chunkSize = (total + chunkCount - 1) / chunkCount
+        values.withUnsafeMutableBufferPointer { buffer in
+            let out = ValueSlots(pointer: buffer.baseAddress!)
+            // Chunk c covers Gray indices c·chunkSize ..< (c+1)·chunkSize; index 0 is the empty subset. Every mask is written once.
+            let work: @Sendable (Int) -> Void = { chunk in
+                let start = chunk * chunkSize, end = min(total, start + chunkSize)
+                guard start < end else { return }
+                let sweep = SweepState(self, weights: weights)
+                var mask = start ^ (start >> 1)
+                sweep.rebuild(mask: mask)
+                out[mask] = sweep.value(mask: mask, metric: metric)
+                for k in (start + 1)..<end {
+                    let bit = k.trailingZeroBitCount
+                    mask ^= 1 << bit
+                    if (k - start) % Self.sweepRefreshInterval == 0 {
+                        sweep.rebuild(mask: mask)
+                    } else {
+                        sweep.update(member: bit, joins: mask & (1 << bit) != 0)
+                    }
+                    out[mask] = sweep.value(mask: mask, metric: metric)
+                }
+            }
+            if chunkCount > 1 {
+                DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
+            } else {
+                work(0)
+            }
+        }
+        return values
+    }
+
+    /// The sweep's result slots, shared by its chunks: every mask is written by exactly one chunk, read after the join.
+    private struct ValueSlots: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Double>
+        subscript(mask: Int) -> Double {
+            get { pointer[mask] }
+            nonmutating set { pointer[mask] = newValue }
+        }
+    }
+
+    /// One sweep chunk's buffers: the running sums of the first layer's outputs and of the later layers' parameters,
+    /// the combined first-layer output, and a forward workspace. Owned by one thread.
+    private final class SweepState {
+        let evaluator: CombinationEvaluator
+        let weights: [Float]
+        let size: Int             // count × width
+        let restCount: Int        // parameters after the first layer
+        let fusesReLU: Bool       // layer 1 is a ReLU: applied in the combining pass, the forward starts at layer 2
+        let sum: UnsafeMutablePointer<Float>
+        let combined: UnsafeMutablePointer<Float>
+        let restSum: UnsafeMutablePointer<Float>
+        let parameters: UnsafeMutablePointer<Float>   // only the part after the first layer is written and read
+        let workspace: Workspace?
+
+        init(_ evaluator: CombinationEvaluator, weights: [Float]) {
+            self.evaluator = evaluator
+            self.weights = weights
+            let model = evaluator.model
+            size = evaluator.count * evaluator.width
+            restCount = evaluator.base.count - evaluator.firstLayerEnd
+            fusesReLU = model.layers.count > 1 && model.layers[1] is ReLU
+            sum = .allocate(capacity: size)
+            combined = .allocate(capacity: size)
+            restSum = .allocate(capacity: max(1, restCount))
+            parameters = .allocate(capacity: evaluator.base.count)
+            parameters.initialize(repeating: 0, count: evaluator.base.count)
+            workspace = model.layers.count > 1
+                ? Workspace(layers: model.layers, capacity: max(1, min(CombinationEvaluator.chunk, evaluator.count)), withGradients: false)
+                : nil
+        }
+
+        deinit {
+            sum.deallocate()
+            combined.deallocate()
+            restSum.deallocate()
+            parameters.deallocate()
+        }
+
+        /// T = Σ_{i∈mask} w_i·(first-layer output of delta i), and the same for the later layers' parameters.
+        func rebuild(mask: Int) {
+            sum.update(repeating: 0, count: size)
+            restSum.update(repeating: 0, count: max(1, restCount))
+            for i in weights.indices where mask & (1 << i) != 0 { update(member: i, joins: true) }
+        }
+
+        /// T ± w_i·(member i's terms).
+        func update(member i: Int, joins: Bool) {
+            let w = weights[i]
+            guard w != 0 else { return }
+            let alpha = joins ? w : -w
+            evaluator.deltaOutputs[i].withUnsafeBufferPointer { BLAS.axpy(size, alpha, $0.baseAddress!, sum) }
+            if restCount > 0 {
+                let start = evaluator.firstLayerEnd
+                evaluator.deltas[i].withUnsafeBufferPointer { BLAS.axpy(restCount, alpha, $0.baseAddress! + start, restSum) }
+            }
+        }
+
+        /// The metric of the model base + T / W_mask.
+        func value(mask: Int, metric: Metric) -> Double {
+            var total = 0.0
+            for i in weights.indices where mask & (1 << i) != 0 { total += Double(weights[i]) }
+            let scale: Float = total > 0 ? Float(1 / total) : 0
+            evaluator.baseOutput.withUnsafeBufferPointer { b in
+                Self.combine(b.baseAddress!, sum, scale: scale, count: size, relu: fusesReLU, into: combined)
+            }
+            if restCount > 0 {
+                let start = evaluator.firstLayerEnd
+                evaluator.base.withUnsafeBufferPointer { b in
+                    Self.combine(b.baseAddress! + start, restSum, scale: scale, count: restCount, relu: false, into: parameters + start)
+                }
+            }
+            let model = evaluator.model, count = evaluator.count, classes = model.classCount
+            return evaluator.labels.withUnsafeBufferPointer { y in
+                guard let workspace else {
+                    return Self.score(UnsafePointer(combined), labels: y.baseAddress!, rows: count, classes: classes, count: count,
+                                      metric: metric) ?? exactAccuracy(mask: mask)
+                }
+                let width = evaluator.width, from = fusesReLU ? 2 : 1
+                var lossSum = 0.0, correct = 0
+                for first in stride(from: 0, to: count, by: workspace.capacity) {
+                    let batch = min(workspace.capacity, count - first)
+                    let logits = model.forward(combined + first * width, batch: batch, parameters: parameters,
+                                               workspace: workspace, from: from)
+                    switch metric {
+                    case .accuracy:
+                        guard let c = SoftmaxCrossEntropy.clearCorrectCount(logits: logits, labels: y.baseAddress! + first, batch: batch,
+                                                                            classes: classes, margin: CombinationEvaluator.tieMargin) else {
+                            return exactAccuracy(mask: mask)
+                        }
+                        correct += c
+                    case .loss:
+                        lossSum += SoftmaxCrossEntropy.evaluate(logits: logits, labels: y.baseAddress! + first, batch: batch, classes: classes).lossSum
+                    }
+                }
+                return metric == .accuracy ? Double(correct) / Double(count) : lossSum / Double(count)
+            }
+        }
+
+        /// nil when some row's top two logits are too close to call (see `tieMargin`).
+        private static func score(_ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, classes: Int,
+                                  count: Int, metric: Metric) -> Double? {
+            switch metric {
+            case .accuracy:
+                guard let c = SoftmaxCrossEntropy.clearCorrectCount(logits: logits, labels: labels, batch: rows, classes: classes,
+                                                                    margin: CombinationEvaluator.tieMargin) else {
+                    return nil
+                }
+                return Double(c) / Double(count)
+            case .loss:
+                return SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, batch: rows, classes: classes).lossSum / Double(count)
+            }
+        }
+
+        /// The accuracy from `evaluate(coefficients:)` with c_i = w_i / W_S, the reference the sweep must reproduce.
+        private func exactAccuracy(mask: Int) -> Double {
+            var total = 0.0
+            for i in weights.indices where mask & (1 << i) != 0 { total += Double(weights[i]) }
+            let coefficients = weights.indices.map { i in
+                mask & (1 << i) != 0 && total > 0 ? Float(Double(weights[i]) / total) : 0
+            }
+            return evaluator.evaluate(coefficients: coefficients).accuracy
+        }
+
+        /// out = base + scale·sum, then max(·, 0) when `relu`; one pass (plain loops: the optimizer vectorizes them, and
+        /// unlike SIMD types they stay fast in debug builds).
+        private static func combine(_ base: UnsafePointer<Float>, _ sum: UnsafePointer<Float>, scale: Float, count: Int, relu: Bool,
+                                    into out: UnsafeMutablePointer<Float>) {
+            if relu {
+                for i in 0..<count {
+                    let v = base[i] + sum[i] * scale
+                    out[i] = v < 0 ? 0 : v
+                }
+            } else {
+                for i in 0..<count { out[i] = base[i] + sum[i] * scale }
+            }
+        }
     }
 
     /// The straightforward path, for comparison: build base + Σ c_i·delta_i and run the full forward pass.
