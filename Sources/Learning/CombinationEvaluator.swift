@@ -142,10 +142,10 @@ public final class CombinationEvaluator: @unchecked Sendable {
                     mask ^= 1 << bit
                     if (k - start) % Self.sweepRefreshInterval == 0 {
                         sweep.rebuild(mask: mask)
+                        out[mask] = sweep.value(mask: mask, metric: metric)
                     } else {
-                        sweep.update(member: bit, joins: mask & (1 << bit) != 0)
+                        out[mask] = sweep.value(mask: mask, metric: metric, member: bit, joins: mask & (1 << bit) != 0)
                     }
-                    out[mask] = sweep.value(mask: mask, metric: metric)
                 }
             }
             if chunkCount > 1 {
@@ -211,7 +211,7 @@ public final class CombinationEvaluator: @unchecked Sendable {
             for i in weights.indices where mask & (1 << i) != 0 { update(member: i, joins: true) }
         }
 
-        /// T ± w_i·(member i's terms).
+        /// T ± w_i·(member i's terms) in a pass of its own (used when rebuilding).
         func update(member i: Int, joins: Bool) {
             let w = weights[i]
             guard w != 0 else { return }
@@ -223,60 +223,59 @@ public final class CombinationEvaluator: @unchecked Sendable {
             }
         }
 
-        /// The metric of the model base + T / W_mask.
-        func value(mask: Int, metric: Metric) -> Double {
+        /// The metric of the model base + T / W_mask, after first applying T ± w_i·(member i's terms) when `member` is given.
+        /// The update is fused into the combining pass, which runs one forward batch at a time so the batch stays in cache.
+        func value(mask: Int, metric: Metric, member: Int? = nil, joins: Bool = true) -> Double {
             var total = 0.0
             for i in weights.indices where mask & (1 << i) != 0 { total += Double(weights[i]) }
             let scale = total > 0 ? 1 / total : 0
-            evaluator.baseOutput.withUnsafeBufferPointer { b in
-                Self.combine(b.baseAddress!, sum, scale: scale, count: size, relu: fusesReLU, into: combined)
-            }
+            let pending = member.flatMap { weights[$0] != 0 ? $0 : nil }
+            let alpha = pending.map { Double(joins ? weights[$0] : -weights[$0]) } ?? 0
             if restCount > 0 {
                 let start = evaluator.firstLayerEnd
+                if let i = pending {
+                    evaluator.deltas[i].withUnsafeBufferPointer { Self.accumulate(alpha, $0.baseAddress! + start, into: restSum, count: restCount) }
+                }
                 evaluator.base.withUnsafeBufferPointer { b in
                     Self.combine(b.baseAddress! + start, restSum, scale: scale, count: restCount, relu: false, into: parameters + start)
                 }
             }
-            let model = evaluator.model, count = evaluator.count, classes = model.classCount
-            return evaluator.labels.withUnsafeBufferPointer { y in
-                guard let workspace else {
-                    return Self.score(UnsafePointer(combined), labels: y.baseAddress!, rows: count, classes: classes, count: count,
-                                      metric: metric) ?? exactAccuracy(mask: mask)
+            let model = evaluator.model, count = evaluator.count, classes = model.classCount, width = evaluator.width
+            let step = workspace?.capacity ?? count
+            var lossSum = 0.0, correct = 0, tied = false
+            for first in stride(from: 0, to: count, by: step) {
+                let batch = min(step, count - first), offset = first * width
+                evaluator.baseOutput.withUnsafeBufferPointer { b in
+                    if let i = pending {
+                        evaluator.deltaOutputs[i].withUnsafeBufferPointer { x in
+                            Self.combine(b.baseAddress! + offset, sum + offset, adding: x.baseAddress! + offset, alpha: alpha,
+                                         scale: scale, count: batch * width, relu: fusesReLU, into: combined + offset)
+                        }
+                    } else {
+                        Self.combine(b.baseAddress! + offset, sum + offset, scale: scale, count: batch * width, relu: fusesReLU,
+                                     into: combined + offset)
+                    }
                 }
-                let width = evaluator.width, from = fusesReLU ? 2 : 1
-                var lossSum = 0.0, correct = 0
-                for first in stride(from: 0, to: count, by: workspace.capacity) {
-                    let batch = min(workspace.capacity, count - first)
-                    let logits = model.forward(combined + first * width, batch: batch, parameters: parameters,
-                                               workspace: workspace, from: from)
+                if tied { continue }   // the running sum must still be updated for the rest of the batches
+                let logits = workspace.map {
+                    model.forward(combined + offset, batch: batch, parameters: parameters, workspace: $0, from: fusesReLU ? 2 : 1)
+                } ?? combined
+                evaluator.labels.withUnsafeBufferPointer { y in
                     switch metric {
                     case .accuracy:
-                        guard let c = SoftmaxCrossEntropy.clearCorrectCount(logits: logits, labels: y.baseAddress! + first, batch: batch,
-                                                                            classes: classes, margin: CombinationEvaluator.tieMargin) else {
-                            return exactAccuracy(mask: mask)
+                        if let c = SoftmaxCrossEntropy.clearCorrectCount(logits: logits, labels: y.baseAddress! + first, batch: batch,
+                                                                         classes: classes, margin: CombinationEvaluator.tieMargin) {
+                            correct += c
+                        } else {
+                            tied = true
                         }
-                        correct += c
                     case .loss:
                         lossSum += SoftmaxCrossEntropy.evaluate(logits: logits, labels: y.baseAddress! + first, batch: batch, classes: classes).lossSum
                     }
                 }
-                return metric == .accuracy ? Double(correct) / Double(count) : lossSum / Double(count)
             }
-        }
-
-        /// nil when some row's top two logits are too close to call (see `tieMargin`).
-        private static func score(_ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, classes: Int,
-                                  count: Int, metric: Metric) -> Double? {
-            switch metric {
-            case .accuracy:
-                guard let c = SoftmaxCrossEntropy.clearCorrectCount(logits: logits, labels: labels, batch: rows, classes: classes,
-                                                                    margin: CombinationEvaluator.tieMargin) else {
-                    return nil
-                }
-                return Double(c) / Double(count)
-            case .loss:
-                return SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels, batch: rows, classes: classes).lossSum / Double(count)
-            }
+            if tied { return exactAccuracy(mask: mask) }
+            return metric == .accuracy ? Double(correct) / Double(count) : lossSum / Double(count)
         }
 
         /// The accuracy from `evaluate(coefficients:)` with c_i = w_i / W_S, the reference the sweep must reproduce.
@@ -293,6 +292,25 @@ public final class CombinationEvaluator: @unchecked Sendable {
         /// stay fast in debug builds.
         private static func accumulate(_ alpha: Double, _ x: UnsafePointer<Float>, into sum: UnsafeMutablePointer<Double>, count: Int) {
             for i in 0..<count { sum[i] += alpha * Double(x[i]) }
+        }
+
+        /// sum += alpha·x, then out = base + scale·sum rounded once to float, then max(·, 0) when `relu`; one pass.
+        private static func combine(_ base: UnsafePointer<Float>, _ sum: UnsafeMutablePointer<Double>, adding x: UnsafePointer<Float>,
+                                    alpha: Double, scale: Double, count: Int, relu: Bool, into out: UnsafeMutablePointer<Float>) {
+            if relu {
+                for i in 0..<count {
+                    let t = sum[i] + alpha * Double(x[i])
+                    sum[i] = t
+                    let v = Float(Double(base[i]) + t * scale)
+                    out[i] = v < 0 ? 0 : v
+                }
+            } else {
+                for i in 0..<count {
+                    let t = sum[i] + alpha * Double(x[i])
+                    sum[i] = t
+                    out[i] = Float(Double(base[i]) + t * scale)
+                }
+            }
         }
 
         /// out = base + scale·sum rounded once to float, then max(·, 0) when `relu`; one pass.
