@@ -9,6 +9,14 @@ public protocol AggregationRule: Sendable {
     /// Coefficients c with aggregate(members) = Σ c_i · updates[i] (zero for non-members), when the rule is linear
     /// in the updates; nil otherwise. Attribution uses this to evaluate thousands of coalitions cheaply.
     func linearCoefficients(members: UInt64, sampleCounts: [Int]) -> [Float]?
+
+    /// Weights w with aggregate(S) = Σ_{i∈S} w_i·updates[i] / Σ_{i∈S} w_i (zero when that sum is 0) for every subset S,
+    /// when the rule is such a weighted mean; nil otherwise (the default). Lets attribution sweep all subsets incrementally.
+    func weightedMeanWeights(sampleCounts: [Int]) -> [Float]?
+}
+
+extension AggregationRule {
+    public func weightedMeanWeights(sampleCounts: [Int]) -> [Float]? { nil }
 }
 
 extension AggregationRule {

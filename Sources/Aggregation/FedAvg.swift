@@ -21,4 +21,9 @@ public struct FedAvg: AggregationRule {
             members & (1 << UInt64(i)) != 0 && total > 0 ? Float(Double(sampleCounts[i]) / Double(total)) : 0
         }
     }
+
+    /// The sample counts themselves (exact as floats up to 2^24).
+    public func weightedMeanWeights(sampleCounts: [Int]) -> [Float]? {
+        sampleCounts.map { Float($0) }
+    }
 }

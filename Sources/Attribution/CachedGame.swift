@@ -11,6 +11,8 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
     public let playerCount: Int
     public let parallel: Bool
     private let function: @Sendable (UInt64) -> Double
+    /// Every value, indexed by mask, when the game was built from a complete table; immutable, read without the lock.
+    private let table: [Double]?
     private let lock = NSLock()
     private var cache: [UInt64: Double] = [:]
     private var evaluationCount = 0
@@ -19,6 +21,19 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
         self.playerCount = playerCount
         self.parallel = parallel
         self.function = value
+        table = nil
+    }
+
+    /// A game whose 2^N values were computed elsewhere, indexed by coalition mask; `values[0]` is ignored (v(∅) = 0).
+    public init(playerCount: Int, values: [Double]) {
+        precondition(playerCount <= Self.maxPrecomputePlayers, "a table of 2^\(playerCount) values is too large")
+        precondition(values.count == 1 << playerCount, "expected \(1 << playerCount) values, got \(values.count)")
+        self.playerCount = playerCount
+        parallel = false
+        var table = values
+        table[0] = 0
+        self.table = table
+        function = { mask in preconditionFailure("coalition \(mask) is outside the \(playerCount)-player table") }
     }
 
     /// How many times the underlying closure has been called.
@@ -31,6 +46,7 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
 
     /// How many distinct coalitions are cached.
     public var cachedCount: Int {
+        if let table { return table.count - 1 }
         lock.lock()
         defer { lock.unlock() }
         return cache.count
@@ -38,6 +54,10 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
 
     public func value(of coalition: UInt64) -> Double {
         if coalition == 0 { return 0 }
+        if let table {
+            precondition(coalition < UInt64(table.count), "coalition \(coalition) has players beyond \(playerCount)")
+            return table[Int(coalition)]
+        }
         lock.lock()
         if let known = cache[coalition] {
             lock.unlock()
@@ -55,6 +75,7 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
 
     /// Evaluates every coalition not yet cached, in parallel chunks when `parallel` is set.
     public func precomputeAll() throws(AttributionError) {
+        if table != nil { return }
         guard playerCount <= Self.maxPrecomputePlayers else {
             throw .tooManyPlayers(evaluator: "precomputeAll", count: playerCount, limit: Self.maxPrecomputePlayers)
         }
@@ -86,6 +107,7 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
 
     /// All 2^N values indexed by coalition mask (index 0 holds v(∅) = 0), precomputing what is missing.
     public func allValues() throws(AttributionError) -> [Double] {
+        if let table { return table }
         try precomputeAll()
         lock.lock()
         defer { lock.unlock() }

@@ -50,35 +50,51 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
         ledger = try Ledger(directory: config.outputDirectory)
     }
 
+    /// Evaluators that never read coalition values (geometry only): with only these, no coalition game is evaluated.
+    static let gameFreeEvaluators: Set<String> = ["cosine"]
+    /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.
+    static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley"]
+
     func score(round: Int, base: [Float], clients: [String], sampleCounts: [Int], updates: [[Float]],
                aggregate: [Float], logger: Logger) -> RoundScores {
         let n = clients.count
-        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
         let measure = utility
         let u: @Sendable (Evaluation) -> Double = { e in measure == .accuracy ? e.accuracy : -e.loss }
-        let before = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
         let rule = self.rule
+        let full: UInt64 = n >= 64 ? .max : (1 << UInt64(n)) - 1
         let game: CachedGame
-        if rule.linearCoefficients(members: 1, sampleCounts: sampleCounts) != nil {
-            game = CachedGame(playerCount: n) { mask in
-                u(combination.evaluate(coefficients: rule.linearCoefficients(members: mask, sampleCounts: sampleCounts)!)) - before
-            }
+        let before: Double
+        var after: Double? = nil
+        if evaluatorNames.allSatisfy(Self.gameFreeEvaluators.contains) {
+            // Two plain forward passes; the game below is there for RoundInput and is never evaluated by these evaluators.
+            var model = Model(spec: spec, seed: 0)
+            model.parameters = base
+            before = u(model.evaluate(validation))
+            var next = base
+            for j in next.indices { next[j] += aggregate[j] }
+            model.parameters = next
+            after = u(model.evaluate(validation))
+            game = directGame(base: base, updates: updates, sampleCounts: sampleCounts, before: before, utility: u)
         } else {
-            // A rule that is not linear in the updates: evaluate each coalition's aggregate directly.
-            let spec = self.spec
-            let data = validation
-            game = CachedGame(playerCount: n) { mask in
-                let a = rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts)
-                var model = Model(spec: spec, seed: 0)
-                var p = base
-                for j in p.indices { p[j] += a[j] }
-                model.parameters = p
-                return u(model.evaluate(data)) - before
+            let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+            let exhaustive = n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains)
+            if exhaustive, let weights = rule.weightedMeanWeights(sampleCounts: sampleCounts) {
+                // One incremental pass over all 2^N coalitions (Gray-code order); accuracy skips the loss.
+                let raw = combination.sweepWeightedMeans(weights: weights, metric: measure == .accuracy ? .accuracy : .loss)
+                let utilities = measure == .accuracy ? raw : raw.map { -$0 }
+                before = utilities[0]
+                game = CachedGame(playerCount: n, values: utilities.map { $0 - before })
+            } else {
+                before = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
+                if rule.linearCoefficients(members: 1, sampleCounts: sampleCounts) != nil {
+                    game = CachedGame(playerCount: n) { mask in
+                        u(combination.evaluate(coefficients: rule.linearCoefficients(members: mask, sampleCounts: sampleCounts)!)) - before
+                    }
+                } else {
+                    game = directGame(base: base, updates: updates, sampleCounts: sampleCounts, before: before, utility: u)
+                }
+                if exhaustive { try? game.precomputeAll() }
             }
-        }
-        let exact: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley"]
-        if n <= Self.precomputeLimit, evaluatorNames.contains(where: exact.contains) {
-            try? game.precomputeAll()
         }
         let input = RoundInput(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates,
                                aggregate: aggregate, game: game)
@@ -92,10 +108,24 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
                 logger.warning("evaluator refused the round", metadata: ["round": "\(round)", "evaluator": "\(evaluator.name)", "reason": "\(error)"])
             }
         }
-        let full: UInt64 = n >= 64 ? .max : (1 << UInt64(n)) - 1
-        let after = before + game.value(of: full)
+        // The same path as the game's values, so exact Shapley values sum to utilityAfter − utilityBefore.
+        let utilityAfter = after ?? before + game.value(of: full)
         return RoundScores(clients: clients, sampleCounts: sampleCounts, values: values, utilityBefore: before,
-                           utilityAfter: after, failures: failures, coalitionsEvaluated: game.evaluations)
+                           utilityAfter: utilityAfter, failures: failures, coalitionsEvaluated: game.evaluations)
+    }
+
+    /// v(S) from the coalition's aggregate and a full forward pass: for rules that are not linear in the updates.
+    private func directGame(base: [Float], updates: [[Float]], sampleCounts: [Int], before: Double,
+                            utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
+        let rule = self.rule, spec = self.spec, data = validation
+        return CachedGame(playerCount: updates.count) { mask in
+            let a = rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts)
+            var model = Model(spec: spec, seed: 0)
+            var p = base
+            for j in p.indices { p[j] += a[j] }
+            model.parameters = p
+            return u(model.evaluate(data)) - before
+        }
     }
 
     /// Appends the round to attribution.jsonl and the ledger (a round without participants gets an empty record,

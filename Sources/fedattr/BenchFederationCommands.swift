@@ -222,11 +222,11 @@ extension Bench {
         }
     }
 
-    /// Exact Shapley values of one round with N clients: the coordinator's fast path (first-layer linearity +
-    /// parallel precomputation of all 2^N coalitions) against rebuilding the model for every coalition.
+    /// Exact Shapley values of one round with N clients: the coordinator's sweep (first-layer linearity + one Gray-code
+    /// pass over all 2^N coalitions), the per-coalition fast path it replaced, and rebuilding the model for every coalition.
     struct Shapley: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exact Shapley per round: CombinationEvaluator + CachedGame vs a full forward pass per coalition.")
+            abstract: "Exact Shapley per round: CombinationEvaluator sweep / per-coalition calls vs a full forward pass per coalition.")
 
         @Option(help: "Clients (players); 2^N coalitions.") var clients = 10
         @Option(help: "Model.") var model = "mlp"
@@ -271,13 +271,22 @@ extension Bench {
             print(BenchMachine.describe() + "; OpenBLAS 1 thread; parallel = DispatchQueue.concurrentPerform on \(cores) cores")
 
             let round = RoundData(spec: spec, base: base.parameters, updates: updates, counts: counts, validation: valid)
-            var variants: [(name: String, parallel: Bool, fast: Bool)] = [("fast, parallel", true, true), ("naive, parallel", true, false)]
-            if !noSingle { variants += [("fast, 1 thread", false, true), ("naive, 1 thread", false, false)] }
+            var variants: [(name: String, parallel: Bool, path: Path)] = [
+                ("sweep, parallel", true, .sweep), ("fast, parallel", true, .fast), ("naive, parallel", true, .naive),
+            ]
+            if !noSingle {
+                variants += [("sweep, 1 thread", false, .sweep), ("fast, 1 thread", false, .fast), ("naive, 1 thread", false, .naive)]
+            }
             var times: [String: [Double]] = [:]
             var outcomes: [String: RoundOutcome] = [:]
             for rep in 1...max(1, repeats) {
                 for v in variants {
-                    let outcome = v.fast ? round.fast(parallel: v.parallel) : round.naive(parallel: v.parallel)
+                    let outcome: RoundOutcome
+                    switch v.path {
+                    case .sweep: outcome = round.sweep(parallel: v.parallel)
+                    case .fast: outcome = round.fast(parallel: v.parallel)
+                    case .naive: outcome = round.naive(parallel: v.parallel)
+                    }
                     times[v.name, default: []].append(outcome.seconds)
                     outcomes[v.name] = outcome
                     print("  run \(rep) \(pad(v.name, 16)) \(f(outcome.seconds * 1000, 1)) ms\(outcome.detail.isEmpty ? "" : "  (\(outcome.detail))")  load \(BenchMachine.loadAverage())")
@@ -294,26 +303,34 @@ extension Bench {
                 guard let x = times[a], let y = times[b] else { return "-" }
                 return f(Stats.median(x) / Stats.median(y), 1) + "x"
             }
-            print("speed-up fast vs naive: parallel \(ratio("naive, parallel", "fast, parallel"))"
-                  + (noSingle ? "" : ", 1 thread \(ratio("naive, 1 thread", "fast, 1 thread"))"))
+            for mode in noSingle ? ["parallel"] : ["parallel", "1 thread"] {
+                print("speed-ups, \(mode): sweep vs fast \(ratio("fast, \(mode)", "sweep, \(mode)")), "
+                      + "sweep vs naive \(ratio("naive, \(mode)", "sweep, \(mode)")), fast vs naive \(ratio("naive, \(mode)", "fast, \(mode)"))")
+            }
             if !noSingle {
-                print("parallel scaling on \(cores) cores: fast \(ratio("fast, 1 thread", "fast, parallel")), naive \(ratio("naive, 1 thread", "naive, parallel"))")
+                print("parallel scaling on \(cores) cores: sweep \(ratio("sweep, 1 thread", "sweep, parallel")), "
+                      + "fast \(ratio("fast, 1 thread", "fast, parallel")), naive \(ratio("naive, 1 thread", "naive, parallel"))")
             }
 
-            let fast = outcomes["fast, parallel"]!, naive = outcomes["naive, parallel"]!
-            let phiDiff = zip(fast.shapley, naive.shapley).map { abs($0 - $1) }.max() ?? 0
-            let valueDiffs = zip(fast.values, naive.values).filter { $0 != $1 }.count
-            let lossDiff = zip(fast.lossShapley, naive.lossShapley).map { abs($0 - $1) }.max() ?? 0
-            let lossValueDiff = zip(fast.losses, naive.losses).map { abs($0 - $1) }.max() ?? 0
-            print("agreement: accuracy Shapley max |Δφ| = \(String(format: "%.3g", phiDiff)) (coalition values that differ: \(valueDiffs) of \(fast.values.count)); "
-                  + "neg-loss Shapley max |Δφ| = \(String(format: "%.3g", lossDiff)) (max |Δ loss| over coalitions \(String(format: "%.3g", lossValueDiff)))")
-            print("shapley (accuracy): " + fast.shapley.map { String(format: "%+.4f", $0) }.joined(separator: " ")
-                  + "  sum \(String(format: "%.4f", fast.shapley.reduce(0, +))) = v(N) \(String(format: "%.4f", fast.values.last!))")
+            let sweep = outcomes["sweep, parallel"]!, fast = outcomes["fast, parallel"]!, naive = outcomes["naive, parallel"]!
+            for (label, a, b) in [("sweep vs fast", sweep, fast), ("fast vs naive", fast, naive)] {
+                let phiDiff = zip(a.shapley, b.shapley).map { abs($0 - $1) }.max() ?? 0
+                let valueDiffs = zip(a.values, b.values).filter { $0 != $1 }.count
+                let lossDiff = zip(a.lossShapley, b.lossShapley).map { abs($0 - $1) }.max() ?? 0
+                let lossValueDiff = zip(a.losses, b.losses).map { abs($0 - $1) / abs($1) }.max() ?? 0
+                print("agreement \(label): accuracy Shapley max |Δφ| = \(String(format: "%.3g", phiDiff)) (coalition values that differ: \(valueDiffs) of \(a.values.count)); "
+                      + "neg-loss Shapley max |Δφ| = \(String(format: "%.3g", lossDiff)) (max relative |Δ loss| over coalitions \(String(format: "%.3g", lossValueDiff)))")
+            }
+            print("shapley (accuracy): " + sweep.shapley.map { String(format: "%+.4f", $0) }.joined(separator: " ")
+                  + "  sum \(String(format: "%.4f", sweep.shapley.reduce(0, +))) = v(N) \(String(format: "%.4f", sweep.values.last!))")
             print("")
             round.profile(repeats: max(3, repeats))
         }
     }
 }
+
+/// The ways the Shapley benchmark computes a round.
+private enum Path { case sweep, fast, naive }
 
 /// What one way of computing a round's exact Shapley values produced, and how long it took.
 private struct RoundOutcome {
@@ -340,7 +357,28 @@ private struct RoundData: Sendable {
         FedAvg().linearCoefficients(members: mask, sampleCounts: counts)!
     }
 
-    /// The coordinator's path: first-layer products once, then every coalition from saxpy combinations, in parallel.
+    /// The coordinator's path: first-layer products once, then one Gray-code sweep over all coalitions (accuracy only).
+    /// The neg-loss table for the agreement check comes from a second, separately timed loss sweep.
+    func sweep(parallel: Bool) -> RoundOutcome {
+        let t0 = DispatchTime.now()
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+        let t1 = DispatchTime.now()
+        let weights = FedAvg().weightedMeanWeights(sampleCounts: counts)!
+        let accuracy = combination.sweepWeightedMeans(weights: weights, metric: .accuracy, parallel: parallel)
+        let game = CachedGame(playerCount: n, values: accuracy.map { $0 - accuracy[0] })
+        let t2 = DispatchTime.now()
+        let shapley = try! ExactShapleyEvaluator().evaluate(input(game))
+        let t3 = DispatchTime.now()
+        let losses = combination.sweepWeightedMeans(weights: weights, metric: .loss, parallel: parallel)
+        let t4 = DispatchTime.now()
+        return RoundOutcome(seconds: seconds(t0, t3), values: try! game.allValues(), losses: losses,
+                            shapley: shapley, lossShapley: lossShapley(losses),
+                            detail: "first-layer products \(f(seconds(t0, t1) * 1000, 1)) ms, \((1 << n) - 1) coalitions "
+                                + "\(f(seconds(t1, t2) * 1000, 1)) ms, Shapley sums \(f(seconds(t2, t3) * 1000, 2)) ms; "
+                                + "a loss sweep instead \(f(seconds(t3, t4) * 1000, 1)) ms")
+    }
+
+    /// The per-coalition path the sweep replaced: first-layer products once, then every coalition from saxpy combinations, in parallel.
     func fast(parallel: Bool) -> RoundOutcome {
         let losses = LossTable(count: 1 << n)
         let t0 = DispatchTime.now()

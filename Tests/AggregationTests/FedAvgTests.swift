@@ -35,3 +35,38 @@ import Testing
         #expect((try? AggregationRegistry.make("fedavg"))?.name == "fedavg")
     }
 }
+
+/// A linear rule that is not a weighted mean (coefficients do not renormalise over the subset).
+private struct PlainSum: AggregationRule {
+    let name = "sum"
+    func aggregate(_ updates: [[Float]], sampleCounts: [Int]) -> [Float] {
+        updates.dropFirst().reduce(updates.first ?? []) { zip($0, $1).map { $0 + $1 } }
+    }
+    func linearCoefficients(members: UInt64, sampleCounts: [Int]) -> [Float]? {
+        sampleCounts.indices.map { members & (1 << UInt64($0)) != 0 ? 1 : 0 }
+    }
+}
+
+@Suite struct WeightedMeanWeightsTests {
+    let counts = [10, 30, 60, 0, 7]
+
+    @Test func fedAvgWeightsAreTheSampleCountsAndReproduceEverySubsetsCoefficients() throws {
+        let rule: any AggregationRule = FedAvg()
+        let w = try #require(rule.weightedMeanWeights(sampleCounts: counts))
+        #expect(w == [10, 30, 60, 0, 7])
+        for mask in UInt64(0)..<32 {
+            let total = counts.indices.filter { mask & (1 << UInt64($0)) != 0 }.reduce(Float(0)) { $0 + w[$1] }
+            let fromWeights = counts.indices.map { i -> Float in
+                mask & (1 << UInt64(i)) != 0 && total > 0 ? w[i] / total : 0
+            }
+            let c = rule.linearCoefficients(members: mask, sampleCounts: counts)!
+            #expect(zip(c, fromWeights).allSatisfy { abs($0 - $1) <= 1e-6 }, "mask \(mask): \(c) vs \(fromWeights)")
+        }
+    }
+
+    @Test func rulesThatAreNotWeightedMeansSayNil() {
+        let rule: any AggregationRule = PlainSum()
+        #expect(rule.weightedMeanWeights(sampleCounts: counts) == nil)
+        #expect(rule.linearCoefficients(members: 3, sampleCounts: counts) == [1, 1, 0, 0, 0])
+    }
+}

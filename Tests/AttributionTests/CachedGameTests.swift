@@ -72,3 +72,27 @@ private func slowValue(_ mask: UInt64) -> Double {
         TestGames.input(CachedGame(playerCount: 10) { function.value(of: $0) }))
     #expect(plain == cached)
 }
+
+@Test func storedValuesAreReturnedWithoutAnyEvaluation() throws {
+    let n = 6
+    var values = (0..<(1 << n)).map { slowValue(UInt64($0)) }
+    values[0] = 42   // ignored: v(∅) is 0 by definition
+    let stored = CachedGame(playerCount: n, values: values)
+    #expect(stored.value(of: 0) == 0)
+    for mask in 1..<(1 << n) { #expect(stored.value(of: UInt64(mask)) == slowValue(UInt64(mask))) }
+    try stored.precomputeAll()
+    #expect(stored.evaluations == 0)
+    #expect(stored.cachedCount == (1 << n) - 1)
+    #expect(try stored.allValues() == [0] + (1..<(1 << n)).map { slowValue(UInt64($0)) })
+    // Evaluators read it like any other game: the same Shapley values as the closure-backed game.
+    let log = CallLog()
+    let computed = CachedGame(playerCount: n) { mask in
+        log.record(mask)
+        return slowValue(mask)
+    }
+    let fromTable = try EvaluatorRegistry.make("shapley-exact").evaluate(TestGames.input(stored))
+    let fromClosure = try EvaluatorRegistry.make("shapley-exact").evaluate(TestGames.input(computed))
+    #expect(fromTable == fromClosure)
+    #expect(stored.evaluations == 0 && computed.evaluations == (1 << n) - 1)
+    #expect(log.calls.withLock { $0.count } == (1 << n) - 1)
+}

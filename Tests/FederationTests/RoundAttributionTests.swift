@@ -1,0 +1,91 @@
+import Aggregation
+import Attribution
+import Foundation
+import Learning
+import Logging
+import Testing
+@testable import Federation
+
+/// The coordinator's scoring step on one hand-made round, against values computed independently per coalition.
+@Suite struct RoundAttributionTests {
+    static let spec = ModelSpec.mlp(hidden: [16])
+    static let counts = [40, 13, 70, 25, 55]
+
+    /// A base model, five clients' updates (local SGD on disjoint slices) and a validation set.
+    static let round: (base: [Float], updates: [[Float]], validation: Dataset) = {
+        let data = SyntheticDataset.generate(count: 700, seed: 5)
+        var model = Model(spec: spec, seed: 1)
+        _ = Trainer.train(&model, on: data.subset(Array(0..<100)), epochs: 1, batchSize: 20, optimizer: SGD(learningRate: 0.05), seed: 2)
+        var first = 100
+        let updates = counts.enumerated().map { c, n -> [Float] in
+            var client = model
+            _ = Trainer.train(&client, on: data.subset(Array(first..<(first + n))), epochs: 1, batchSize: 10,
+                              optimizer: SGD(learningRate: 0.1), seed: UInt64(30 + c))
+            first += n
+            return zip(client.parameters, model.parameters).map { $0 - $1 }
+        }
+        return (model.parameters, updates, data.subset(Array(400..<700)))
+    }()
+
+    func score(evaluators: String, utility: String) throws -> RoundScores {
+        let out = ProcessHarness.temporaryDirectory("round-attribution") + "/run"
+        let flags = ["clients": "5", "rounds": "1", "dataset": "synthetic", "model": "mlp:16", "out": out,
+                     "listen": "inproc://round-attribution", "evaluators": evaluators, "utility": utility]
+        let config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+        let attribution = try RoundAttribution(config: config, validation: Self.round.validation, rule: FedAvg())
+        let (base, updates, _) = Self.round
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return attribution.score(round: 1, base: base, clients: (0..<5).map { "client-\($0)" }, sampleCounts: Self.counts,
+                                 updates: updates, aggregate: FedAvg().aggregate(updates, sampleCounts: Self.counts), logger: logger)
+    }
+
+    /// U(w + A(S)) for every mask, one `evaluate(coefficients:)` call each (the pre-sweep path).
+    static func perCallUtilities(accuracy: Bool) -> [Double] {
+        let (base, updates, validation) = round
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+        return (0..<32).map { mask in
+            let e = combination.evaluate(coefficients: FedAvg().linearCoefficients(members: UInt64(mask), sampleCounts: counts)!)
+            return accuracy ? e.accuracy : -e.loss
+        }
+    }
+
+    @Test(arguments: ["accuracy", "neg-loss"])
+    func exactShapleyFromTheSweepMatchesPerCoalitionEvaluationAndIsEfficient(utility: String) throws {
+        let scores = try score(evaluators: "shapley-exact,banzhaf,loo", utility: utility)
+        #expect(scores.coalitionsEvaluated == 0, "the game is a precomputed table")
+        let u = Self.perCallUtilities(accuracy: utility == "accuracy")
+        let reference = CachedGame(playerCount: 5) { mask in u[Int(mask)] - u[0] }
+        let input = RoundInput(round: 1, clients: scores.clients, sampleCounts: Self.counts, updates: [], aggregate: [], game: reference)
+        let phi = try ExactShapleyEvaluator().evaluate(input)
+        let got = try #require(scores.values["shapley-exact"])
+        let tolerance = utility == "accuracy" ? 0 : 1e-5
+        #expect(zip(got, phi).allSatisfy { abs($0 - $1) <= tolerance }, "\(got) vs \(phi)")
+        #expect(abs(scores.utilityBefore - u[0]) <= tolerance && abs(scores.utilityAfter - u[31]) <= tolerance)
+        // Efficiency, exactly as the run tests check it.
+        #expect(abs(got.reduce(0, +) - (scores.utilityAfter - scores.utilityBefore)) < 1e-9)
+        #expect(Set(got).count > 1)
+        #expect(scores.failures.isEmpty && scores.values.count == 3)
+    }
+
+    @Test func cosineOnlyRoundsEvaluateNoCoalitionAndUsePlainForwardPasses() throws {
+        let scores = try score(evaluators: "cosine", utility: "neg-loss")
+        #expect(scores.coalitionsEvaluated == 0)
+        let (base, updates, validation) = Self.round
+        var model = Model(spec: Self.spec, seed: 0)
+        model.parameters = base
+        #expect(scores.utilityBefore == -model.evaluate(validation).loss)
+        let aggregate = FedAvg().aggregate(updates, sampleCounts: Self.counts)
+        model.parameters = zip(base, aggregate).map { $0 + $1 }
+        #expect(scores.utilityAfter == -model.evaluate(validation).loss)
+        #expect(scores.values["cosine"]?.count == 5)
+    }
+
+    @Test func nonExhaustiveEvaluatorsStillEvaluateOnlyWhatTheyAsk() throws {
+        let scores = try score(evaluators: "loo", utility: "accuracy")
+        // Leave-one-out reads the grand coalition and the five coalitions of four.
+        #expect(scores.coalitionsEvaluated == 6)
+        let u = Self.perCallUtilities(accuracy: true)
+        #expect(scores.utilityBefore == u[0] && scores.utilityAfter == u[31])
+    }
+}
