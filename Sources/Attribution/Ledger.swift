@@ -36,7 +36,7 @@ public final class Ledger: @unchecked Sendable {
     /// Builds, chains and appends the round's record. Digests are raw 32-byte SHA-256 values.
     @discardableResult
     public func append(round: Int, time: Date = Date(), modelDigest: [UInt8], nextModelDigest: [UInt8]? = nil,
-                       entries: [LedgerEntry], attributions: [LedgerAttribution],
+                       entries: [LedgerEntry], attributions: [LedgerAttribution], refused: [LedgerRefusal] = [],
                        utilityBefore: Double, utilityAfter: Double) throws -> LedgerRecord {
         lock.lock()
         defer { lock.unlock() }
@@ -45,7 +45,7 @@ public final class Ledger: @unchecked Sendable {
         }
         let record = LedgerRecord(round: round, time: Self.timestamp(time), previousDigest: head,
                                   modelDigest: Digest.hex(modelDigest), nextModelDigest: nextModelDigest.map(Digest.hex),
-                                  entries: entries, attributions: attributions,
+                                  entries: entries, attributions: attributions, refused: refused,
                                   utilityBefore: utilityBefore, utilityAfter: utilityAfter)
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw LedgerError.unreadable(path: path, reason: "cannot open for appending")

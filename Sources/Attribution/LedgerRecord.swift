@@ -54,6 +54,30 @@ public struct LedgerAttribution: Sendable, Equatable {
     var json: JSONValue { .object(["evaluator": .string(evaluator), "client": .string(client), "value": .double(value)]) }
 }
 
+/// A message the coordinator refused in a round, as recorded in the ledger: the pipe's verified client (if any),
+/// the client the message claimed to be from (unverified), the refusal code and the SHA-256 of the raw message.
+public struct LedgerRefusal: Sendable, Equatable {
+    public var client: String?
+    public var claimedClient: String?
+    public var code: String
+    /// Lower-case hex SHA-256 of the message bytes as received.
+    public var messageDigest: String
+
+    public init(client: String?, claimedClient: String?, code: String, messageDigest: String) {
+        self.client = client
+        self.claimedClient = claimedClient
+        self.code = code
+        self.messageDigest = messageDigest
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["code": .string(code), "message_digest": .string(messageDigest)]
+        if let client { members["client"] = .string(client) }
+        if let claimedClient { members["claimed_client"] = .string(claimedClient) }
+        return .object(members)
+    }
+}
+
 /// One round of the ledger: who submitted what (signed), the attribution values and the utilities, hash-chained to the previous round.
 public struct LedgerRecord: Sendable, Equatable {
     public var round: Int
@@ -67,6 +91,8 @@ public struct LedgerRecord: Sendable, Equatable {
     public var nextModelDigest: String?
     public var entries: [LedgerEntry]
     public var attributions: [LedgerAttribution]
+    /// Messages refused this round (omitted from the canonical text when empty).
+    public var refused: [LedgerRefusal]
     public var utilityBefore: Double
     public var utilityAfter: Double
     /// Hex SHA-256 of `canonicalBytes`.
@@ -75,7 +101,8 @@ public struct LedgerRecord: Sendable, Equatable {
     public static let genesisDigest = String(repeating: "0", count: 64)
 
     public init(round: Int, time: String, previousDigest: String, modelDigest: String, nextModelDigest: String?,
-                entries: [LedgerEntry], attributions: [LedgerAttribution], utilityBefore: Double, utilityAfter: Double) {
+                entries: [LedgerEntry], attributions: [LedgerAttribution], refused: [LedgerRefusal] = [],
+                utilityBefore: Double, utilityAfter: Double) {
         self.round = round
         self.time = time
         self.previousDigest = previousDigest
@@ -83,6 +110,7 @@ public struct LedgerRecord: Sendable, Equatable {
         self.nextModelDigest = nextModelDigest
         self.entries = entries
         self.attributions = attributions
+        self.refused = refused
         self.utilityBefore = utilityBefore
         self.utilityAfter = utilityAfter
         self.digest = ""
@@ -98,6 +126,7 @@ public struct LedgerRecord: Sendable, Equatable {
             "utility_before": .double(utilityBefore), "utility_after": .double(utilityAfter),
         ]
         if let nextModelDigest { members["next_model_digest"] = .string(nextModelDigest) }
+        if !refused.isEmpty { members["refused"] = .array(refused.map(\.json)) }
         return JSONValue.object(members).serialized
     }
 

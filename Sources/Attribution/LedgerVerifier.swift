@@ -153,6 +153,15 @@ public enum LedgerVerifier {
                               client: try field(a, "client") { $0.stringValue },
                               value: try field(a, "value") { $0.doubleValue })
         }
+        var refused: [LedgerRefusal] = []
+        if let raw = json["refused"] {
+            guard let items = raw.arrayValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'refused'") }
+            refused = try items.map { r in
+                LedgerRefusal(client: r["client"]?.stringValue, claimedClient: r["claimed_client"]?.stringValue,
+                              code: try field(r, "code") { $0.stringValue },
+                              messageDigest: try field(r, "message_digest") { $0.stringValue })
+            }
+        }
         let next: String?
         if let raw = json["next_model_digest"] {
             guard let s = raw.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'next_model_digest'") }
@@ -163,7 +172,7 @@ public enum LedgerVerifier {
         let record = LedgerRecord(
             round: try field(json, "round") { $0.intValue }, time: try field(json, "time") { $0.stringValue },
             previousDigest: try field(json, "prev") { $0.stringValue }, modelDigest: try field(json, "model_digest") { $0.stringValue },
-            nextModelDigest: next, entries: entries, attributions: attributions,
+            nextModelDigest: next, entries: entries, attributions: attributions, refused: refused,
             utilityBefore: try field(json, "utility_before") { $0.doubleValue },
             utilityAfter: try field(json, "utility_after") { $0.doubleValue })
         return (record, try field(json, "digest") { $0.stringValue })

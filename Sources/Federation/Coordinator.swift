@@ -233,7 +233,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let a = accepted[id]!
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
-        try output.writeRound(record, scores: scores, submissions: submissions, modelDigest: baseDigest,
+        try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution)
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
@@ -288,7 +288,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 // A refused message from a known pipe still counts as its answer this round.
                 if pipes.identity(of: received.pipe) != nil { answered.insert(received.pipe) }
                 rejected.append(.init(pipe: received.pipe, client: client, claimedClient: claimed, code: rejection.code,
-                                      reason: rejection.description))
+                                      reason: rejection.description, messageDigest: Digest.hex(Digest.sha256(received.bytes))))
                 logger.warning("message rejected", metadata: [
                     "pipe": "\(received.pipe)", "client": "\(client ?? "-")", "claimed_client": "\(claimed ?? "-")",
                     "code": "\(rejection.code)", "reason": "\(rejection)",

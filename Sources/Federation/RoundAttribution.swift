@@ -130,7 +130,8 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
 
     /// Appends the round to attribution.jsonl and the ledger (a round without participants gets an empty record,
     /// so the chain has one record per round).
-    func record(round: Int, scores: RoundScores?, submissions: [SubmissionRecord], modelDigest: [UInt8], nextModel: [Float]) throws {
+    func record(round: Int, scores: RoundScores?, submissions: [SubmissionRecord], refused: [RoundRecord.RejectedMessage],
+                modelDigest: [UInt8], nextModel: [Float]) throws {
         var records: [AttributionRecord] = []
         if let scores {
             records = try book.record(round: round, clients: scores.clients, sampleCounts: scores.sampleCounts, values: scores.values)
@@ -141,6 +142,8 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
         }
         try ledger.append(round: round, modelDigest: modelDigest, nextModelDigest: Digest.sha256(Wire.WireCodec.tensorBytes(nextModel)),
                           entries: entries, attributions: Ledger.attributions(records),
+                          refused: refused.map { LedgerRefusal(client: $0.client, claimedClient: $0.claimedClient, code: $0.code,
+                                                               messageDigest: $0.messageDigest) },
                           utilityBefore: scores?.utilityBefore ?? 0, utilityAfter: scores?.utilityAfter ?? 0)
     }
 

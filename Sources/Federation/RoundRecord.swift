@@ -22,10 +22,13 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         public var claimedClient: String?
         public var code: String
         public var reason: String
+        /// Hex SHA-256 of the message bytes as received (also chained in the ledger).
+        public var messageDigest: String
 
         enum CodingKeys: String, CodingKey {
             case pipe, client, code, reason
             case claimedClient = "claimed_client"
+            case messageDigest = "message_sha256"
         }
     }
 

@@ -25,10 +25,12 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         rounds = try JSONLines(path: directory + "/rounds.jsonl")
     }
 
-    func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord], modelDigest: [UInt8],
+    func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
+                    refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8],
                     newModel: [Float], attribution: RoundAttribution) throws {
         rounds.append(record)
-        try attribution.record(round: record.round, scores: scores, submissions: submissions, modelDigest: modelDigest, nextModel: newModel)
+        try attribution.record(round: record.round, scores: scores, submissions: submissions, refused: refused,
+                               modelDigest: modelDigest, nextModel: newModel)
         if archiveUpdates {
             for s in submissions {
                 try SafeTensors.write([("update", s.update.update)], metadata: [

@@ -98,6 +98,8 @@ struct BadInputTests {
                       rejections: [ExpectedRejection(round: 1, code: "undecodable", client: "client-1",
                                                      reasonContains: "undecodable message: " + reason)],
                       acceptedExtra: [2: ["client-1": good.update]])
+        // The ledger chains the digest of exactly the bytes that were refused.
+        #expect(try h.ledgerRefusals()[1]?.map(\.messageDigest) == [Digest.hex(Digest.sha256(bytes))])
     }
 
     /// A well-formed message of a type clients never send (a task) is refused as unexpected_type, not undecodable.

@@ -253,6 +253,20 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
         return result
     }
 
+    /// The refused messages each ledger record chains: round → [(code, message digest)].
+    func ledgerRefusals() throws -> [Int: [(code: String, messageDigest: String)]] {
+        var result: [Int: [(code: String, messageDigest: String)]] = [:]
+        for line in try lines(out + "/ledger.jsonl") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let round = object["round"] as? Int else {
+                throw HarnessError.malformed(file: "ledger.jsonl", line: line)
+            }
+            let refused = object["refused"] as? [[String: Any]] ?? []
+            result[round] = refused.map { ($0["code"] as? String ?? "?", $0["message_digest"] as? String ?? "?") }
+        }
+        return result
+    }
+
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     private func lines(_ path: String) throws -> [String] {

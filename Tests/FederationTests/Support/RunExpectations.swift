@@ -26,6 +26,7 @@ func expectRun(_ h: FederationHarness, summary: RunSummary, rejections: [Expecte
     #expect(summary.participantsPerRound.count == h.rounds, sourceLocation: sourceLocation)
     #expect(summary.rejectedMessages == rejections.count, sourceLocation: sourceLocation)
     let ledger = try h.ledgerEntries()
+    let refusals = try h.ledgerRefusals()
     for record in records {
         let extra = acceptedExtra[record.round] ?? [:]
         let expectedParticipants = (h.honestIDs + extra.keys).sorted()
@@ -45,6 +46,10 @@ func expectRun(_ h: FederationHarness, summary: RunSummary, rejections: [Expecte
             #expect(got.reason.contains(expected.reasonContains), "reason '\(got.reason)' should contain '\(expected.reasonContains)'",
                     sourceLocation: sourceLocation)
         }
+        // The ledger chains every refusal of the round with the digest of the refused bytes.
+        let chained = refusals[record.round] ?? []
+        #expect(chained.map(\.code) == record.rejected.map(\.code) && chained.map(\.messageDigest) == record.rejected.map(\.messageDigest),
+                "ledger refusals of round \(record.round)", sourceLocation: sourceLocation)
         // The ledger holds exactly this round's accepted submissions.
         let entries = ledger[record.round] ?? []
         #expect(entries.map(\.client).sorted() == expectedParticipants, "ledger entries of round \(record.round)", sourceLocation: sourceLocation)
