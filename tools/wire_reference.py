@@ -33,7 +33,7 @@ import zlib
 MAGIC = b"FDAT"
 VERSION = 1
 HEADER_SIZE = 28
-TYPES = {1: "probe", 2: "register", 3: "task", 4: "update"}
+TYPES = {1: "probe", 2: "register", 3: "task", 4: "update", 5: "finish"}
 TYPE_CODES = {name: code for code, name in TYPES.items()}
 ENCODINGS = {1: "float32", 2: "float16"}
 ENCODING_CODES = {name: code for code, name in ENCODINGS.items()}
@@ -130,6 +130,8 @@ def encode(msg):
                 + _u32(msg["sample_count"]) + _f32(msg["train_loss"])
                 + _bytes32(bytes.fromhex(msg["base_model_digest"]), "base_model_digest")
                 + tensor_field(msg["update"], encoding) + _bytes(bytes.fromhex(msg["signature"])))
+    elif kind == "finish":
+        body = nonce + _string(msg["reason"])
     else:
         raise WireError(f"unknown type {kind!r}")
     head = MAGIC + struct.pack("<HHHHQI", VERSION, TYPE_CODES[kind], flags, 0, msg["round"], len(body))
@@ -225,7 +227,7 @@ def decode(data, max_parameters=DEFAULT_MAX_PARAMETERS, expected_parameters=None
     kind = TYPES[code]
     if flags & ~FLAG_FLOAT16:
         raise WireError(f"unknown flag bits in {flags:#06x}")
-    if flags and kind in ("probe", "register"):
+    if flags and kind not in ("task", "update"):
         raise WireError(f"flags {flags:#06x} set on a {kind} message")
     if reserved != 0:
         raise WireError(f"reserved header field is {reserved:#06x}")
@@ -260,6 +262,8 @@ def decode(data, max_parameters=DEFAULT_MAX_PARAMETERS, expected_parameters=None
         }
         msg["spec"] = r.string("spec", MAX_SPEC)
         msg["parameters"] = r.tensor("parameters", encoding, max_parameters, expected_parameters)
+    elif kind == "finish":
+        msg["reason"] = r.string("reason", MAX_SPEC)
     else:
         msg["encoding"] = encoding
         msg["client_id"] = r.client_id()

@@ -61,7 +61,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
 
     private var isStopped: Bool { stopFlag.isRaised }
 
-    /// Serves probes and tasks until `stop()`.
+    /// Serves probes and tasks until the coordinator announces the end of the federation or `stop()` is called.
     public func run() throws {
         while !isStopped {
             let received: Received
@@ -76,6 +76,10 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                 switch message {
                 case let .probe(p): try answer(p)
                 case let .task(t): try answer(t)
+                case let .finish(f):
+                    logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
+                    stop()
+                    return
                 default: logger.warning("ignored unexpected message", metadata: ["type": "\(message.typeName)"])
                 }
             } catch {

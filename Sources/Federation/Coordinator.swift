@@ -86,12 +86,26 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let summary = RunSummary(config: config, records: records, attribution: attribution.cumulative(),
                                  seconds: Date().timeIntervalSince(started))
         try output.writeSummary(summary)
+        announceFinish(round: records.count, reason: isStopped ? "coordinator stopped" : "all \(config.rounds) rounds done")
         socket.close()
         logger.info("federation finished", metadata: [
             "rounds": "\(records.count)", "test_accuracy": "\(records.last?.testAccuracy ?? initial.accuracy)",
             "seconds": "\(String(format: "%.1f", summary.seconds))", "out": "\(config.outputDirectory)",
         ])
         return summary
+    }
+
+    /// Tells the connected clients the federation is over so that they exit; nothing is awaited in return.
+    private func announceFinish(round: Int, reason: String) {
+        guard !isStopped else { return }
+        let finish = FinishMessage(round: UInt64(round), nonce: Self.randomNonce(), reason: reason)
+        do {
+            try socket.setSurveyTime(milliseconds: 300)
+            try socket.send(WireCodec.encode(.finish(finish)))
+            usleep(300_000)  // let nng hand the message to every pipe before the socket closes
+        } catch {
+            logger.warning("could not announce the end of the federation", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: Registration
@@ -312,14 +326,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 }
 
 extension Message {
-    var typeName: String {
-        switch self {
-        case .probe: return "probe"
-        case .register: return "register"
-        case .task: return "task"
-        case .update: return "update"
-        }
-    }
+    var typeName: String { type.description }
 
     var claimedClient: String? {
         switch self {

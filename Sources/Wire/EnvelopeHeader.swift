@@ -30,7 +30,7 @@ public struct EnvelopeHeader: Sendable, Equatable {
         self.type = type
         flags = u16(8)
         guard flags & ~Self.float16Flag == 0 else { throw .unknownFlags(flags) }
-        if flags != 0, type == .probe || type == .register { throw .flagsNotAllowed(flags: flags, type: type) }
+        if flags != 0, type != .task, type != .update { throw .flagsNotAllowed(flags: flags, type: type) }
         let reserved = u16(10)
         guard reserved == 0 else { throw .nonzeroReserved(reserved) }
         round = UInt64(u32(12)) | UInt64(u32(16)) << 32

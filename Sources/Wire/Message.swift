@@ -4,6 +4,7 @@ public enum Message: Sendable, Equatable {
     case register(RegisterMessage)
     case task(TaskMessage)
     case update(UpdateMessage)
+    case finish(FinishMessage)
 
     /// The type code written in the envelope.
     public var type: MessageType {
@@ -12,6 +13,7 @@ public enum Message: Sendable, Equatable {
         case .register: .register
         case .task: .task
         case .update: .update
+        case .finish: .finish
         }
     }
 
@@ -22,6 +24,7 @@ public enum Message: Sendable, Equatable {
         case .register(let m): m.round
         case .task(let m): m.round
         case .update(let m): m.round
+        case .finish(let m): m.round
         }
     }
 }

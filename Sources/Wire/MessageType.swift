@@ -8,6 +8,8 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case task = 3
     /// Client → coordinator: the signed model update for one round.
     case update = 4
+    /// Coordinator → clients: the federation is over; clients may exit.
+    case finish = 5
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .register: "register"
         case .task: "task"
         case .update: "update"
+        case .finish: "finish"
         }
     }
 }

@@ -5,7 +5,7 @@ public enum WireCodec {
     /// Nonces and digests are 32 bytes.
     public static let fixedFieldSize = 32
 
-    /// Envelope + body. `encoding` applies to the tensor of task and update messages (ignored for probe and register).
+    /// Envelope + body. `encoding` applies to the tensor of task and update messages (ignored for the others).
     /// Nonces and digests must be 32 bytes (check with `validate` first if unsure); other limits are checked by the decoder.
     public static func encode(_ message: Message, encoding: TensorEncoding = .float32) -> [UInt8] {
         let tensorCount: Int
@@ -54,6 +54,9 @@ public enum WireCodec {
             fixed(&w, m.baseModelDigest, "baseModelDigest")
             w.tensor(m.update, encoding: encoding)
             w.lengthPrefixed(m.signature)
+        case .finish(let m):
+            fixed(&w, m.nonce, "nonce")
+            w.string(m.reason)
         }
 
         let bodyLength = w.bytes.count - EnvelopeHeader.size
@@ -121,6 +124,10 @@ public enum WireCodec {
             message = .update(UpdateMessage(round: header.round, nonce: nonce, clientID: clientID,
                                             certificateDER: certificate, sampleCount: samples, trainLoss: loss,
                                             baseModelDigest: base, update: update, signature: signature))
+        case .finish:
+            let nonce = try r.fixed(fixedFieldSize, field: "nonce")
+            let reason = try r.string("reason", max: DecodeLimits.maxSpecBytes)
+            message = .finish(FinishMessage(round: header.round, nonce: nonce, reason: reason))
         }
         guard r.remaining == 0 else { throw .trailingBodyBytes(count: r.remaining) }
         return message
@@ -174,6 +181,9 @@ public enum WireCodec {
             try size(m.baseModelDigest, "baseModelDigest")
             try tensor(m.update)
             try length(m.signature.count, "signature", DecodeLimits.maxSignatureBytes)
+        case .finish(let m):
+            try size(m.nonce, "nonce")
+            try length(m.reason.utf8.count, "reason", DecodeLimits.maxSpecBytes)
         }
     }
 

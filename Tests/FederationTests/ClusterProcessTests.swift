@@ -115,6 +115,11 @@ import PKI
             #expect(joined >= 1)
             #expect(rounds[joined...].allSatisfy { ($0["participants"] as? [String])?.count == 3 }, "once joined, it stays")
         }
+        // The coordinator's finish message ends the clients too.
+        for (i, client) in clients.enumerated() {
+            #expect(ProcessHarness.wait(client, timeout: 15) == 0, "client-\(i) did not exit by itself")
+            #expect(ProcessHarness.read("\(dir)/client-\(i).log").contains("msg=\"federation finished; exiting\""))
+        }
     }
 
     @Test(.timeLimit(.minutes(3))) func interruptingUpStopsEveryProcessItStarted() throws {

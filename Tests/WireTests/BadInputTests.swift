@@ -52,6 +52,8 @@ private func badInputs() -> [BadInput] {
     specBytes[28 + 32 + 4] = 0xFF  // first byte of the spec: never valid UTF-8
     var probeWithFlag = probe
     probeWithFlag[8] = 1
+    var finishWithFlag = WireCodec.encode(.finish(Fixtures.finish))
+    finishWithFlag[8] = 1
 
     return [
         BadInput(description: "empty input", bytes: [], expected: .truncated(expected: 28, got: 0)),
@@ -69,6 +71,8 @@ private func badInputs() -> [BadInput] {
         BadInput(description: "flag bit 15", bytes: patched(update, [9: 0x80]), expected: .unknownFlags(0x8000)),
         BadInput(description: "float16 flag on a probe", bytes: Fixtures.reseal(probeWithFlag),
                  expected: .flagsNotAllowed(flags: 1, type: .probe)),
+        BadInput(description: "float16 flag on a finish", bytes: Fixtures.reseal(finishWithFlag),
+                 expected: .flagsNotAllowed(flags: 1, type: .finish)),
         BadInput(description: "reserved 0x0100", bytes: patched(update, [11: 1]), expected: .nonzeroReserved(0x0100)),
         BadInput(description: "one trailing byte", bytes: update + [0], expected: .lengthMismatch(declared: update.count, actual: update.count + 1)),
         BadInput(description: "body byte flipped", bytes: patched(update, [100: update[100] ^ 0x01]),

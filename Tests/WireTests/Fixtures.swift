@@ -47,7 +47,9 @@ enum Fixtures {
                       signature: (0..<70).map { UInt8(truncatingIfNeeded: $0 &* 3) })
     }
 
-    static var all: [Message] { [.probe(probe), .register(register), .task(task()), .update(update())] }
+    static let finish = FinishMessage(round: 20, nonce: nonce(9), reason: "all 20 rounds done ✓")
+
+    static var all: [Message] { [.probe(probe), .register(register), .task(task()), .update(update()), .finish(finish)] }
 
     /// Recomputes body length and CRC after a test edits bytes, so the edit reaches the body parser.
     static func reseal(_ bytes: [UInt8]) -> [UInt8] {

@@ -23,6 +23,7 @@ struct PythonReferenceTests {
             (.update(update), .float32),
             (.update(f16), .float16),
             (.update(GoldenBytesTests.update), .float16),
+            (.finish(Fixtures.finish), .float32),
         ]
     }
 
@@ -53,7 +54,7 @@ struct PythonReferenceTests {
                 #expect(python.tensorBytes == hex(WireCodec.tensorBytes(values)))
                 let digest = try #require(python.updateDigest.flatMap(unhex))
                 #expect(python.signingBytes == hex(m.signingBytes(updateDigest: digest)))
-            case .probe:
+            case .probe, .finish:
                 break
             }
         }
@@ -107,6 +108,7 @@ struct JSONMessage: Codable, Equatable {
     var trainLoss: Double?
     var baseModelDigest: String?
     var update: [Double]?
+    var reason: String?
     // Added by the Python decoder.
     var signingBytes: String?
     var updateDigest: String?
@@ -162,6 +164,9 @@ struct JSONMessage: Codable, Equatable {
             baseModelDigest = hex(m.baseModelDigest)
             update = m.update.map(Double.init)
             signature = hex(m.signature)
+        case .finish(let m):
+            nonce = hex(m.nonce)
+            reason = m.reason
         }
     }
 }
