@@ -81,6 +81,41 @@ import PKI
         #expect(ProcessHarness.read(dir + "/coordinator.log").contains("msg=\"stragglers left out\""))
     }
 
+    @Test(.timeLimit(.minutes(3))) func aClientKilledWhileTrainingIsLeftOutOfThatRoundWhichStillCompletes() throws {
+        let dir = ProcessHarness.temporaryDirectory("sigkill")
+        let out = dir + "/run"
+        let pki = dir + "/pki"
+        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
+        let port = try LocalCluster.freePort()
+        let url = "tls+tcp://127.0.0.1:\(port)"
+        // 100 local epochs make a round's training long enough (about a second) to kill a client in the middle of it.
+        let coordinator = try ProcessHarness.start(
+            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--round-deadline", "30", "--epochs", "100",
+             "--evaluators", "marginal", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 4),
+            name: "coordinator", logDirectory: dir)
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<3 {
+            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
+                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
+        }
+        // Kill client-2 as soon as round 2's task is out, while it trains.
+        #expect(ProcessHarness.eventually(timeout: 90) {
+            ProcessHarness.read(dir + "/coordinator.log").split(separator: "\n")
+                .contains { $0.contains("msg=\"round started\"") && $0.contains("round=2") }
+        })
+        kill(clients[2].processIdentifier, SIGKILL)
+        #expect(!ProcessHarness.read(dir + "/client-2.log").contains("round=2"), "client-2 had not answered round 2 yet")
+        let status = ProcessHarness.wait(coordinator, timeout: 120)
+        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 4, "the federation finished all rounds")
+        #expect((rounds.first?["participants"] as? [String]) == ["client-0", "client-1", "client-2"])
+        let second = try #require(rounds.count > 1 ? rounds[1] : nil)
+        #expect((second["participants"] as? [String]) == ["client-0", "client-1"], "the round the client died in completes without it")
+        #expect(rounds.dropFirst().allSatisfy { ($0["participants"] as? [String]) == ["client-0", "client-1"] })
+    }
+
     @Test(.timeLimit(.minutes(3))) func clientsStartedBeforeTheCoordinatorConnectAndALateClientJoinsALaterRound() throws {
         let dir = ProcessHarness.temporaryDirectory("late")
         let out = dir + "/run"
