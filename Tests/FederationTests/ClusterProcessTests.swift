@@ -44,33 +44,23 @@ import PKI
     }
 
     @Test(.timeLimit(.minutes(3))) func aStalledThenKilledClientIsLeftOutAfterTheDeadlineAndTheFederationGoesOn() throws {
-        let dir = ProcessHarness.temporaryDirectory("kill")
-        let out = dir + "/run"
-        let pki = dir + "/pki"
-        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
-        let port = try LocalCluster.freePort()
-        let url = "tls+tcp://127.0.0.1:\(port)"
-        let coordinator = try ProcessHarness.start(
-            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--round-deadline", "2", "--registration-timeout", "60",
-             "--evaluators", "marginal,shapley-exact", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 14),
-            name: "coordinator", logDirectory: dir)
+        let cluster = try TLSClusterFixture("kill", clients: 3)
+        let coordinator = try cluster.startCoordinator(clients: 3, rounds: 14, [
+            "--round-deadline", "2", "--registration-timeout", "60", "--evaluators", "marginal,shapley-exact"])
         var clients: [Process] = []
         defer { ProcessHarness.stop([coordinator] + clients) }
-        for i in 0..<3 {
-            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
-                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
-        }
-        #expect(ProcessHarness.eventually(timeout: 60) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 1 })
+        for i in 0..<3 { clients.append(try cluster.startClient(i)) }
+        #expect(ProcessHarness.eventually(timeout: 60) { cluster.rounds.count >= 1 })
         kill(clients[2].processIdentifier, SIGSTOP)
         // A stopped client keeps its connection but never answers: the round ends at the deadline without it.
         #expect(ProcessHarness.eventually(timeout: 30) {
-            ProcessHarness.jsonLines(out + "/rounds.jsonl").contains { ($0["stragglers"] as? [String]) == ["client-2"] }
+            cluster.rounds.contains { ($0["stragglers"] as? [String]) == ["client-2"] }
         })
         kill(clients[2].processIdentifier, SIGKILL)
         let status = ProcessHarness.wait(coordinator, timeout: 90)
-        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
+        #expect(status == 0, "\(cluster.coordinatorStderr)")
 
-        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        let rounds = cluster.rounds
         #expect(rounds.count == 14)
         let straggling = rounds.first { ($0["stragglers"] as? [String]) == ["client-2"] }!
         #expect((straggling["participants"] as? [String]) == ["client-0", "client-1"])
@@ -78,37 +68,26 @@ import PKI
         #expect(total >= 1900, "the straggler round waited for the 2 s deadline (took \(total) ms)")
         let last = rounds.last!
         #expect((last["participants"] as? [String]) == ["client-0", "client-1"], "the killed client stays out")
-        #expect(ProcessHarness.read(dir + "/coordinator.log").contains("msg=\"stragglers left out\""))
+        #expect(cluster.coordinatorLog.contains("msg=\"stragglers left out\""))
     }
 
     @Test(.timeLimit(.minutes(3))) func aClientKilledWhileTrainingIsLeftOutOfThatRoundWhichStillCompletes() throws {
-        let dir = ProcessHarness.temporaryDirectory("sigkill")
-        let out = dir + "/run"
-        let pki = dir + "/pki"
-        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
-        let port = try LocalCluster.freePort()
-        let url = "tls+tcp://127.0.0.1:\(port)"
+        let cluster = try TLSClusterFixture("sigkill", clients: 3)
         // 100 local epochs make a round's training long enough (about a second) to kill a client in the middle of it.
-        let coordinator = try ProcessHarness.start(
-            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--round-deadline", "30", "--epochs", "100",
-             "--evaluators", "marginal", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 4),
-            name: "coordinator", logDirectory: dir)
+        let coordinator = try cluster.startCoordinator(clients: 3, rounds: 4, [
+            "--round-deadline", "30", "--epochs", "100", "--evaluators", "marginal"])
         var clients: [Process] = []
         defer { ProcessHarness.stop([coordinator] + clients) }
-        for i in 0..<3 {
-            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
-                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
-        }
+        for i in 0..<3 { clients.append(try cluster.startClient(i)) }
         // Kill client-2 as soon as round 2's task is out, while it trains.
         #expect(ProcessHarness.eventually(timeout: 90) {
-            ProcessHarness.read(dir + "/coordinator.log").split(separator: "\n")
-                .contains { $0.contains("msg=\"round started\"") && $0.contains("round=2") }
+            cluster.coordinatorLog.split(separator: "\n").contains { $0.contains("msg=\"round started\"") && $0.contains("round=2") }
         })
         kill(clients[2].processIdentifier, SIGKILL)
-        #expect(!ProcessHarness.read(dir + "/client-2.log").contains("round=2"), "client-2 had not answered round 2 yet")
+        #expect(!ProcessHarness.read(cluster.dir + "/client-2.log").contains("round=2"), "client-2 had not answered round 2 yet")
         let status = ProcessHarness.wait(coordinator, timeout: 120)
-        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
-        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(status == 0, "\(cluster.coordinatorStderr)")
+        let rounds = cluster.rounds
         #expect(rounds.count == 4, "the federation finished all rounds")
         #expect((rounds.first?["participants"] as? [String]) == ["client-0", "client-1", "client-2"])
         let second = try #require(rounds.count > 1 ? rounds[1] : nil)
@@ -117,32 +96,21 @@ import PKI
     }
 
     @Test(.timeLimit(.minutes(3))) func clientsStartedBeforeTheCoordinatorConnectAndALateClientJoinsALaterRound() throws {
-        let dir = ProcessHarness.temporaryDirectory("late")
-        let out = dir + "/run"
-        let pki = dir + "/pki"
-        _ = try PKIBuilder.initialize(directory: pki, clients: 3)
-        let port = try LocalCluster.freePort()
-        let url = "tls+tcp://127.0.0.1:\(port)"
+        let cluster = try TLSClusterFixture("late", clients: 3)
         var clients: [Process] = []
-        for i in 0..<2 {
-            clients.append(try ProcessHarness.start(["client", "--id", "client-\(i)", "--coordinator", url, "--pki-dir", pki,
-                                                     "--log-file", "\(dir)/client-\(i).log"], name: "client-\(i)", logDirectory: dir))
-        }
+        for i in 0..<2 { clients.append(try cluster.startClient(i)) }
         // The clients find no coordinator yet: they say so and keep dialing with backoff.
         #expect(ProcessHarness.eventually(timeout: 20) {
-            ProcessHarness.read(dir + "/client-0.log").contains("cannot connect to coordinator yet")
+            ProcessHarness.read(cluster.dir + "/client-0.log").contains("cannot connect to coordinator yet")
         })
-        let coordinator = try ProcessHarness.start(
-            ["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--min-clients", "2", "--round-deadline", "10",
-             "--evaluators", "marginal,loo", "--log-file", dir + "/coordinator.log"] + ProcessHarness.smallFederation(clients: 3, rounds: 80),
-            name: "coordinator", logDirectory: dir)
+        let coordinator = try cluster.startCoordinator(clients: 3, rounds: 80, [
+            "--min-clients", "2", "--round-deadline", "10", "--evaluators", "marginal,loo"])
         defer { ProcessHarness.stop([coordinator] + clients) }
-        #expect(ProcessHarness.eventually(timeout: 60) { ProcessHarness.jsonLines(out + "/rounds.jsonl").count >= 1 })
-        clients.append(try ProcessHarness.start(["client", "--id", "client-2", "--coordinator", url, "--pki-dir", pki,
-                                                 "--log-file", "\(dir)/client-2.log"], name: "client-2", logDirectory: dir))
+        #expect(ProcessHarness.eventually(timeout: 60) { cluster.rounds.count >= 1 })
+        clients.append(try cluster.startClient(2))
         let status = ProcessHarness.wait(coordinator, timeout: 120)
-        #expect(status == 0, "\(ProcessHarness.read(dir + "/coordinator.stderr"))")
-        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(status == 0, "\(cluster.coordinatorStderr)")
+        let rounds = cluster.rounds
         #expect((rounds.first?["participants"] as? [String]) == ["client-0", "client-1"])
         let joined = rounds.firstIndex { ($0["participants"] as? [String])?.contains("client-2") == true }
         #expect(joined != nil, "client-2 never took part")
@@ -153,7 +121,7 @@ import PKI
         // The coordinator's finish message ends the clients too.
         for (i, client) in clients.enumerated() {
             #expect(ProcessHarness.wait(client, timeout: 15) == 0, "client-\(i) did not exit by itself")
-            #expect(ProcessHarness.read("\(dir)/client-\(i).log").contains("msg=\"federation finished; exiting\""))
+            #expect(ProcessHarness.read("\(cluster.dir)/client-\(i).log").contains("msg=\"federation finished; exiting\""))
         }
     }
 

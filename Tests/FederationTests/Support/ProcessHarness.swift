@@ -1,4 +1,6 @@
 import Foundation
+@testable import Federation
+import PKI
 
 /// Starts `fedattr` processes for integration tests and waits on their output files, always with a bound.
 enum ProcessHarness {
@@ -76,4 +78,38 @@ enum ProcessHarness {
         ["--clients", "\(clients)", "--rounds", "\(rounds)", "--dataset", "synthetic", "--synthetic-count", "\(600 * clients)",
          "--validation-size", "200", "--test-size", "300", "--model", "mlp:16", "--partition", "dirichlet:0.5"]
     }
+}
+
+/// A throwaway PKI and a free tls+tcp port on 127.0.0.1 under one directory, with starters for a coordinator and
+/// clients that log there (logfmt files `coordinator.log`, `client-N.log`; results in `out`).
+struct TLSClusterFixture {
+    let dir: String
+    let out: String
+    let pki: String
+    let url: String
+
+    init(_ tag: String, clients: Int) throws {
+        dir = ProcessHarness.temporaryDirectory(tag)
+        out = dir + "/run"
+        pki = dir + "/pki"
+        _ = try PKIBuilder.initialize(directory: pki, clients: clients)
+        url = "tls+tcp://127.0.0.1:\(try LocalCluster.freePort())"
+    }
+
+    /// `fedattr coordinator` on `url` with a small synthetic federation of `clients` and `rounds`, plus `flags`.
+    func startCoordinator(clients: Int, rounds: Int, _ flags: [String]) throws -> Process {
+        try ProcessHarness.start(["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--log-file", dir + "/coordinator.log"]
+                                 + flags + ProcessHarness.smallFederation(clients: clients, rounds: rounds),
+                                 name: "coordinator", logDirectory: dir)
+    }
+
+    /// `fedattr client --id client-<index>` dialing `url`.
+    func startClient(_ index: Int) throws -> Process {
+        try ProcessHarness.start(["client", "--id", "client-\(index)", "--coordinator", url, "--pki-dir", pki,
+                                  "--log-file", "\(dir)/client-\(index).log"], name: "client-\(index)", logDirectory: dir)
+    }
+
+    var coordinatorLog: String { ProcessHarness.read(dir + "/coordinator.log") }
+    var coordinatorStderr: String { ProcessHarness.read(dir + "/coordinator.stderr") }
+    var rounds: [[String: Any]] { ProcessHarness.jsonLines(out + "/rounds.jsonl") }
 }
