@@ -221,9 +221,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         } else {
             let t0 = Date()
             let aggregate = rule.aggregate(updates, sampleCounts: counts)
-            var next = base
-            for j in next.indices { next[j] += aggregate[j] }
-            model.parameters = next
+            model.parameters = ParameterVector.adding(aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
 
             let t1 = Date()

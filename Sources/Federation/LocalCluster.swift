@@ -51,8 +51,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         for file in ["rounds.jsonl", "attribution.jsonl", "ledger.jsonl", "summary.json", "coordinator.log"] {
             try? fm.removeItem(atPath: "\(out)/\(file)")
         }
-        let pki = try PKIBuilder.initialize(directory: out + "/pki", clients: options.clients)
-        _ = pki
+        try PKIBuilder.initialize(directory: out + "/pki", clients: options.clients)
         let port = try options.port ?? Self.freePort()
         let url = "tls+tcp://127.0.0.1:\(port)"
         logger.info("starting local cluster", metadata: ["clients": "\(options.clients)", "url": "\(url)", "out": "\(out)"])
@@ -103,7 +102,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = stdout ?? FileHandle.nullDevice
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: stderr) ?? FileHandle.nullDevice
         do { try p.run() } catch {
             throw FederationError.processFailed(name: name, status: -1)

@@ -61,17 +61,17 @@ public struct LogfmtLogHandler: LogHandler {
     }
 }
 
-/// Where log lines go: standard error, a file, or both; thread-safe.
+/// Where log lines go: a file when one is given, standard error otherwise; thread-safe.
 public final class LogSink: @unchecked Sendable {  // all writes go through `lock`
     private let lock = NSLock()
     private let file: FileHandle?
     private let toStandardError: Bool
 
-    /// A sink appending to `path` (created if missing) and, when `echo` is set, also writing to standard error.
-    public init(path: String?, echo: Bool = true) throws {
+    /// A sink appending to `path` (created if missing), or writing to standard error when `path` is nil.
+    public init(path: String?) throws {
         if let path {
             if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             guard let handle = FileHandle(forWritingAtPath: path) else {
                 throw FederationError.cannotWrite(path: path)
@@ -81,7 +81,7 @@ public final class LogSink: @unchecked Sendable {  // all writes go through `loc
         } else {
             file = nil
         }
-        toStandardError = echo || path == nil
+        toStandardError = path == nil
     }
 
     func write(_ line: String) {

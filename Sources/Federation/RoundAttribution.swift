@@ -70,9 +70,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
             var model = Model(spec: spec, seed: 0)
             model.parameters = base
             before = u(model.evaluate(validation))
-            var next = base
-            for j in next.indices { next[j] += aggregate[j] }
-            model.parameters = next
+            model.parameters = ParameterVector.adding(aggregate, to: base)
             after = u(model.evaluate(validation))
             game = directGame(base: base, updates: updates, sampleCounts: sampleCounts, before: before, utility: u)
         } else {
@@ -119,11 +117,8 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
                             utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
         let rule = self.rule, spec = self.spec, data = validation
         return CachedGame(playerCount: updates.count) { mask in
-            let a = rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts)
             var model = Model(spec: spec, seed: 0)
-            var p = base
-            for j in p.indices { p[j] += a[j] }
-            model.parameters = p
+            model.parameters = ParameterVector.adding(rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts), to: base)
             return u(model.evaluate(data)) - before
         }
     }

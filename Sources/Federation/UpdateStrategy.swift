@@ -35,9 +35,7 @@ public struct HonestTraining: UpdateStrategy {
         let report = Trainer.train(&model, on: shard, epochs: Int(hp.epochs), batchSize: Int(hp.batchSize),
                                    optimizer: SGD(learningRate: hp.learningRate, momentum: hp.momentum, weightDecay: hp.weightDecay),
                                    seed: hp.seed &+ UInt64(clientIndex) &* 0x2545_F491)
-        var delta = model.parameters
-        for j in delta.indices { delta[j] -= task.parameters[j] }
-        return LocalUpdate(delta: delta, sampleCount: shard.count * Int(hp.epochs), trainLoss: report.meanLoss)
+        return LocalUpdate(delta: ParameterVector.difference(model.parameters, task.parameters), sampleCount: shard.count * Int(hp.epochs), trainLoss: report.meanLoss)
     }
 }
 

@@ -13,7 +13,7 @@ enum Daemon {
             throw settings.invalid(.logLevel, levelName, "trace, debug, info, notice, warning, error or critical")
         }
         let file = settings.string(.logFile)
-        try LogSink(path: file, echo: file == nil).bootstrap(level: level)
+        try LogSink(path: file).bootstrap(level: level)
         return Logger(label: label)
     }
 

@@ -165,7 +165,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
         pki = try PKIBuilder.initialize(directory: directory.path + "/pki", clients: pkiClients)
         out = directory.path + "/out"
         logPath = directory.path + "/test.log"
-        let sink = try LogSink(path: logPath, echo: false)
+        let sink = try LogSink(path: logPath)
         self.sink = sink
         logger = Logger(label: "coordinator") { label in LogfmtLogHandler(label: label, sink: sink) }
         url = "tls+tcp://127.0.0.1:\(try LocalCluster.freePort())"
