@@ -252,8 +252,15 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
             "ms": "\(Int(record.durationsMs.total))",
         ])
+        let block = config.consoleEvaluator == CoordinatorConfig.consoleTable ? nil
+            : attribution.block(record, of: config.rounds, choice: config.consoleEvaluator)
+        block?.log(to: logger)
         if config.printsProgress {
-            output.printProgress(record, of: config.rounds, table: scores.map { _ in attribution.table(round: round) })
+            if let block {
+                FileHandle.standardOutput.write(Data(block.text.utf8))
+            } else {
+                output.printProgress(record, of: config.rounds, table: scores.map { _ in attribution.table(round: round) })
+            }
         }
         return record
     }

@@ -29,6 +29,10 @@ public struct CoordinatorConfig: Sendable {
     public var blasThreads: Int
     /// Print a progress line and the attribution table per round on standard output (off for in-process tests).
     public var printsProgress = true
+    /// The evaluator of the per-round console block, `auto` (AttributionBlock.automatic) or `table` for all of them.
+    public var consoleEvaluator: String
+    /// `consoleEvaluator` value that prints the wide table of every evaluator.
+    public static let consoleTable = "table"
 
     /// What the attribution game measures on the validation set.
     public enum Utility: String, Sendable { case accuracy, negLoss = "neg-loss" }
@@ -68,6 +72,10 @@ public struct CoordinatorConfig: Sendable {
         archiveUpdates = try s.bool(.archiveUpdates)
         float16 = try s.bool(.float16)
         blasThreads = try s.int(.blasThreads, range: 1...256)
+        consoleEvaluator = try s.required(.consoleEvaluator)
+        guard [AttributionBlock.automatic, Self.consoleTable].contains(consoleEvaluator) || evaluators.contains(consoleEvaluator) else {
+            throw s.invalid(.consoleEvaluator, consoleEvaluator, "auto, table or one of the configured evaluators (\(evaluators.joined(separator: ", ")))")
+        }
     }
 
     /// Parses `name` or `name(key=value;key=value)` items and checks each against the evaluator registry.

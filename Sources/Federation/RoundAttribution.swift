@@ -144,6 +144,15 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
 
     func table(round: Int) -> String { book.table(round: round) }
 
+    /// The compact block of `record`'s round for the evaluator `choice` designates; nil when no evaluator scored it.
+    func block(_ record: RoundRecord, of total: Int, choice: String, flagged: [String: String] = [:]) -> AttributionBlock? {
+        let records = book.records(round: record.round)
+        guard let name = AttributionBlock.evaluator(choice: choice, configured: evaluatorNames, participants: record.participants.count,
+                                                    scored: Set(records.map(\.evaluator))) else { return nil }
+        return AttributionBlock(round: record, of: total, evaluator: name, records: records,
+                                cumulative: book.cumulativeValues(evaluator: name), flagged: flagged)
+    }
+
     /// evaluator → client → cumulative value.
     func cumulative() -> [String: [String: Double]] {
         var out: [String: [String: Double]] = [:]

@@ -6,6 +6,6 @@ struct FedAttr: AsyncParsableCommand {
         commandName: "fedattr",
         abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",
         subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, PKICommand.self,
-                      VerifyCommand.self, ReportCommand.self, SettingsCommand.self, Bench.self]
+                      VerifyCommand.self, ReportCommand.self, WatchCommand.self, SettingsCommand.self, Bench.self]
     )
 }

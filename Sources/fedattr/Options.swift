@@ -48,6 +48,7 @@ struct FederationOptions: ParsableArguments {
     @Option(help: ArgumentHelp(Setting.out.help)) var out: String?
     @Option(name: .customLong("archive-updates"), help: ArgumentHelp(Setting.archiveUpdates.help)) var archiveUpdates: String?
     @Option(help: ArgumentHelp(Setting.float16.help)) var float16: String?
+    @Option(name: .customLong("console-evaluator"), help: ArgumentHelp(Setting.consoleEvaluator.help)) var consoleEvaluator: String?
 
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
@@ -57,7 +58,7 @@ struct FederationOptions: ParsableArguments {
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
             (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
-            (.archiveUpdates, archiveUpdates), (.float16, float16),
+            (.archiveUpdates, archiveUpdates), (.float16, float16), (.consoleEvaluator, consoleEvaluator),
         ]
         var f: [String: String] = [:]
         for (setting, value) in pairs { f[setting.name] = value }

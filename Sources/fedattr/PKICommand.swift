@@ -19,8 +19,18 @@ struct PKICommand: ParsableCommand {
         @Option(name: .customLong("host"), help: "DNS names of the coordinator (repeatable).") var hosts: [String] = ["localhost", "coordinator"]
         @Option(help: "Validity in days.") var days = 365
         @Flag(help: "Replace an existing CA in --dir.") var force = false
+        @Flag(name: .customLong("keep-existing"),
+              help: "When --dir already has a CA, keep everything and issue only the missing client-i certificates (one-shot container jobs).")
+        var keepExisting = false
 
         func run() throws {
+            let existing = PKILayout(directory: dir)
+            if keepExisting, !force, FileManager.default.fileExists(atPath: existing.caCertificate) {
+                let missing = (0..<clients).map(PKILayout.clientName).filter { !FileManager.default.fileExists(atPath: existing.certificate($0)) }
+                for name in missing { try PKIBuilder.issueClient(directory: dir, name: name, validDays: days) }
+                print("kept the CA in \(dir)/; issued \(missing.isEmpty ? "no new certificates" : missing.joined(separator: ", "))")
+                return
+            }
             let layout = try PKIBuilder.initialize(directory: dir, clients: clients, hostNames: hosts, validDays: days, force: force)
             print("wrote \(layout.caCertificate), coordinator.{crt,key,pem} and \(clients) client certificates to \(dir)/ (keys mode 0600)")
         }
