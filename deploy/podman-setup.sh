@@ -10,7 +10,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 log() { echo "podman-setup: $*" >&2; }
 
-packages=(podman runc docker-compose debootstrap)
+# dnsname: containers reach each other by service name on the CNI network (podman 4.3 on Debian 12 uses CNI).
+packages=(podman runc docker-compose debootstrap golang-github-containernetworking-plugin-dnsname)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

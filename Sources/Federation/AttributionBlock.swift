@@ -87,7 +87,7 @@ public struct AttributionBlock: Sendable {
         summary += String(format: "  clients %d/%d  val acc %.4f  test acc %.4f  %.0f ms", r.participants.count, r.participants.count + r.stragglers.count,
                              r.validationAccuracy, r.testAccuracy, r.durationsMs.total)
         if !r.rejected.isEmpty { summary += "  refused \(r.rejected.count)" }
-        let width = max(10, rows.map(\.client.count).max() ?? 0)
+        let width = max(10, evaluator.count + 1, (rows.map(\.client.count).max() ?? 0) + 1)
         let pad = { (s: String, w: Int) in String(repeating: " ", count: max(0, w - s.count)) + s }
         let left = { (s: String, w: Int) in s + String(repeating: " ", count: max(0, w - s.count)) }
         var lines = [summary, "  " + left(evaluator, width) + pad("samples", 8) + pad("value", 11) + pad("rank", 5)
