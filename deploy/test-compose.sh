@@ -9,7 +9,7 @@
 # The image is deploy/Dockerfile's `prebuilt` stage: its runtime stage on localhost/bookworm-min (made by
 # deploy/podman-setup.sh, no registry needed) plus a fedattr built here with --static-swift-stdlib.
 # Knobs: FEDATTR_TEST_ATTACK (default: attribution-first if this fedattr knows it, else scale),
-# FEDATTR_TEST_BINARY (use this binary instead of building), FEDATTR_TEST_ROUNDS (default 8).
+# FEDATTR_TEST_BINARY (use this binary instead of building), FEDATTR_TEST_ROUNDS (default 25).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -40,9 +40,10 @@ cp "$binary" .build/docker/fedattr
 attack=${FEDATTR_TEST_ATTACK:-}
 if [ -z "$attack" ]; then
   # attribution-first (#13) may not be on main yet: fall back to an attack that is.
-  if grep -qa 'attribution-first' .build/docker/fedattr; then attack=attribution-first; else attack=scale; fi
+  if .build/docker/fedattr client --help | grep -q attribution-first; then attack=attribution-first; else attack=scale; fi
 fi
-rounds=${FEDATTR_TEST_ROUNDS:-8}
+# Enough rounds (~1 s each here) for the attacker's container to start and join after round 1.
+rounds=${FEDATTR_TEST_ROUNDS:-25}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 export COMPOSE_PROJECT_NAME=$project FEDATTR_IMAGE=localhost/fedattr-test:latest FEDATTR_IMAGE_TARGET=prebuilt \
@@ -51,13 +52,25 @@ export COMPOSE_PROJECT_NAME=$project FEDATTR_IMAGE=localhost/fedattr-test:latest
 compose() { docker-compose --ansi never "$@" 2>&1; }
 
 work=$(mktemp -d /tmp/fedattr-compose-test.XXXXXX)
+leftovers_list() {
+  $SUDO podman ps -a -q --filter "label=com.docker.compose.project=$project"
+  $SUDO podman volume ls -q | grep "^${project}_" || true
+  $SUDO podman network ls --format '{{.Name}}' | grep "^${project}_" || true
+}
+leftovers() { [ -n "$(leftovers_list)" ]; }
 cleanup() {
   status=$?
   if [ $status -ne 0 ]; then
     log "logs of the failed run in $work"
-    compose logs --no-color >"$work/all.log" || true
+    compose --profile attack logs --no-color >"$work/all.log" || true
   fi
-  compose --profile attack down -v --remove-orphans >/dev/null || true
+  # A container being restarted can make one `down` miss the network or volumes: retry, then check.
+  for _ in 1 2 3; do
+    compose --profile attack down -v --remove-orphans >>"$work/down.log" || true
+    leftovers || break
+    sleep 3
+  done
+  if leftovers; then log "left behind after down -v: $(leftovers_list)"; status=1; fi
   $SUDO podman rmi -f "$FEDATTR_IMAGE" >/dev/null 2>&1 || true
   if [ "$service_was_up" = false ] && [ -f /tmp/fedattr-podman-service.pid ]; then
     $SUDO kill "$(cat /tmp/fedattr-podman-service.pid)" 2>/dev/null || true
@@ -112,8 +125,9 @@ done
 grep -Eq "\| round $rounds/$rounds " "$work/coordinator.log" || fail "no console block for round $rounds"
 grep -q "msg=\"federation finished\"" "$work/coordinator.log" || fail "the federation did not finish"
 compose --profile attack logs --no-color attacker >"$work/attacker.log"
-grep -Eq "msg=\"update sent\"" "$work/attacker.log" || fail "the attacker sent no update"
-grep -q "$attack" "$work/attacker.log" || fail "the attacker's log does not name the attack $attack"
+grep -Eq "msg=\"ADVERSARIAL client.* attack=\"?$attack" "$work/attacker.log" || fail "the attacker's log does not announce the attack $attack"
+grep -q "msg=\"attack round\"" "$work/attacker.log" || fail "the attacker ran no attack round"
+grep -q "msg=\"update sent\"" "$work/attacker.log" || fail "the attacker sent no update"
 
 for service in client-0 client-1 client-2 client-3; do
   id=$(container "$service")
@@ -130,8 +144,5 @@ log "cluster ran $rounds rounds with the attacker in $(( $(date +%s) - started )
 
 # --- nothing left behind ------------------------------------------------------------------------------------------
 compose --profile attack down -v --remove-orphans >"$work/down.log" || { cat "$work/down.log" >&2; fail "down -v"; }
-left=$($SUDO podman ps -a -q --filter "label=com.docker.compose.project=$project")
-[ -z "$left" ] || fail "containers left behind: $left"
-$SUDO podman volume ls -q | grep -q "^${project}_" && fail "volumes left behind"
-$SUDO podman network ls --format '{{.Name}}' | grep -q "^${project}_" && fail "networks left behind"
+if leftovers; then fail "left behind after down -v: $(leftovers_list)"; fi
 log "ok"
