@@ -48,7 +48,7 @@ public struct AttributionBlock: Sendable {
         let mine = Dictionary(records.filter { $0.evaluator == evaluator }.map { ($0.client, $0) }, uniquingKeysWith: { a, _ in a })
         var totals = cumulative
         for (client, r) in mine { totals[client] = r.cumulative }
-        let clients = Set(totals.keys).union(round.stragglers)
+        let clients = Set(totals.keys).union(round.stragglers).union(round.rejected.compactMap(\.client))
         let standings = AttributionRecord.ranks(clients.sorted().map { totals[$0] ?? 0 })
         let standingOf = Dictionary(uniqueKeysWithValues: zip(clients.sorted(), standings))
         var refusedCodes: [String: [String]] = [:]
