@@ -126,12 +126,13 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let splits = try DataSplits.cached(spec: spec, dataDirectory: config.dataDirectory)
         let shard = splits.shard(index)
         let parameterCount = Model(spec: spec.modelSpec, seed: 0).parameterCount
-        try socket.setReceiveMaxSize(parameterCount * 4 + (1 << 20))
+        try socket.setReceiveMaxSize(DecodeLimits.maxTaskMessageBytes(parameters: parameterCount))
         self.spec = spec
         self.shard = shard
         specJSON = json
         logger.info("data shard loaded", metadata: [
             "dataset": "\(spec.dataset)", "partition": "\(spec.partition)", "samples": "\(shard.count)",
+            "indices_sha256": "\(DataSplits.digest(of: splits.partitions[index]))",
             "label_histogram": "\(shard.labelHistogram().map(String.init).joined(separator: ","))",
         ])
     }

@@ -47,8 +47,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             pipes.handle(event, pipe)
             log.debug("pipe \(event)", metadata: ["pipe": "\(pipe)"])
         }
-        // An update is the parameter vector plus certificate, signature and small fields.
-        try socket.setReceiveMaxSize(model.parameterCount * 4 + 64 * 1024)
+        try socket.setReceiveMaxSize(DecodeLimits.maxUpdateMessageBytes(parameters: model.parameterCount))
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
