@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Transport", dependencies: ["CNNG"]),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation", dependencies: ["Learning"]),
+        .target(name: "Aggregation"),
         .target(name: "Attribution", dependencies: ["PKI"]),
 
         // The federation: coordinator, client, config, cluster launcher.
@@ -37,18 +37,19 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution",
+            "Federation", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr",
+                                                               .product(name: "Logging", package: "swift-log")]),
     ]
 )

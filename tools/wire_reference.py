@@ -705,9 +705,11 @@ def run_client(args):
                      "client_id": client_id, "certificate_der": certificate_der.hex(), "sample_count": samples,
                      "train_loss": loss, "base_model_digest": base_digest.hex(), "update": values,
                      "signature": signature.hex()}
-            train_ms = int((time.monotonic() - started) * 1000)
-            sock.send(encode(reply))
-            log("info", "update sent", round=msg["round"], samples=samples, train_loss=f"{loss:.4f}", train_ms=train_ms)
+            encoded = encode(reply)
+            sending = time.monotonic()
+            sock.send(encoded)
+            log("info", "update sent", round=msg["round"], samples=samples, train_loss=loss,
+                work_ms=int((sending - started) * 1000), send_ms=int((time.monotonic() - sending) * 1000))
         elif msg["type"] == "finish":
             log("info", "federation finished; exiting", round=msg["round"], reason=msg["reason"])
             sock.close()

@@ -1,4 +1,5 @@
 import Foundation
+import PKI
 import Transport
 
 /// Everything a client daemon needs, resolved and checked.
@@ -16,12 +17,12 @@ public struct ClientConfig: Sendable {
         id = try s.required(.id)
         _ = try DataSplits.shardIndex(of: id)
         coordinator = try s.required(.coordinator)
-        let pki = try s.required(.pkiDir)
-        certificateFile = "\(pki)/\(id).crt"
-        keyFile = "\(pki)/\(id).key"
+        let pki = PKILayout(directory: try s.required(.pkiDir))
+        certificateFile = pki.certificate(id)
+        keyFile = pki.key(id)
         if coordinator.hasPrefix("tls+tcp://") {
             let serverName = s.string(.serverName) ?? Self.hostName(of: coordinator)
-            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName)
+            tls = TLSSettings(caFile: pki.caCertificate, certKeyFile: pki.bundle(id), serverName: serverName)
         } else if coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("inproc://") || coordinator.hasPrefix("ipc://") {
             tls = nil
         } else {

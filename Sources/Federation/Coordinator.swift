@@ -39,6 +39,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
         attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
+        try output.recordTrustAnchor(caFile: config.caFile)
 
         socket = try Socket.surveyor()
         let pipes = self.pipes
@@ -193,7 +194,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             guard let index = try? DataSplits.shardIndex(of: u.clientID), index < shardSizes.count else {
                 return .failure(.noShard(client: u.clientID))
             }
-            let expectedSamples = shardSizes[index] * Int(hp.epochs)
+            let expectedSamples = hp.sampleCount(shardSize: shardSizes[index])
             guard Int(u.sampleCount) == expectedSamples else {
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }

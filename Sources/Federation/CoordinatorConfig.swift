@@ -1,6 +1,7 @@
 import Attribution
 import Foundation
 import Learning
+import PKI
 import Transport
 import Wire
 
@@ -35,11 +36,19 @@ public struct CoordinatorConfig: Sendable {
 
     public init(settings s: Settings) throws {
         listen = try s.required(.listen)
-        let pki = try s.required(.pkiDir)
-        caFile = pki + "/ca.crt"
+        let pki = PKILayout(directory: try s.required(.pkiDir))
+        caFile = pki.caCertificate
         if listen.hasPrefix("tls+tcp://") {
-            tls = TLSSettings(caFile: caFile, certKeyFile: pki + "/coordinator.pem")
-        } else if listen.hasPrefix("tcp://") || listen.hasPrefix("inproc://") || listen.hasPrefix("ipc://") {
+            tls = TLSSettings(caFile: caFile, certKeyFile: pki.bundle(PKILayout.coordinatorName))
+        } else if listen.hasPrefix("tcp://") {
+            let host = ClientConfig.hostName(of: listen)
+            let insecure = try s.bool(.insecureTCP)
+            guard host == "localhost" || insecure else {
+                throw s.invalid(.listen, listen, "tls+tcp:// for a coordinator other machines reach: plain tcp:// has no TLS, so "
+                                + "it is only for tests on 127.0.0.1 (to accept it on \(host) anyway, set --insecure-tcp true)")
+            }
+            tls = nil
+        } else if listen.hasPrefix("inproc://") || listen.hasPrefix("ipc://") {
             tls = nil
         } else {
             throw s.invalid(.listen, listen, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")

@@ -9,7 +9,7 @@ public enum InProcessCluster {
     public static func run(config: CoordinatorConfig, logger: Logger,
                            strategies: [Int: any UpdateStrategy] = [:]) throws -> RunSummary {
         var config = config
-        let pkiDirectory = config.outputDirectory + "/pki"
+        let pkiDirectory = RunLayout(directory: config.outputDirectory).pki.directory
         try? FileManager.default.removeItem(atPath: pkiDirectory)
         let layout = try PKIBuilder.initialize(directory: pkiDirectory, clients: config.spec.clients)
         config.listen = "inproc://fedattr-\(UInt64.random(in: 0...UInt64.max))"

@@ -35,7 +35,8 @@ public struct HonestTraining: UpdateStrategy {
         let report = Trainer.train(&model, on: shard, epochs: Int(hp.epochs), batchSize: Int(hp.batchSize),
                                    optimizer: SGD(learningRate: hp.learningRate, momentum: hp.momentum, weightDecay: hp.weightDecay),
                                    seed: hp.seed &+ UInt64(clientIndex) &* 0x2545_F491)
-        return LocalUpdate(delta: ParameterVector.difference(model.parameters, task.parameters), sampleCount: shard.count * Int(hp.epochs), trainLoss: report.meanLoss)
+        return LocalUpdate(delta: ParameterVector.difference(model.parameters, task.parameters),
+                           sampleCount: hp.sampleCount(shardSize: shard.count), trainLoss: report.meanLoss)
     }
 }
 
@@ -46,8 +47,15 @@ public struct UnchangedModel: UpdateStrategy {
     public init() {}
 
     public func update(task: TaskMessage, spec: FederationSpec, shard: Dataset, clientIndex: Int) -> LocalUpdate {
-        LocalUpdate(delta: [Float](repeating: 0, count: task.parameters.count), sampleCount: shard.count * Int(task.hyperparameters.epochs), trainLoss: 0)
+        LocalUpdate(delta: [Float](repeating: 0, count: task.parameters.count),
+                    sampleCount: task.hyperparameters.sampleCount(shardSize: shard.count), trainLoss: 0)
     }
+}
+
+extension Hyperparameters {
+    /// The sample count an update for these hyperparameters reports: shard size × local epochs. The coordinator accepts
+    /// no other (FedAvg weights are never self-reported; PROTOCOL.md §2.2).
+    public func sampleCount(shardSize: Int) -> Int { shardSize * Int(epochs) }
 }
 
 /// Looks update strategies up by the name used in the `strategy` setting.

@@ -70,10 +70,10 @@ import Testing
         }
         #expect(pythonLog.contains("indices_sha256=\(DataSplits.digest(of: shard))"), "the Python client loaded exactly its shard")
         // It really trained: the mean loss of its local epoch falls from round 1 to round 2.
-        let losses = pythonLog.split(separator: "\n").filter { $0.contains("msg=\"update sent\"") }.compactMap { line in
-            line.split(separator: " ").first { $0.hasPrefix("train_loss=") }.flatMap { Double($0.dropFirst("train_loss=".count)) }
-        }
-        try #require(losses.count == 2, "two updates sent: \(pythonLog)")
+        let events = pythonLog.split(separator: "\n").compactMap { UpdateSentEvent(logfmtLine: $0) }
+        try #require(events.map(\.round) == [1, 2], "two updates sent: \(pythonLog)")
+        #expect(events.allSatisfy { Int($0.samples) == shard.count })
+        let losses = events.map(\.trainLoss)
         #expect(losses[1] < losses[0] && losses[0] < 2.5, "train losses \(losses)")
         let report = try AuditVerifier.verify(directory: fixture.out, caFile: fixture.pki + "/ca.crt")
         #expect(report.entries == 6, "the ledger holds all six submissions, the Python client's included")
