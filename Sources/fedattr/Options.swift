@@ -12,7 +12,7 @@ extension Setting {
 struct PKIOptions: ParsableArguments {
     @Option(name: .customLong("pki-dir"), help: Setting.pkiDir.argumentHelp) var pkiDir: String?
 
-    var flags: [String: String] { pkiDir.map { [Setting.pkiDir.name: $0] } ?? [:] }
+    var flags: [String: String] { settingFlags([(.pkiDir, pkiDir)]) }
 }
 
 /// The coordinator daemon's own options.
@@ -20,12 +20,7 @@ struct CoordinatorOptions: ParsableArguments {
     @Option(help: Setting.listen.argumentHelp) var listen: String?
     @Option(name: .customLong("insecure-tcp"), help: Setting.insecureTCP.argumentHelp) var insecureTCP: String?
 
-    var flags: [String: String] {
-        var f: [String: String] = [:]
-        f[Setting.listen.name] = listen
-        f[Setting.insecureTCP.name] = insecureTCP
-        return f
-    }
+    var flags: [String: String] { settingFlags([(.listen, listen), (.insecureTCP, insecureTCP)]) }
 }
 
 /// The client daemon's options.
@@ -36,12 +31,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: Setting.strategy.argumentHelp) var strategy: String?
 
     var flags: [String: String] {
-        var f: [String: String] = [:]
-        f[Setting.id.name] = id
-        f[Setting.coordinator.name] = coordinator
-        f[Setting.serverName.name] = serverName
-        f[Setting.strategy.name] = strategy
-        return f
+        settingFlags([(.id, id), (.coordinator, coordinator), (.serverName, serverName), (.strategy, strategy)])
     }
 }
 
@@ -54,12 +44,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("blas-threads"), help: Setting.blasThreads.argumentHelp) var blasThreads: String?
 
     var flags: [String: String] {
-        var f: [String: String] = [:]
-        f[Setting.dataDir.name] = dataDir
-        f[Setting.logLevel.name] = logLevel
-        f[Setting.logFile.name] = logFile
-        f[Setting.blasThreads.name] = blasThreads
-        return f
+        settingFlags([(.dataDir, dataDir), (.logLevel, logLevel), (.logFile, logFile), (.blasThreads, blasThreads)])
     }
 }
 
@@ -101,8 +86,13 @@ struct FederationOptions: ParsableArguments {
             (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
-        var f: [String: String] = [:]
-        for (setting, value) in pairs { f[setting.name] = value }
-        return f
+        return settingFlags(pairs)
     }
+}
+
+/// The values given on the command line, keyed by setting name (options left out are absent).
+func settingFlags(_ pairs: [(Setting, String?)]) -> [String: String] {
+    var flags: [String: String] = [:]
+    for (setting, value) in pairs { flags[setting.name] = value }
+    return flags
 }
