@@ -1,3 +1,4 @@
+import Adversary
 import Aggregation
 import Foundation
 import Learning

@@ -96,3 +96,18 @@ func settingFlags(_ pairs: [(Setting, String?)]) -> [String: String] {
     for (setting, value) in pairs { flags[setting.name] = value }
     return flags
 }
+
+/// `--attack NAME(…)`: a client daemon that attacks (docs/ATTACKS.md).
+struct AttackOption: ParsableArguments {
+    @Option(help: Setting.attack.argumentHelp) var attack: String?
+
+    var flags: [String: String] { settingFlags([(.attack, attack)]) }
+}
+
+/// `--attacker client-N --attack NAME(…)`: one client of a local cluster attacks, the others are honest.
+struct AttackOptions: ParsableArguments {
+    @Option(help: Setting.attacker.argumentHelp) var attacker: String?
+    @OptionGroup var attack: AttackOption
+
+    var flags: [String: String] { settingFlags([(.attacker, attacker)]).merging(attack.flags) { $1 } }
+}

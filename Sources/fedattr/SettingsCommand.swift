@@ -16,13 +16,14 @@ struct SettingsCommand: ParsableCommand {
     @OptionGroup var pki: PKIOptions
     @OptionGroup var coordinator: CoordinatorOptions
     @OptionGroup var client: ClientOptions
+    @OptionGroup var attack: AttackOptions
 
     func run() throws {
         guard resolve else {
             print(SettingsTable.markdown())
             return
         }
-        let flags = [shared.flags, federation.flags, pki.flags, coordinator.flags, client.flags].reduce(into: [:]) { $0.merge($1) { $1 } }
+        let flags = [shared.flags, federation.flags, pki.flags, coordinator.flags, client.flags, attack.flags].reduce(into: [:]) { $0.merge($1) { $1 } }
         let settings = try Settings(flags: flags, configFile: shared.config)
         for setting in Setting.catalog {
             let value = settings.string(setting).map { "\"\($0)\"" } ?? "-"
