@@ -67,7 +67,7 @@ import Transport
         #expect(try DataSplits.shardIndex(of: "client-12") == 12)
     }
 
-    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() {
+    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() throws {
         #expect(try TransportURL("tls+tcp://127.0.0.1:7400").defaultServerName == "localhost")
         #expect(try TransportURL("tls+tcp://coordinator:7400").defaultServerName == "coordinator")
         #expect(try TransportURL("tls+tcp://[::1]:7400").defaultServerName == "localhost")
