@@ -16,6 +16,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private let certificate: Certificate
     private let index: Int
     private let socket: Socket
+    private let handshakes: HandshakeLog
     private var specJSON: String?
     private var spec: FederationSpec?
     private var shard: Dataset?
@@ -36,6 +37,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             throw FederationError.invalidSetting(key: "id", value: config.id, source: config.certificateFile,
                                                  expected: "the certificate's CN '\(certificate.commonName)'")
         }
+        handshakes = HandshakeLog(logger: logger, server: false)
         socket = try Socket.respondent()
         let log = logger
         let connected = StopFlag()
@@ -79,7 +81,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
 
     /// What a failed first dial most likely means and what to do about it.
     static func hint(for error: TransportError, url: String) -> String {
-        let host = ClientConfig.hostName(of: url)
+        let host = (try? TransportURL(url))?.host ?? url
         switch error {
         case .connectionRefused:
             return "nothing listens there: is the coordinator running, and are host and port in --coordinator right?"

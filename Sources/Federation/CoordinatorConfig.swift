@@ -38,21 +38,13 @@ public struct CoordinatorConfig: Sendable {
         listen = try s.required(.listen)
         let pki = PKILayout(directory: try s.required(.pkiDir))
         caFile = pki.caCertificate
-        if listen.hasPrefix("tls+tcp://") {
-            tls = TLSSettings(caFile: caFile, certKeyFile: pki.bundle(PKILayout.coordinatorName))
-        } else if listen.hasPrefix("tcp://") {
-            let host = ClientConfig.hostName(of: listen)
-            let insecure = try s.bool(.insecureTCP)
-            guard host == "localhost" || insecure else {
-                throw s.invalid(.listen, listen, "tls+tcp:// for a coordinator other machines reach: plain tcp:// has no TLS, so "
-                                + "it is only for tests on 127.0.0.1 (to accept it on \(host) anyway, set --insecure-tcp true)")
-            }
-            tls = nil
-        } else if listen.hasPrefix("inproc://") || listen.hasPrefix("ipc://") {
-            tls = nil
-        } else {
-            throw s.invalid(.listen, listen, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+        let url = try s.transportURL(.listen)
+        if let host = url.host, !url.usesTLS, !["127.0.0.1", "::1", "localhost"].contains(host), !(try s.bool(.insecureTCP)) {
+            throw s.invalid(.listen, listen, "tls+tcp:// for a coordinator other machines reach: plain \(url.scheme):// has no TLS, "
+                            + "so it is only for tests on 127.0.0.1 (to accept it on '\(host)' anyway, set --insecure-tcp true)")
         }
+        tls = url.usesTLS
+            ? TLSSettings(caFile: caFile, certKeyFile: pki.bundle(PKILayout.coordinatorName), engine: try s.tlsEngine()) : nil
         rounds = try s.int(.rounds, range: 1...1_000_000)
         spec = try FederationSpec(settings: s)
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)

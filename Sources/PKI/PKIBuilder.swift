@@ -9,7 +9,7 @@ public enum PKIBuilder {
     /// Mode of a PKI directory the builder creates.
     public static let directoryMode: mode_t = 0o700
 
-    /// Writes ca.crt/ca.key, coordinator.{crt,key,pem} (serverAuth; DNS SANs `hostNames`, IP SAN 127.0.0.1; CN "coordinator")
+    /// Writes ca.crt/ca.key, coordinator.{crt,key,pem} (serverAuth; DNS SANs `hostNames`, IP SANs `ipAddresses`; CN "coordinator")
     /// and client-0…client-(N-1).{crt,key,pem} (clientAuth; CN and DNS SAN client-i) under `directory` (created 0700 if missing).
     /// An existing CA is an error (`.fileExists`) unless `force`, which replaces the CA and the coordinator/client-i files.
     @discardableResult

@@ -42,9 +42,11 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: Setting.logLevel.argumentHelp) var logLevel: String?
     @Option(name: .customLong("log-file"), help: Setting.logFile.argumentHelp) var logFile: String?
     @Option(name: .customLong("blas-threads"), help: Setting.blasThreads.argumentHelp) var blasThreads: String?
+    @Option(name: .customLong("tls-engine"), help: Setting.tlsEngine.argumentHelp) var tlsEngine: String?
 
     var flags: [String: String] {
-        settingFlags([(.dataDir, dataDir), (.logLevel, logLevel), (.logFile, logFile), (.blasThreads, blasThreads)])
+        settingFlags([(.dataDir, dataDir), (.logLevel, logLevel), (.logFile, logFile), (.blasThreads, blasThreads),
+                      (.tlsEngine, tlsEngine)])
     }
 }
 

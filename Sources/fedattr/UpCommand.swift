@@ -28,13 +28,13 @@ struct UpCommand: AsyncParsableCommand {
         }
         let logger = try Daemon.logger(label: "up", settings: settings)
         // Every cluster setting the coordinator reads goes to it as a flag (up chooses listen, PKI and log files itself);
-        // clients only need where the data is.
+        // clients need where the data is and the TLS engine.
         var coordinatorFlags: [String: String] = [:]
         for setting in Setting.catalog where setting.roles.isSuperset(of: [.coordinator, .cluster]) && setting != .logFile {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { coordinatorFlags[setting.name] = v }
         }
         var clientFlags: [String: String] = [:]
-        for setting in [Setting.dataDir, .logLevel] {
+        for setting in [Setting.dataDir, .logLevel, .tlsEngine] {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { clientFlags[setting.name] = v }
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

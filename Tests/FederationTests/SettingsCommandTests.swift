@@ -16,7 +16,7 @@ import Testing
         "batch-size": "16", "learning-rate": "0.1", "momentum": "0.9", "weight-decay": "0.001", "seed": "5",
         "aggregation": "fedavg", "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
         "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
-        "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2",
+        "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
     ]
 
     /// `fedattr settings --resolve` lines as name → (value, source).
