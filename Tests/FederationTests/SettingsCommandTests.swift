@@ -17,6 +17,7 @@ import Testing
         "aggregation": "fedavg", "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
         "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
         "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
+        "console-evaluator": "marginal",
     ]
 
     /// `fedattr settings --resolve` lines as name → (value, source).
