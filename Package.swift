@@ -36,8 +36,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Experiments over seeds: runner, statistics, results and reports.
+        .target(name: "Experiment", dependencies: [
+            "Federation", "Learning", "Attribution",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution",
+            "Federation", "Experiment", "Learning", "PKI", "Attribution",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -49,6 +54,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation"]),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr"]),
     ]
 )

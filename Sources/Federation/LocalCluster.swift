@@ -15,9 +15,15 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         /// Settings passed to every client as flags (data-dir, log-level, …).
         public var clientFlags: [String: String]
         public var port: Int?
+        /// Client indices not started (leave-one-client-out runs; the coordinator's min-clients must allow for them).
+        public var absent: Set<Int>
+        /// Relay the coordinator's progress lines to standard output (else they go to OUT/logs/coordinator.stdout).
+        public var relayProgress: Bool
 
         public init(executable: String, clients: Int, outputDirectory: String, coordinatorFlags: [String: String] = [:],
-                    clientFlags: [String: String] = [:], port: Int? = nil) {
+                    clientFlags: [String: String] = [:], port: Int? = nil, absent: Set<Int> = [], relayProgress: Bool = true) {
+            self.absent = absent
+            self.relayProgress = relayProgress
             self.executable = executable
             self.clients = clients
             self.outputDirectory = outputDirectory
@@ -62,9 +68,10 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         coordinatorFlags["out"] = out
         coordinatorFlags["clients"] = "\(options.clients)"
         coordinatorFlags["log-file"] = out + "/coordinator.log"
+        let progress = options.relayProgress ? FileHandle.standardOutput : Self.file(out + "/logs/coordinator.stdout")
         let coordinator = try start(name: "coordinator", arguments: ["coordinator"] + Self.arguments(coordinatorFlags),
-                                    stdout: FileHandle.standardOutput, stderr: out + "/logs/coordinator.stderr")
-        for i in 0..<options.clients {
+                                    stdout: progress, stderr: out + "/logs/coordinator.stderr")
+        for i in 0..<options.clients where !options.absent.contains(i) {
             var flags = options.clientFlags
             flags["id"] = "client-\(i)"
             flags["coordinator"] = url
@@ -102,8 +109,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = stdout ?? FileHandle.nullDevice
-        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: stderr) ?? FileHandle.nullDevice
+        p.standardError = Self.file(stderr)
         do { try p.run() } catch {
             throw FederationError.processFailed(name: name, status: -1)
         }
@@ -112,6 +118,11 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         lock.unlock()
         logger.debug("started", metadata: ["process": "\(name)", "pid": "\(p.processIdentifier)"])
         return p
+    }
+
+    private static func file(_ path: String) -> FileHandle {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
     }
 
     static func arguments(_ flags: [String: String]) -> [String] {

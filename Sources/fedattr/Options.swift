@@ -42,6 +42,8 @@ struct FederationOptions: ParsableArguments {
     @Option(help: ArgumentHelp(Setting.momentum.help)) var momentum: String?
     @Option(name: .customLong("weight-decay"), help: ArgumentHelp(Setting.weightDecay.help)) var weightDecay: String?
     @Option(help: ArgumentHelp(Setting.seed.help)) var seed: String?
+    @Option(name: .customLong("model-seed"), help: ArgumentHelp(Setting.modelSeed.help)) var modelSeed: String?
+    @Option(name: .customLong("shuffle-seed"), help: ArgumentHelp(Setting.shuffleSeed.help)) var shuffleSeed: String?
     @Option(help: ArgumentHelp(Setting.aggregation.help)) var aggregation: String?
     @Option(help: ArgumentHelp(Setting.evaluators.help)) var evaluators: String?
     @Option(help: ArgumentHelp(Setting.utility.help)) var utility: String?
@@ -56,7 +58,7 @@ struct FederationOptions: ParsableArguments {
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         var f: [String: String] = [:]
