@@ -25,24 +25,27 @@ let package = Package(
         .target(name: "Wire"),
         .target(name: "PKI", dependencies: ["CCrypto"]),
         .target(name: "Transport", dependencies: ["CNNG"]),
+        .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
         .target(name: "Aggregation", dependencies: ["Learning"]),
         .target(name: "Attribution", dependencies: ["PKI"]),
+        // How a client computes its update: honest training and the attacks (the adversarial client).
+        .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
 
         // The federation: coordinator, client, config, cluster launcher.
         .target(name: "Federation", dependencies: [
-            "Learning", "Wire", "PKI", "Transport", "Aggregation", "Attribution",
+            "Learning", "Wire", "PKI", "Transport", "Aggregation", "Attribution", "Adversary", "Options",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         // Experiments over seeds: runner, statistics, results and reports.
         .target(name: "Experiment", dependencies: [
-            "Federation", "Learning", "Attribution",
+            "Federation", "Learning", "Adversary",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Experiment", "Learning", "PKI", "Attribution",
+            "Federation", "Experiment", "Learning", "PKI", "Attribution", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -54,7 +57,9 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation", "Adversary"]),
+        .testTarget(name: "OptionsTests", dependencies: ["Options"]),
+        .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr"]),
     ]
 )

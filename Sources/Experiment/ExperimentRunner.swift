@@ -1,3 +1,4 @@
+import Adversary
 import Federation
 import Foundation
 import Learning
@@ -14,23 +15,20 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
     public let mode: Mode
     public let jobs: Int
     private let logLevel: Logger.Level
-    private let makeStrategy: @Sendable (String) throws -> any UpdateStrategy
     private let console: @Sendable (String) -> Void
     private let lock = NSLock()
     private var finished = 0
     private var failures: [(ExperimentPlan.Run, String)] = []
 
-    /// `makeStrategy` turns an attack condition's name into the attacker's strategy.
+    /// An attack condition's name is the attacker's `--attack` item (e.g. `scale(factor=3)`), built by StrategyRegistry.
     public init(plan: ExperimentPlan, directory: String, mode: Mode = .inProcess, jobs: Int,
                 logLevel: Logger.Level = .info,
-                makeStrategy: @escaping @Sendable (String) throws -> any UpdateStrategy,
                 console: @escaping @Sendable (String) -> Void = { print($0) }) {
         self.plan = plan
         self.directory = directory
         self.mode = mode
         self.jobs = max(1, jobs)
         self.logLevel = logLevel
-        self.makeStrategy = makeStrategy
         self.console = console
     }
 
@@ -130,20 +128,17 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
             config.printsProgress = false
             let logger = try LogSink(path: runDirectory + "/coordinator.log").logger(label: "coordinator", level: logLevel)
             var strategies: [Int: any UpdateStrategy] = [:]
-            if ExperimentPlan.isAttack(run.condition) { strategies[attacker] = try makeStrategy(run.condition) }
+            if ExperimentPlan.isAttack(run.condition) { strategies[attacker] = try StrategyRegistry.make(run.condition) }
             return try InProcessCluster.run(config: config, logger: logger, strategies: strategies,
                                             absent: absent.map { [$0] } ?? [])
         case let .processes(executable):
-            guard !ExperimentPlan.isAttack(run.condition) else {
-                throw FederationError.invalidSetting(key: "conditions", value: run.condition, source: "--processes",
-                                                     expected: "honest or without-client-N (attacks run in process for now)")
-            }
             var coordinatorFlags = flags
             for name in [Setting.out.name, Setting.listen.name, Setting.clients.name] { coordinatorFlags[name] = nil }
             let clientFlags = flags.filter { [Setting.dataDir.name, Setting.logLevel.name].contains($0.key) }
             let logger = try LogSink(path: runDirectory + "/cluster.log").logger(label: "up", level: logLevel)
             let cluster = LocalCluster(options: .init(executable: executable, clients: plan.clients, outputDirectory: runDirectory,
                                                       coordinatorFlags: coordinatorFlags, clientFlags: clientFlags,
+                                                      attacks: ExperimentPlan.isAttack(run.condition) ? [plan.attacker: run.condition] : [:],
                                                       absent: absent.map { [$0] } ?? [], relayProgress: false),
                                        logger: logger)
             let status = try cluster.run()

@@ -15,13 +15,17 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         /// Settings passed to every client as flags (data-dir, log-level, …).
         public var clientFlags: [String: String]
         public var port: Int?
+        /// Client id → attack item (`--attack`) for the clients that attack; the rest are honest.
+        public var attacks: [String: String]
         /// Client indices not started (leave-one-client-out runs; the coordinator's min-clients must allow for them).
         public var absent: Set<Int>
         /// Relay the coordinator's progress lines to standard output (else they go to OUT/logs/coordinator.stdout).
         public var relayProgress: Bool
 
         public init(executable: String, clients: Int, outputDirectory: String, coordinatorFlags: [String: String] = [:],
-                    clientFlags: [String: String] = [:], port: Int? = nil, absent: Set<Int> = [], relayProgress: Bool = true) {
+                    clientFlags: [String: String] = [:], port: Int? = nil, attacks: [String: String] = [:],
+                    absent: Set<Int> = [], relayProgress: Bool = true) {
+            self.attacks = attacks
             self.absent = absent
             self.relayProgress = relayProgress
             self.executable = executable
@@ -74,6 +78,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         for i in 0..<options.clients where !options.absent.contains(i) {
             var flags = options.clientFlags
             flags["id"] = "client-\(i)"
+            flags["attack"] = options.attacks["client-\(i)"] ?? "none"  // FEDATTR_ATTACK inherited from the environment must not make every client attack
             flags["coordinator"] = url
             flags["pki-dir"] = out + "/pki"
             flags["log-file"] = "\(out)/logs/client-\(i).log"

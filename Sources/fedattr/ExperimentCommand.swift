@@ -1,3 +1,4 @@
+import Adversary
 import ArgumentParser
 import Experiment
 import Federation
@@ -12,14 +13,14 @@ struct ExperimentCommand: ParsableCommand {
         discussion: """
             Runs go to OUT/<condition>/seed-<k>/ with the usual files; complete runs are skipped, so an interrupted \
             experiment resumes. Conditions: honest (every client honest), without-client-N (client N takes no part: \
-            leave-one-client-out), or an attack name run by --attacker. Seed k uses base + k − 1 for each varied seed \
+            leave-one-client-out), or an attack item run by --attacker, e.g. scale(factor=3) (docs/ATTACKS.md). Seed k uses base + k − 1 for each varied seed \
             (--partition-seed, --model-seed, --shuffle-seed; --seed is the default of the last two).
             """)
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
     @Option(help: "Seeds per condition (k = 1…K).") var seeds = 5
-    @Option(help: "Conditions, comma-separated: honest, without-client-N, or an attack name.") var conditions = "honest"
+    @Option(help: "Conditions, comma-separated: honest, without-client-N, or an attack item such as sign-flip or scale(factor=3).") var conditions = "honest"
     @Option(help: "The client that runs the attack conditions.") var attacker = "client-2"
     @Option(help: "Seeds varied with k, comma-separated: partition, model, shuffle.") var vary = "model,shuffle"
     @Flag(name: .customLong("leave-one-out"), help: "Add a without-client-N condition for every client (client-level influence).") var leaveOneOut = false
@@ -56,7 +57,7 @@ struct ExperimentCommand: ParsableCommand {
                     throw ValidationError("condition \(name): \(absent) is not one of client-0…client-\(clients - 1)")
                 }
             } else if ExperimentPlan.isAttack(name) {
-                _ = try Self.strategy(name)
+                _ = try StrategyRegistry.make(name)
             }
         }
         let kinds = try vary.split(separator: ",").map { raw -> ExperimentPlan.SeedKind in
@@ -77,8 +78,7 @@ struct ExperimentCommand: ParsableCommand {
             ? .processes(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path) : .inProcess
         let level = Logger.Level(rawValue: settings.string(.logLevel) ?? "info") ?? .info
         let runner = ExperimentRunner(plan: plan, directory: directory, mode: mode,
-                                      jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, logLevel: level,
-                                      makeStrategy: { try Self.strategy($0) })
+                                      jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, logLevel: level)
         let outcome = try runner.run()
         logger.info("experiment finished", metadata: ["ran": "\(outcome.ran)", "skipped": "\(outcome.skipped)",
                                                       "failed": "\(outcome.failed.count)", "runs_per_minute": "\(outcome.runsPerMinute)"])
@@ -91,7 +91,4 @@ struct ExperimentCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
-
-    /// The attacker's strategy for an attack condition.
-    static func strategy(_ name: String) throws -> any UpdateStrategy { try UpdateStrategies.make(name) }
 }

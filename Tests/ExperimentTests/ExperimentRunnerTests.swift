@@ -28,8 +28,7 @@ import Testing
     }
 
     static func runner(_ plan: ExperimentPlan, _ dir: String, _ lines: Lines) -> ExperimentRunner {
-        ExperimentRunner(plan: plan, directory: dir, jobs: 2, logLevel: .error,
-                         makeStrategy: { try UpdateStrategies.make($0) }, console: { lines.add($0) })
+        ExperimentRunner(plan: plan, directory: dir, jobs: 2, logLevel: .error, console: { lines.add($0) })
     }
 
     static func summary(_ path: String) throws -> RunSummary {
