@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 
 /// Distributions over seeds as standalone SVG: per group one box (quartiles), whiskers (5–95 % quantiles) and the
@@ -139,15 +140,9 @@ struct SVGRowFrame {
     }
 }
 
-/// Number and text formatting shared by the SVG plots.
+/// Number and text formatting shared with the line charts.
 enum SVGText {
-    static func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.1f", v) : "0" }
-
-    static func tick(_ v: Double) -> String {
-        abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.3g", v)
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func fmt(_ v: Double) -> String { v.isFinite ? SVGLineChart.fmt(v) : "0" }
+    static func tick(_ v: Double) -> String { SVGLineChart.tick(v) }
+    static func escape(_ s: String) -> String { SVGLineChart.escape(s) }
 }

@@ -79,13 +79,16 @@ public struct SVGLineChart: Sendable {
 
     private func q(_ v: Double) -> String { "\"\(Self.fmt(v))\"" }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// A coordinate with one decimal.
+    public static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    static func tick(_ v: Double) -> String {
+    /// An axis tick label: whole numbers plain, others with three significant digits.
+    public static func tick(_ v: Double) -> String {
         abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.3g", v)
     }
 
-    static func escape(_ s: String) -> String {
+    /// Text safe inside SVG/HTML elements.
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
