@@ -20,7 +20,7 @@ public enum InProcessCluster {
         // Ten client threads and the coordinator share the cores: OpenBLAS's own threads would contend with them
         // (and serialise concurrent callers), so every BLAS call runs in its calling thread.
         BLASThreads.set(config.blasThreads)
-        let pkiDirectory = config.outputDirectory + "/pki"
+        let pkiDirectory = RunLayout(directory: config.outputDirectory).pki.directory
         try? FileManager.default.removeItem(atPath: pkiDirectory)
         let layout = try PKIBuilder.initialize(directory: pkiDirectory, clients: config.spec.clients)
         config.listen = "inproc://fedattr-\(UInt64.random(in: 0...UInt64.max))"

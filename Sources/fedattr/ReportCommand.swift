@@ -24,7 +24,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         let report = try RunReport(directory: directory)
-        let target = out ?? directory + "/report"
+        let target = out ?? RunLayout(directory: directory).report
         let files = try report.write(to: target)
         // A run inside an experiment knows its attacker from the experiment's plan (DIR/../../experiment.json).
         let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().deletingLastPathComponent().path
