@@ -94,7 +94,7 @@ public enum HTMLReport {
             }
             if !rows.isEmpty {
                 body += figure("paired-share", SVGIntervalPlot(
-                    title: "Attacker's share of positive attribution: attack − \(base), paired by seed (95 % bootstrap CI)",
+                    title: "Attacker's share, attack − \(base), paired by seed (95 % CI)",
                     valueLabel: "Δ share", rows: rows).render())
                 body += effectsTable(r, base: base)
             }
