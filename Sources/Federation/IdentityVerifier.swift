@@ -39,6 +39,20 @@ final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `loc
         return .success(certificate)
     }
 
+    /// Client id → fingerprint of the certificate pinned for it (saved in the run's checkpoint).
+    var pinnedCertificates: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return pinnedFingerprint
+    }
+
+    /// Pins the certificates of a run being resumed.
+    func restorePins(_ pins: [String: String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        pinnedFingerprint.merge(pins) { current, _ in current }
+    }
+
     private func cachedCertificate(_ der: [UInt8]) throws -> Certificate {
         let key = Digest.hex(Digest.sha256(der))
         lock.lock()

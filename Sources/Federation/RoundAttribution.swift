@@ -144,6 +144,9 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
 
     func table(round: Int) -> String { book.table(round: round) }
 
+    /// The digest of the ledger's last record.
+    var ledgerHead: String { ledger.lastDigest }
+
     /// evaluator → client → cumulative value.
     func cumulative() -> [String: [String: Double]] {
         var out: [String: [String: Double]] = [:]

@@ -13,10 +13,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
     @Option(help: ArgumentHelp(Setting.listen.help)) var listen: String?
+    @Flag(help: ArgumentHelp(Setting.resume.help)) var resume = false
 
     func run() async throws {
         var flags = shared.flags.merging(federation.flags) { $1 }
         flags[Setting.listen.name] = listen
+        if resume { flags[Setting.resume.name] = "true" }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let logger = try Daemon.logger(label: "coordinator", settings: settings)
         let config = try CoordinatorConfig(settings: settings)

@@ -28,6 +28,7 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("min-clients"), help: ArgumentHelp(Setting.minClients.help)) var minClients: String?
     @Option(name: .customLong("round-deadline"), help: ArgumentHelp(Setting.roundDeadline.help)) var roundDeadline: String?
     @Option(name: .customLong("registration-timeout"), help: ArgumentHelp(Setting.registrationTimeout.help)) var registrationTimeout: String?
+    @Option(name: .customLong("unregistered-timeout"), help: ArgumentHelp(Setting.unregisteredTimeout.help)) var unregisteredTimeout: String?
     @Option(help: ArgumentHelp(Setting.dataset.help)) var dataset: String?
     @Option(name: .customLong("train-limit"), help: ArgumentHelp(Setting.trainLimit.help)) var trainLimit: String?
     @Option(name: .customLong("synthetic-count"), help: ArgumentHelp(Setting.syntheticCount.help)) var syntheticCount: String?
@@ -52,7 +53,7 @@ struct FederationOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
             (.rounds, rounds), (.clients, clients), (.minClients, minClients), (.roundDeadline, roundDeadline),
-            (.registrationTimeout, registrationTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
+            (.registrationTimeout, registrationTimeout), (.unregisteredTimeout, unregisteredTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
