@@ -24,8 +24,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let test: Dataset
     private let specJSON: String
     private let stopFlag = StopFlag()
-    /// The previous round's survey, kept open so that its late answers are logged.
-    private var previousSurvey: SurveyCollector?
+    /// Earlier rounds' surveys, kept open (at most `maxOpenSurveys`) until their survey time ends so that late answers are logged.
+    private var openSurveys: [SurveyCollector] = []
+    private static let maxOpenSurveys = 8
+    /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
+    private var stalledConnections: StalledConnectionReaper?
+    private var lastMaintenance = Date.distantPast
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
 
@@ -74,6 +78,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
+        stalledConnections = socket.boundPort.map(StalledConnectionReaper.init(port:))
         logger.info("listening", metadata: [
             "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
@@ -166,6 +171,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 }
             }
             closeUnregisteredPipes(offeredBefore: probed)
+            maintainConnections()
             let count = pipes.boundIdentities.count
             if count != lastReport {
                 lastReport = count
@@ -202,12 +208,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         pipes.sweep(exists: socket.pipeExists)
         let expected = pipes.boundPipes  // connections that never registered are not waited for
         let deadline = roundStart.addingTimeInterval(config.roundDeadline)
-        // The survey stays open for another deadline's length (or until the round after next starts) for late answers.
+        // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
+        openSurveys.removeAll { $0.isFinished }
+        while openSurveys.count >= Self.maxOpenSurveys { openSurveys.removeFirst().cancel() }
         let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32),
-                                         surveyMilliseconds: 2 * Int(deadlineMillis) + 1000,
+                                         surveyMilliseconds: Int(deadlineMillis) + max(2 * Int(deadlineMillis), 10_000),
                                          onLate: lateUpdateLogger(round: round, deadline: deadline))
-        previousSurvey?.cancel()
-        previousSurvey = survey
+        openSurveys.append(survey)
         durations.broadcast = Self.ms(since: roundStart)
         logger.info("round started", metadata: ["round": "\(round)", "clients": "\(expected.count)", "nonce": "\(Digest.hex(nonce).prefix(16))"])
 
@@ -243,6 +250,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         durations.collect = Self.ms(since: collectStart)
         if isStopped { throw TransportError.closed }
         closeUnregisteredPipes(offeredBefore: roundStart)
+        maintainConnections()
         let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
         if !stragglers.isEmpty {
             logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])
@@ -319,10 +327,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             if let expected, expected.subtracting(answered).isDisjoint(with: pipes.livePipes) { break }
             guard let arrival = survey.next(before: min(deadline, Date().addingTimeInterval(0.1))) else {
                 if survey.isFinished { break }  // the survey time is over, or the socket closed
-                let gone = pipes.sweep(exists: socket.pipeExists)
-                if !gone.isEmpty {
-                    logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
-                }
+                maintainConnections()
                 continue
             }
             let received = arrival.received
@@ -358,6 +363,26 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private func isMember(_ clientID: String) -> Bool {
         guard let index = try? DataSplits.shardIndex(of: clientID) else { return false }
         return index < shardSizes.count
+    }
+
+    /// At most once a second: forgets pipes nng no longer knows (whatever pipe events said) and shuts down TCP connections
+    /// that have not become a pipe within `unregisteredTimeout` (a peer that never completes the TLS handshake).
+    private func maintainConnections() {
+        guard Date().timeIntervalSince(lastMaintenance) >= 1 else { return }
+        lastMaintenance = Date()
+        let gone = pipes.sweep(exists: socket.pipeExists)
+        if !gone.isEmpty {
+            logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
+        }
+        guard let stalledConnections else { return }
+        let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))
+        let reaped = stalledConnections.reap(timeout: config.unregisteredTimeout, pipePeers: peers)
+        if !reaped.isEmpty {
+            logger.notice("shut down connections that never completed the handshake", metadata: [
+                "count": "\(reaped.count)", "timeout_s": "\(config.unregisteredTimeout)",
+                "peers": "\(reaped.prefix(10).joined(separator: ","))\(reaped.count > 10 ? ",…" : "")",
+            ])
+        }
     }
 
     /// Closes connections that have not registered although they were connected for `unregisteredTimeout` and before

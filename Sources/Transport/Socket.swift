@@ -252,14 +252,9 @@ public final class Socket: @unchecked Sendable {
         guard nng_pipe_get_addr(nng_pipe(id: pipe), NNG_OPT_REMADDR, &address) == 0 else { return nil }
         switch UInt32(address.s_family) {
         case NNG_AF_INET.rawValue:
-            let ip = UInt32(bigEndian: address.s_in.sa_addr)
-            let port = UInt16(bigEndian: address.s_in.sa_port)
-            return "\(ip >> 24).\((ip >> 16) & 0xff).\((ip >> 8) & 0xff).\(ip & 0xff):\(port)"
+            return AddressText.ipv4(UInt32(bigEndian: address.s_in.sa_addr), port: UInt16(bigEndian: address.s_in.sa_port))
         case NNG_AF_INET6.rawValue:
-            let port = UInt16(bigEndian: address.s_in6.sa_port)
-            let bytes = withUnsafeBytes(of: address.s_in6.sa_addr) { Array($0) }
-            let groups = stride(from: 0, to: 16, by: 2).map { String((UInt16(bytes[$0]) << 8) | UInt16(bytes[$0 + 1]), radix: 16) }
-            return "[\(groups.joined(separator: ":"))]:\(port)"
+            return AddressText.ipv6(withUnsafeBytes(of: address.s_in6.sa_addr) { Array($0) }, port: UInt16(bigEndian: address.s_in6.sa_port))
         case NNG_AF_INPROC.rawValue:
             let name = withUnsafeBytes(of: address.s_inproc.sa_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)

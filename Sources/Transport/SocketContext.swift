@@ -30,9 +30,11 @@ public final class SocketContext: @unchecked Sendable {
 
     /// Surveyor: starts this context's survey (cancelling its previous one). Respondent: answers the survey this
     /// context received last.
-    public func send(_ bytes: [UInt8]) throws(TransportError) {
+    /// Gives up (`.timedOut`) after `timeoutMilliseconds` if the connection cannot take the message.
+    public func send(_ bytes: [UInt8], timeoutMilliseconds: Int = 60_000) throws(TransportError) {
         let message = try Socket.message(bytes)
         let rv = try withAIO { aio -> Int32 in
+            nng_aio_set_timeout(aio, nng_duration(clamping: timeoutMilliseconds))
             nng_aio_set_msg(aio, message)
             nng_ctx_send(context, aio)
             nng_aio_wait(aio)

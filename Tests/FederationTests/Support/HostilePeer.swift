@@ -48,14 +48,12 @@ for i in range(count):
                 if not chunk: break
                 got += chunk
         if mode == "reset":
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            raw.close()
-        else:
-            s.close()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
+        s.close()
         ok += 1
     except Exception as e:
         failed += 1
+        print("error", repr(e), file=sys.stderr, flush=True)
 print("handshakes", ok, "failed", failed, flush=True)
 """#
 
