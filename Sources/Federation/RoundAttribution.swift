@@ -43,7 +43,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
         self.rule = rule
         utility = config.utility
         try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
-        for file in [AttributionBook.fileName, Ledger.fileName] {
+        for file in [AttributionBook.fileName, Ledger.fileName] where !config.resume {
             try? FileManager.default.removeItem(atPath: config.outputDirectory + "/" + file)
         }
         book = try AttributionBook(directory: config.outputDirectory, evaluators: config.evaluators)
