@@ -10,7 +10,7 @@ import PKI
     /// Hundreds of connections that complete the TLS handshake with a valid client certificate and the SP header and
     /// then close, reset, or read and close, while the federation runs: no round counts them as clients or waits for
     /// them, and the coordinator's descriptors return to where they were.
-    @Test(.timeLimit(.minutes(4))) func ghostConnectionsAreNeverWaitedForAndLeakNoDescriptors() throws {
+    @Test(.timeLimit(.minutes(4))) func ghostConnectionsAreNeverWaitedForAndHoldFewDescriptors() throws {
         let cluster = try TLSClusterFixture("ghosts", clients: 3)
         let coordinator = try cluster.startCoordinator(clients: 3, rounds: 100_000, [
             "--round-deadline", "10", "--evaluators", "marginal", "--unregistered-timeout", "2"])
