@@ -1,3 +1,4 @@
+import Adversary
 import Foundation
 import Learning
 import Logging
@@ -15,9 +16,13 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private let certificate: Certificate
     private let index: Int
     private let socket: Socket
+    private let handshakes: HandshakeLog
     private var specJSON: String?
     private var spec: FederationSpec?
     private var shard: Dataset?
+    /// Global models received in earlier rounds, for strategies that look back (bounded by RoundContext.historyLimit).
+    private var history: [[Float]] = []
+    private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
     private let inbox: ClientInbox
 
@@ -33,6 +38,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             throw FederationError.invalidSetting(key: "id", value: config.id, source: config.certificateFile,
                                                  expected: "the certificate's CN '\(certificate.commonName)'")
         }
+        handshakes = HandshakeLog(logger: logger, server: false)
         socket = try Socket.respondent()
         let log = logger
         try socket.onPipeEvent { event, pipe in
@@ -53,7 +59,11 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             try socket.dial(config.coordinator, tls: config.tls, blocking: false)
         }
         logger.info("client started", metadata: ["id": "\(config.id)", "coordinator": "\(config.coordinator)",
-                                                 "strategy": "\(strategy.name)", "tls": "\(config.tls != nil)"])
+                                                 "strategy": "\(strategy.options)", "tls": "\(config.tls != nil)"])
+        if strategy.isAdversarial {
+            logger.notice("ADVERSARIAL client: this client attacks the federation", metadata: [
+                "attack": "\(strategy.options)", "id": "\(config.id)"])
+        }
     }
 
     public func stop() {
@@ -125,19 +135,26 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
     }
 
-    private func answer(_ probe: ProbeMessage, on context: SocketContext) throws {
+    private func answer(_ probe: ProbeMessage, on reply: SocketContext) throws {
         try prepare(specJSON: probe.spec)
         let signature = try key.sign(RegisterMessage.signingBytes(nonce: probe.nonce, clientID: config.id))
-        let reply = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
-        try context.send(WireCodec.encode(.register(reply)))
+        let registration = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
+        try reply.send(WireCodec.encode(.register(registration)))
         logger.debug("registration sent")
     }
 
-    private func answer(_ task: TaskMessage, on context: SocketContext) throws {
+    private func answer(_ task: TaskMessage, on reply: SocketContext) throws {
         try prepare(specJSON: task.spec)
         guard let spec, let shard else { return }
         let started = Date()
-        let local = strategy.update(task: task, spec: spec, shard: shard, clientIndex: index)
+        let context = RoundContext(task: task, modelSpec: spec.modelSpec, shard: shard, clientIndex: index,
+                                   clientID: config.id, history: history)
+        let local = try strategy.update(context)
+        if task.round > lastRound {
+            history.append(task.parameters)
+            if history.count > RoundContext.historyLimit { history.removeFirst(history.count - RoundContext.historyLimit) }
+            lastRound = task.round
+        }
         let baseDigest = Digest.sha256(WireCodec.tensorBytes(task.parameters))
         let updateDigest = Digest.sha256(WireCodec.tensorBytes(local.delta))
         let samples = UInt32(clamping: local.sampleCount)
@@ -146,11 +163,14 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let update = UpdateMessage(round: task.round, nonce: task.nonce, clientID: config.id, certificateDER: certificate.der,
                                    sampleCount: samples, trainLoss: Float(local.trainLoss), baseModelDigest: baseDigest,
                                    update: local.delta, signature: try key.sign(signed))
-        try context.send(WireCodec.encode(.update(update)))
+        try reply.send(WireCodec.encode(.update(update)))
         logger.info("update sent", metadata: [
             "round": "\(task.round)", "samples": "\(samples)", "train_loss": "\(String(format: "%.4f", local.trainLoss))",
             "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
         ])
+        if !local.report.isEmpty {
+            logger.notice("attack round", metadata: local.report.mapValues { .string($0) }.merging(["round": "\(task.round)"]) { $1 })
+        }
     }
 
     /// Loads this client's shard the first time a spec arrives (and again if the coordinator's spec changes).

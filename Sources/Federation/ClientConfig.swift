@@ -1,4 +1,6 @@
+import Adversary
 import Foundation
+import Options
 import Transport
 
 /// Everything a client daemon needs, resolved and checked.
@@ -10,7 +12,8 @@ public struct ClientConfig: Sendable {
     public var keyFile: String
     public var dataDirectory: String
     public var blasThreads: Int
-    public var strategy: String
+    /// The update strategy: the `attack` setting when one is given, else the `strategy` setting.
+    public var strategy: NamedOptions
 
     public init(settings s: Settings) throws {
         id = try s.required(.id)
@@ -19,24 +22,23 @@ public struct ClientConfig: Sendable {
         let pki = try s.required(.pkiDir)
         certificateFile = "\(pki)/\(id).crt"
         keyFile = "\(pki)/\(id).key"
-        if coordinator.hasPrefix("tls+tcp://") {
-            let serverName = s.string(.serverName) ?? Self.hostName(of: coordinator)
-            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName)
-        } else if coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("inproc://") || coordinator.hasPrefix("ipc://") {
-            tls = nil
+        let url = try s.transportURL(.coordinator)
+        if url.usesTLS {
+            guard let serverName = s.string(.serverName) ?? url.defaultServerName else {
+                throw s.invalid(.coordinator, coordinator, "a URL with a host, or a --server-name")
+            }
+            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName,
+                              engine: try s.tlsEngine())
         } else {
-            throw s.invalid(.coordinator, coordinator, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+            tls = nil
         }
         dataDirectory = try s.required(.dataDir)
         blasThreads = try s.int(.blasThreads, range: 1...256)
-        strategy = try s.required(.strategy)
-        guard UpdateStrategies.names.contains(strategy) else {
-            throw s.invalid(.strategy, strategy, UpdateStrategies.names.joined(separator: " or "))
-        }
+        strategy = try Self.strategy(settings: s)
     }
 
     public init(id: String, coordinator: String, tls: TLSSettings?, certificateFile: String, keyFile: String,
-                dataDirectory: String, blasThreads: Int = 1, strategy: String = "honest") {
+                dataDirectory: String, blasThreads: Int = 1, strategy: NamedOptions = NamedOptions(name: "honest")) {
         self.id = id
         self.coordinator = coordinator
         self.tls = tls
@@ -47,17 +49,19 @@ public struct ClientConfig: Sendable {
         self.strategy = strategy
     }
 
-    /// The host of a URL like `tls+tcp://host:port`, with 127.0.0.1 mapped to localhost (mbedTLS never matches IP SANs).
-    static func hostName(of url: String) -> String {
-        var rest = Substring(url)
-        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
-        var host: Substring
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            host = rest[rest.index(after: rest.startIndex)..<close]
-        } else {
-            host = rest.split(separator: ":", maxSplits: 1).first ?? rest
+    /// Reads `attack` (an attack from the registry, or `none`) over `strategy` (honest or unchanged) and builds the
+    /// strategy once, so that unknown names and options are refused at start-up with the valid ones.
+    static func strategy(settings s: Settings) throws -> NamedOptions {
+        let base = try s.required(.strategy)
+        guard StrategyRegistry.baselines.contains(base) else {
+            throw s.invalid(.strategy, base, StrategyRegistry.baselines.joined(separator: " or ") + " (attacks go in --attack)")
         }
-        if host == "127.0.0.1" || host == "::1" || host.isEmpty { host = "localhost" }
-        return String(host)
+        guard let attack = s.string(.attack), attack != "none" else { return NamedOptions(name: base) }
+        let expected = "none or one of \(StrategyRegistry.attackNames.joined(separator: ", ")), as name or name(key=value;…)"
+        let options: NamedOptions
+        do { options = try NamedOptions(parsing: attack) } catch { throw s.invalid(.attack, attack, "\(expected) (\(error))") }
+        guard StrategyRegistry.attackNames.contains(options.name) else { throw s.invalid(.attack, attack, expected) }
+        do { _ = try StrategyRegistry.make(options) } catch { throw s.invalid(.attack, attack, "valid options (\(error))") }
+        return options
     }
 }

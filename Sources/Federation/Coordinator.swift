@@ -13,6 +13,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let logger: Logger
     private let socket: Socket
     private let pipes = PipeTable()
+    private let handshakes: HandshakeLog
     private let verifier: IdentityVerifier
     private let rule: any AggregationRule
     private let output: RunOutput
@@ -66,6 +67,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume)
 
         let descriptors = DescriptorLimit.raiseToHard()
+        handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
         let pipes = self.pipes
         let log = logger
@@ -80,7 +82,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         try socket.listen(config.listen, tls: config.tls)
         stalledConnections = socket.boundPort.map(StalledConnectionReaper.init(port:))
         logger.info("listening", metadata: [
-            "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
+            "url": "\(config.listen)", "tls": "\(config.tls?.engine.rawValue ?? "none")", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
             "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
             "descriptor_limit": "\(descriptors.soft)",
@@ -163,9 +165,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 let signed = RegisterMessage.signingBytes(nonce: nonce, clientID: r.clientID)
                 switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
                 case let .failure(rejection): return .failure(rejection)
-                case .success:
+                case let .success(certificate):
                     guard isMember(r.clientID) else { return .failure(.noShard(client: r.clientID)) }
-                    if let refusal = pipes.bind(received.pipe, to: r.clientID) { return .failure(refusal) }
+                    if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
                     logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
                     return .success(())
                 }
@@ -182,6 +184,19 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 throw FederationError.tooFewClients(registered: count, required: config.minClients, waitedSeconds: waited)
             }
         }
+    }
+
+    /// Binds a pipe to the client whose certificate signed its message. Under the OpenSSL engine a pipe that is not
+    /// bound yet must have shown that same certificate in its TLS handshake, so a client cannot relay another's
+    /// signed messages over its own connection (nng's mbedTLS engine exposes no peer certificate; docs/SECURITY.md).
+    private func bind(_ pipe: PipeID, to certificate: Certificate) -> Rejection? {
+        if pipes.identity(of: pipe) == nil, config.tls?.engine == .openssl {
+            guard let peer = socket.pipeTLSPeer(pipe) else { return .tlsPeerUnknown(pipe: pipe, client: certificate.commonName) }
+            guard peer.fingerprint == certificate.fingerprint else {
+                return .tlsIdentityMismatch(client: certificate.commonName, tls: peer.commonName, pipe: pipe)
+            }
+        }
+        return pipes.bind(pipe, to: certificate.commonName)
     }
 
     // MARK: Rounds
@@ -236,7 +251,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             guard isMember(u.clientID), let index = try? DataSplits.shardIndex(of: u.clientID) else {
                 return .failure(.noShard(client: u.clientID))
             }
-            if let refusal = pipes.bind(received.pipe, to: u.clientID) { return .failure(refusal) }
+            if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }

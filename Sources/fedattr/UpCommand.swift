@@ -12,32 +12,35 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
+    @OptionGroup var attack: AttackOptions
     @Flag(help: "Run coordinator and clients in this process over inproc:// instead (same code, no TLS).") var inproc = false
     @Option(help: "Fixed TCP port on 127.0.0.1 (default: a free one).") var port: Int?
 
     func run() async throws {
-        var flags = shared.flags.merging(federation.flags) { $1 }
+        var flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         flags[Setting.out.name] = flags[Setting.out.name] ?? "run"
         let settings = try Settings(flags: flags, configFile: shared.config)
         let out = try settings.required(.out)
         let clients = try settings.int(.clients, range: 1...64)
+        let plan = try AttackPlan.from(settings: settings, clients: clients)
         if inproc {
             try SimulateCommand.simulate(settings: settings)
             return
         }
         let logger = try Daemon.logger(label: "up", settings: settings)
-        // Everything the coordinator reads goes to it as flags; clients only need where the data is.
+        // Everything the coordinator reads goes to it as flags; clients need where the data is and the TLS engine.
         var coordinatorFlags: [String: String] = [:]
         for setting in Setting.catalog where setting.roles.contains(.coordinator) && setting != .logFile && setting != .listen {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { coordinatorFlags[setting.name] = v }
         }
         var clientFlags: [String: String] = [:]
-        for setting in [Setting.dataDir, .logLevel] {
+        for setting in [Setting.dataDir, .logLevel, .tlsEngine] {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { clientFlags[setting.name] = v }
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let cluster = LocalCluster(options: .init(executable: executable, clients: clients, outputDirectory: out,
-                                                  coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, port: port),
+                                                  coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, port: port,
+                                                  attacks: plan.map { [$0.attacker: "\($0.attack)"] } ?? [:]),
                                    logger: logger)
         let outcome = Outcome()
         try await Daemon.run(name: "up", logger: logger, body: { outcome.status = try cluster.run() },
