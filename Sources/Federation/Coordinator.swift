@@ -248,6 +248,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             case let .failure(rejection): return .failure(rejection)
             case let .success(c): certificate = c
             }
+            if let bound = pipes.identity(of: received.pipe), bound != u.clientID {
+                return .failure(.pipeBoundToOtherIdentity(pipe: received.pipe, bound: bound, claimed: u.clientID))
+            }
             guard isMember(u.clientID), let index = try? DataSplits.shardIndex(of: u.clientID) else {
                 return .failure(.noShard(client: u.clientID))
             }
