@@ -1,3 +1,4 @@
+import Adversary
 import Aggregation
 import Foundation
 import Learning
@@ -65,6 +66,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume)
+        try output.recordTrustAnchor(caFile: config.caFile)
 
         let descriptors = DescriptorLimit.raiseToHard()
         handshakes = HandshakeLog(logger: logger, server: true)
@@ -75,8 +77,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             pipes.handle(event, pipe)
             log.debug("pipe \(event)", metadata: ["pipe": "\(pipe)"])
         }
-        // An update is the parameter vector plus certificate, signature and small fields.
-        try socket.setReceiveMaxSize(model.parameterCount * 4 + 64 * 1024)
+        try socket.setReceiveMaxSize(DecodeLimits.maxUpdateMessageBytes(parameters: model.parameterCount))
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
@@ -258,7 +259,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }
-            let expectedSamples = shardSizes[index] * Int(hp.epochs)
+            let expectedSamples = hp.sampleCount(shardSize: shardSizes[index])
             guard Int(u.sampleCount) == expectedSamples else {
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }
