@@ -113,7 +113,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         } catch let error as FederationError where error.isUnwritableRound {
             // The outputs could not be written even after retrying: stop at this round boundary. Everything up to the
             // last checkpoint is intact; the clients keep dialing, so `--resume` continues with them.
-            logger.critical("stopping: the run's files cannot be written; resume with --resume once fixed", metadata: [
+            logger.critical("stopping: the run's files cannot be written; resume with --resume true once fixed", metadata: [
                 "completed_rounds": "\(records.count)", "error": "\(error)",
             ])
             socket.close()

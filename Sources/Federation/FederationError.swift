@@ -19,7 +19,7 @@ public enum FederationError: Error, CustomStringConvertible, Equatable {
         case let .cannotWrite(path): return "cannot write \(path)"
         case let .cannotWriteBecause(path, reason): return "cannot write \(path): \(reason)"
         case let .roundNotWritten(round, reason):
-            return "round \(round) could not be written (\(reason)); the run stopped after round \(round - 1), resumable with --resume"
+            return "round \(round) could not be written (\(reason)); the run stopped after round \(round - 1), resumable with --resume true"
         case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"
         case let .unknownSetting(key, source): return "unknown setting '\(key)' in \(source)"
         case let .invalidSetting(key, value, source, expected):

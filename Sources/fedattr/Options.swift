@@ -19,10 +19,10 @@ struct PKIOptions: ParsableArguments {
 struct CoordinatorOptions: ParsableArguments {
     @Option(help: Setting.listen.argumentHelp) var listen: String?
     @Option(name: .customLong("insecure-tcp"), help: Setting.insecureTCP.argumentHelp) var insecureTCP: String?
-    @Flag(help: Setting.resume.argumentHelp) var resume = false
+    @Option(help: Setting.resume.argumentHelp) var resume: String?
 
     var flags: [String: String] {
-        settingFlags([(.listen, listen), (.insecureTCP, insecureTCP), (.resume, resume ? "true" : nil)])
+        settingFlags([(.listen, listen), (.insecureTCP, insecureTCP), (.resume, resume)])
     }
 }
 

@@ -32,7 +32,7 @@ import PKI
             usleep(UInt32.random(in: 0...600_000, using: &generator))
             Glibc.kill(coordinator.processIdentifier, SIGKILL)
             coordinator.waitUntilExit()
-            coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags + ["--resume"])
+            coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags + ["--resume", "true"])
             coordinators.append(coordinator)
         }
         #expect(ProcessHarness.wait(coordinator, timeout: 150) == 0, "\(cluster.coordinatorStderr)")

@@ -32,7 +32,7 @@ struct WriteFailureTests {
         let attribution = try Self.breakAttributionAfterTwoRounds(h)
 
         #expect(throws: FederationError.self) { _ = try h.finish(within: 60) }
-        #expect(h.log().contains("msg=\"stopping: the run's files cannot be written; resume with --resume once fixed\""))
+        #expect(h.log().contains("msg=\"stopping: the run's files cannot be written; resume with --resume true once fixed\""))
         // Everything up to the checkpoint is intact: the same rounds in every file, and the ledger verifies.
         try Self.repair(attribution)
         let checkpoint = try RunCheckpoint.read(directory: h.out)
