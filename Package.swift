@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation", dependencies: ["Learning"]),
+        .target(name: "Aggregation"),
         .target(name: "Attribution", dependencies: ["PKI"]),
         // How a client computes its update: honest training and the attacks (the adversarial client).
         .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
@@ -42,20 +42,23 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution", "Adversary", "Options",
+            "Federation", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        // Helpers every test target shares: temporary directories, background threads, external tools.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI", "TestSupport"]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr", "TestSupport",
+                                                               .product(name: "Logging", package: "swift-log")]),
     ]
 )
