@@ -7,6 +7,9 @@ public struct FederationSpec: Sendable, Equatable, Codable {
     public var syntheticCount: Int
     public var trainLimit: Int
     public var validationSize: Int
+    /// Training images reserved as public data: held by no client and not in the validation set (the attacker's
+    /// public generator trains on them).
+    public var publicSize: Int
     public var partition: String
     public var partitionSeed: UInt64
     public var clients: Int
@@ -17,15 +20,17 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         case syntheticCount = "synthetic_count"
         case trainLimit = "train_limit"
         case validationSize = "validation_size"
+        case publicSize = "public_size"
         case partitionSeed = "partition_seed"
     }
 
-    public init(dataset: String, syntheticCount: Int, trainLimit: Int, validationSize: Int, partition: String,
-                partitionSeed: UInt64, clients: Int, model: String) {
+    public init(dataset: String, syntheticCount: Int, trainLimit: Int, validationSize: Int, publicSize: Int = 0,
+                partition: String, partitionSeed: UInt64, clients: Int, model: String) {
         self.dataset = dataset
         self.syntheticCount = syntheticCount
         self.trainLimit = trainLimit
         self.validationSize = validationSize
+        self.publicSize = publicSize
         self.partition = partition
         self.partitionSeed = partitionSeed
         self.clients = clients
@@ -41,6 +46,7 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         syntheticCount = try settings.int(.syntheticCount, range: 10...10_000_000)
         trainLimit = try settings.int(.trainLimit, range: 0...10_000_000)
         validationSize = try settings.int(.validationSize, range: 1...1_000_000)
+        publicSize = try settings.int(.publicSize, range: 0...1_000_000)
         partition = try settings.required(.partition)
         do { _ = try PartitionScheme(parsing: partition) } catch {
             throw settings.invalid(.partition, partition, "iid, dirichlet:ALPHA or shards:K (\(error))")
@@ -51,6 +57,20 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         do { _ = try ModelSpec(parsing: model) } catch {
             throw settings.invalid(.model, model, "logreg, mlp, mlp:H1,H2,… or cnn (\(error))")
         }
+    }
+
+    /// Decodes every field; `public_size` may be absent (a spec from before it existed: no public slice).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        syntheticCount = try c.decode(Int.self, forKey: .syntheticCount)
+        trainLimit = try c.decode(Int.self, forKey: .trainLimit)
+        validationSize = try c.decode(Int.self, forKey: .validationSize)
+        publicSize = try c.decodeIfPresent(Int.self, forKey: .publicSize) ?? 0
+        partition = try c.decode(String.self, forKey: .partition)
+        partitionSeed = try c.decode(UInt64.self, forKey: .partitionSeed)
+        clients = try c.decode(Int.self, forKey: .clients)
+        model = try c.decode(String.self, forKey: .model)
     }
 
     /// The spec as compact JSON with sorted keys.
@@ -66,7 +86,7 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         do { spec = try JSONDecoder().decode(FederationSpec.self, from: Data(json.utf8)) } catch {
             throw FederationError.invalidSpec("not a federation spec: \(error)")
         }
-        guard spec.clients >= 1, spec.validationSize >= 1, spec.trainLimit >= 0, spec.syntheticCount >= 10 else {
+        guard spec.clients >= 1, spec.validationSize >= 1, spec.trainLimit >= 0, spec.publicSize >= 0, spec.syntheticCount >= 10 else {
             throw FederationError.invalidSpec("sizes out of range in \(json)")
         }
         do {

@@ -41,6 +41,7 @@ extension Setting {
     public static let trainLimit = Setting("train-limit", "0", all, "Use only the first N training images for the clients (0 = all).")
     public static let syntheticCount = Setting("synthetic-count", "6000", all, "Training pool size when --dataset synthetic.")
     public static let validationSize = Setting("validation-size", "1000", all, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
+    public static let publicSize = Setting("public-size", "5000", all, "Training images reserved as public data that no client holds (the attacker's public generator trains on them; synthetic data: generated apart).")
     public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
     public static let partition = Setting("partition", "dirichlet:0.5", all, "iid, dirichlet:ALPHA or shards:K.")
     public static let partitionSeed = Setting("partition-seed", "1", all, "Seed of the partition and the synthetic data.")
@@ -65,7 +66,7 @@ extension Setting {
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
-        dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
+        dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, strategy, blasThreads,
     ]

@@ -32,6 +32,7 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("train-limit"), help: ArgumentHelp(Setting.trainLimit.help)) var trainLimit: String?
     @Option(name: .customLong("synthetic-count"), help: ArgumentHelp(Setting.syntheticCount.help)) var syntheticCount: String?
     @Option(name: .customLong("validation-size"), help: ArgumentHelp(Setting.validationSize.help)) var validationSize: String?
+    @Option(name: .customLong("public-size"), help: ArgumentHelp(Setting.publicSize.help)) var publicSize: String?
     @Option(name: .customLong("test-size"), help: ArgumentHelp(Setting.testSize.help)) var testSize: String?
     @Option(help: ArgumentHelp(Setting.partition.help)) var partition: String?
     @Option(name: .customLong("partition-seed"), help: ArgumentHelp(Setting.partitionSeed.help)) var partitionSeed: String?
@@ -53,7 +54,7 @@ struct FederationOptions: ParsableArguments {
         let pairs: [(Setting, String?)] = [
             (.rounds, rounds), (.clients, clients), (.minClients, minClients), (.roundDeadline, roundDeadline),
             (.registrationTimeout, registrationTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
-            (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
+            (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.publicSize, publicSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
             (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
