@@ -15,14 +15,14 @@ struct GeneratorCommand: ParsableCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "train",
-            abstract: "Train a conditional VAE on public data (the spec's public-size slice no client holds) or on one client's shard.")
+            abstract: "Train a conditional VAE on public data (the spec's public-size slice no client holds) or on one client's shard.",
+            discussion: "--out names the safetensors file to write (default gen.safetensors).")
 
         @OptionGroup var shared: SharedOptions
         @OptionGroup var federation: FederationOptions
         @Option(help: "public: the public slice of the training pool; local: the shard of --id only (needs nothing a participant lacks).")
         var source: String = "public"
         @Option(help: "The client whose shard --source local trains on (client-N).") var id: String?
-        @Option(help: "Output safetensors file.") var out: String = "gen.safetensors"
         @Option(name: .customLong("generator-epochs"), help: "Training epochs.") var epochs: Int = 10
         @Option(help: "Latent dimensions (16–32 in the paper's spirit).") var latent: Int = 16
         @Option(help: "Hidden units of the encoder and decoder.") var hidden: Int = 256
@@ -38,6 +38,7 @@ struct GeneratorCommand: ParsableCommand {
 
         func run() throws {
             let settings = try Settings(flags: shared.flags.merging(federation.flags) { $1 }, configFile: shared.config)
+            let out = federation.out ?? "gen.safetensors"
             let spec = try FederationSpec(settings: settings)
             let splits = try DataSplits(spec: spec, dataDirectory: try settings.required(.dataDir))
             let data: Dataset
