@@ -6,8 +6,8 @@ import Learning
 public struct DataSplits: Sendable {
     public let pool: Dataset
     public let validation: Dataset
-    /// Public data (`public-size` images) that no client holds and the validation set does not contain.
-    public let publicSet: Dataset
+    private let publicSlice: Dataset?
+    private let spec: FederationSpec
     /// Index lists into `pool`, one per client.
     public let partitions: [[Int]]
 
@@ -15,12 +15,13 @@ public struct DataSplits: Sendable {
     /// that order (the public slice comes last, so with a train limit the clients' pool and the validation set do
     /// not depend on its size). Synthetic public data is generated apart with its own seed.
     public init(spec: FederationSpec, dataDirectory: String) throws {
+        self.spec = spec
         let full: Dataset
         var publicCount = spec.publicSize
         switch spec.dataset {
         case "synthetic":
             full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize, seed: spec.partitionSeed)
-            publicSet = SyntheticDataset.generate(count: spec.publicSize, seed: spec.partitionSeed &+ 0x9ab1_1c)
+            publicSlice = nil
             publicCount = 0
         default:
             let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize + spec.publicSize : nil
@@ -28,7 +29,7 @@ public struct DataSplits: Sendable {
             guard loaded.count > spec.publicSize else {
                 throw FederationError.invalidSpec("training pool of \(loaded.count) images is too small for \(spec.publicSize) public images")
             }
-            publicSet = loaded.subset(Array((loaded.count - publicCount)..<loaded.count))
+            publicSlice = loaded.subset(Array((loaded.count - publicCount)..<loaded.count))
             full = loaded
         }
         guard full.count - publicCount > spec.validationSize + spec.clients else {
@@ -63,6 +64,12 @@ public struct DataSplits: Sendable {
         default:
             return try FashionMNIST.load(.test, directory: dataDirectory, limit: limit > 0 ? limit : nil)
         }
+    }
+
+    /// Public data (`public-size` images) that no client holds and the validation set does not contain; synthetic
+    /// public data is generated on demand with its own seed.
+    public func publicSet() -> Dataset {
+        publicSlice ?? SyntheticDataset.generate(count: spec.publicSize, seed: spec.partitionSeed &+ 0x9ab1_1c)
     }
 
     /// The shard of client `index`.

@@ -43,7 +43,7 @@ struct GeneratorCommand: ParsableCommand {
             let splits = try DataSplits(spec: spec, dataDirectory: try settings.required(.dataDir))
             let data: Dataset
             if source == "public" {
-                data = splits.publicSet
+                data = splits.publicSet()
             } else {
                 let index = try DataSplits.shardIndex(of: id!)
                 guard index < spec.clients else { throw ValidationError("\(id!) is outside the \(spec.clients) clients") }
