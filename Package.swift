@@ -19,16 +19,18 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // nng's TLS engine interface implemented over OpenSSL (libssl), registered by Transport.
+        .target(name: "CNNGOpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("nng")]),
 
         // Foundations: numerics and data, wire format, certificates and signatures, sockets.
         .target(name: "Learning", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Wire"),
         .target(name: "PKI", dependencies: ["CCrypto"]),
-        .target(name: "Transport", dependencies: ["CNNG"]),
+        .target(name: "Transport", dependencies: ["CNNG", "CNNGOpenSSL"]),
         .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation", dependencies: ["Learning"]),
+        .target(name: "Aggregation"),
         .target(name: "Attribution", dependencies: ["PKI"]),
         // How a client computes its update: honest training and the attacks (the adversarial client).
         .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
@@ -40,20 +42,21 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution", "Adversary", "Options",
+            "Federation", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr",
+                                                               .product(name: "Logging", package: "swift-log")]),
     ]
 )

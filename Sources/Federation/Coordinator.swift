@@ -1,3 +1,4 @@
+import Adversary
 import Aggregation
 import Foundation
 import Learning
@@ -13,6 +14,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let logger: Logger
     private let socket: Socket
     private let pipes = PipeTable()
+    private let handshakes: HandshakeLog
     private let verifier: IdentityVerifier
     private let rule: any AggregationRule
     private let output: RunOutput
@@ -39,7 +41,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
         attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
+        try output.recordTrustAnchor(caFile: config.caFile)
 
+        handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
         let pipes = self.pipes
         let log = logger
@@ -47,13 +51,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             pipes.handle(event, pipe)
             log.debug("pipe \(event)", metadata: ["pipe": "\(pipe)"])
         }
-        // An update is the parameter vector plus certificate, signature and small fields.
-        try socket.setReceiveMaxSize(model.parameterCount * 4 + 64 * 1024)
+        try socket.setReceiveMaxSize(DecodeLimits.maxUpdateMessageBytes(parameters: model.parameterCount))
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
         logger.info("listening", metadata: [
-            "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
+            "url": "\(config.listen)", "tls": "\(config.tls?.engine.rawValue ?? "none")", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
             "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
         ])
@@ -127,8 +130,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 let signed = RegisterMessage.signingBytes(nonce: nonce, clientID: r.clientID)
                 switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
                 case let .failure(rejection): return .failure(rejection)
-                case .success:
-                    if let refusal = pipes.bind(received.pipe, to: r.clientID) { return .failure(refusal) }
+                case let .success(certificate):
+                    if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
                     logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
                     return .success(())
                 }
@@ -143,6 +146,19 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 throw FederationError.tooFewClients(registered: count, required: config.minClients, waitedSeconds: waited)
             }
         }
+    }
+
+    /// Binds a pipe to the client whose certificate signed its message. Under the OpenSSL engine a pipe that is not
+    /// bound yet must have shown that same certificate in its TLS handshake, so a client cannot relay another's
+    /// signed messages over its own connection (nng's mbedTLS engine exposes no peer certificate; docs/SECURITY.md).
+    private func bind(_ pipe: PipeID, to certificate: Certificate) -> Rejection? {
+        if pipes.identity(of: pipe) == nil, config.tls?.engine == .openssl {
+            guard let peer = socket.pipeTLSPeer(pipe) else { return .tlsPeerUnknown(pipe: pipe, client: certificate.commonName) }
+            guard peer.fingerprint == certificate.fingerprint else {
+                return .tlsIdentityMismatch(client: certificate.commonName, tls: peer.commonName, pipe: pipe)
+            }
+        }
+        return pipes.bind(pipe, to: certificate.commonName)
     }
 
     // MARK: Rounds
@@ -187,14 +203,14 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             case let .failure(rejection): return .failure(rejection)
             case let .success(c): certificate = c
             }
-            if let refusal = pipes.bind(received.pipe, to: u.clientID) { return .failure(refusal) }
+            if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }
             guard let index = try? DataSplits.shardIndex(of: u.clientID), index < shardSizes.count else {
                 return .failure(.noShard(client: u.clientID))
             }
-            let expectedSamples = shardSizes[index] * Int(hp.epochs)
+            let expectedSamples = hp.sampleCount(shardSize: shardSizes[index])
             guard Int(u.sampleCount) == expectedSamples else {
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }

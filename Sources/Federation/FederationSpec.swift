@@ -73,17 +73,20 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         model = try c.decode(String.self, forKey: .model)
     }
 
-    /// The spec as compact JSON with sorted keys.
+    /// The spec as compact JSON with sorted snake_case keys (docs/PROTOCOL.md §12.1).
     public func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
     /// Parses and checks a spec received from the coordinator.
     public static func parse(json: String) throws -> FederationSpec {
         let spec: FederationSpec
-        do { spec = try JSONDecoder().decode(FederationSpec.self, from: Data(json.utf8)) } catch {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { spec = try decoder.decode(FederationSpec.self, from: Data(json.utf8)) } catch {
             throw FederationError.invalidSpec("not a federation spec: \(error)")
         }
         guard spec.clients >= 1, spec.validationSize >= 1, spec.trainLimit >= 0, spec.publicSize >= 0, spec.syntheticCount >= 10 else {

@@ -9,15 +9,16 @@ public struct RunReport: Sendable {
 
     /// Reads the run directory; a missing file or a malformed line is an error naming the file and line.
     public init(directory: String) throws {
-        rounds = try Self.readLines(directory + "/rounds.jsonl", as: RoundRecord.self)
-        let path = directory + "/attribution.jsonl"
+        let layout = RunLayout(directory: directory)
+        rounds = try Self.readLines(layout.rounds, as: RoundRecord.self)
+        let path = layout.attribution
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw FederationError.cannotRead(path: path, reason: "missing") }
         scores = try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { i, line in
             do { return try AttributionRecord.parse(String(line)) } catch {
                 throw FederationError.cannotRead(path: path, reason: "line \(i + 1) is not a valid record: \(error)")
             }
         }
-        guard !rounds.isEmpty else { throw FederationError.cannotRead(path: directory + "/rounds.jsonl", reason: "no rounds recorded") }
+        guard !rounds.isEmpty else { throw FederationError.cannotRead(path: layout.rounds, reason: "no rounds recorded") }
     }
 
     static func readLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {

@@ -1,3 +1,5 @@
+import Transport
+
 /// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
 public struct Setting: Sendable, Hashable {
     public let name: String
@@ -26,26 +28,27 @@ extension Setting {
     static let k: Set<Role> = [.client, .cluster]
     static let all: Set<Role> = [.coordinator, .client, .cluster]
 
-    public static let listen = Setting("listen", "tls+tcp://0.0.0.0:7400", [.coordinator], "URL the coordinator listens on (tls+tcp://, tcp:// for tests only, inproc://).")
+    public static let listen = Setting("listen", "tls+tcp://0.0.0.0:7400", [.coordinator], "URL the coordinator listens on (tls+tcp://, inproc://, or tcp:// on 127.0.0.1 for tests).")
+    public static let insecureTCP = Setting("insecure-tcp", "false", [.coordinator], "Allow a plain tcp:// (no TLS, no certificate checks on the connection) --listen on an address other than 127.0.0.1.")
     public static let coordinator = Setting("coordinator", "tls+tcp://localhost:7400", [.client], "URL of the coordinator a client dials.")
     public static let id = Setting("id", nil, [.client], "Client identity; must match the CN of its certificate (client-N, N = shard index).")
-    public static let pkiDir = Setting("pki-dir", "pki", all, "Directory with ca.crt and <name>.pem/.key files (see `fedattr pki init`).")
+    public static let pkiDir = Setting("pki-dir", "pki", [.coordinator, .client], "Directory with ca.crt and <name>.pem/.key files (see `fedattr pki init`).")
     public static let serverName = Setting("server-name", nil, [.client], "Host name checked against the coordinator's certificate (default: the URL's host; 127.0.0.1 → localhost).")
     public static let rounds = Setting("rounds", "20", c, "Number of federated rounds.")
-    public static let clients = Setting("clients", "10", all, "Number of data partitions (and of clients `up` starts).")
+    public static let clients = Setting("clients", "10", c, "Number of data partitions (and of clients `up` starts).")
     public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
     public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
-    public static let dataset = Setting("dataset", "fashion-mnist", all, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
+    public static let dataset = Setting("dataset", "fashion-mnist", c, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
     public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
-    public static let trainLimit = Setting("train-limit", "0", all, "Use only the first N training images for the clients (0 = all).")
-    public static let syntheticCount = Setting("synthetic-count", "6000", all, "Training pool size when --dataset synthetic.")
-    public static let validationSize = Setting("validation-size", "1000", all, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
-    public static let publicSize = Setting("public-size", "5000", all, "Training images reserved as public data that no client holds (the attacker's public generator trains on them; synthetic data: generated apart).")
+    public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
+    public static let syntheticCount = Setting("synthetic-count", "6000", c, "Training pool size when --dataset synthetic.")
+    public static let validationSize = Setting("validation-size", "1000", c, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
+    public static let publicSize = Setting("public-size", "5000", c, "Training images reserved as public data that no client holds (the attacker's public generator trains on them; synthetic data: generated apart).")
     public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
-    public static let partition = Setting("partition", "dirichlet:0.5", all, "iid, dirichlet:ALPHA or shards:K.")
-    public static let partitionSeed = Setting("partition-seed", "1", all, "Seed of the partition and the synthetic data.")
-    public static let model = Setting("model", "mlp", all, "logreg, mlp, mlp:H1,H2,… or cnn.")
+    public static let partition = Setting("partition", "dirichlet:0.5", c, "iid, dirichlet:ALPHA or shards:K.")
+    public static let partitionSeed = Setting("partition-seed", "1", c, "Seed of the partition and the synthetic data.")
+    public static let model = Setting("model", "mlp", c, "logreg, mlp, mlp:H1,H2,… or cnn.")
     public static let epochs = Setting("epochs", "1", c, "Local epochs per round.")
     public static let batchSize = Setting("batch-size", "32", c, "Local mini-batch size.")
     public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
@@ -60,6 +63,7 @@ extension Setting {
     public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
+    public static let tlsEngine = Setting("tls-engine", TLSEngine.builtInDefault.rawValue, all, "TLS library of tls+tcp://: openssl (TLS 1.3, AES-GCM; TLS 1.2 only with ECDHE+AEAD) or mbedtls (nng's built-in, TLS 1.2; for comparison). One per process.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
     public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of scale, sign-flip, noise-update, free-rider (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
     public static let attacker = Setting("attacker", nil, [.cluster], "In `up` / `simulate`: the client id (e.g. client-2) started with --attack; every other client is honest.")
@@ -67,10 +71,10 @@ extension Setting {
 
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
-        listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
+        listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
-        archiveUpdates, float16, logLevel, logFile, strategy, attack, attacker, blasThreads,
+        archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.

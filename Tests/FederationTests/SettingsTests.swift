@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Transport
 @testable import Federation
 
 @Suite struct SettingsTests {
@@ -37,8 +38,13 @@ import Testing
 
     @Test func configFileThatIsNotAMappingIsRefused() throws {
         let file = try tempFile("- a\n- b\n")
-        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: file) }
-        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: "/nonexistent/fedattr.yaml") }
+        #expect(throws: FederationError.cannotRead(path: file, reason: "expected a mapping of setting: value")) {
+            try Settings(flags: [:], environment: [:], configFile: file)
+        }
+        #expect { try Settings(flags: [:], environment: [:], configFile: "/nonexistent/fedattr.yaml") } throws: { error in
+            guard case let .cannotRead(path, _) = error as? FederationError else { return false }
+            return path == "/nonexistent/fedattr.yaml"
+        }
     }
 
     @Test func badValueNamesKeyValueAndSource() throws {
@@ -48,16 +54,50 @@ import Testing
             try s.int(.rounds, range: 1...1_000_000)
         }
         let b = try Settings(flags: ["float16": "maybe"], environment: [:])
-        #expect(throws: FederationError.self) { try b.bool(.float16) }
+        #expect(throws: FederationError.invalidSetting(key: "float16", value: "maybe", source: "flag", expected: "true or false")) {
+            try b.bool(.float16)
+        }
     }
 
     @Test func coordinatorConfigRejectsBadURLSchemeAndUtility() throws {
         let bad = try Settings(flags: ["listen": "http://0.0.0.0:80"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: bad) }
+        #expect(throws: FederationError.invalidSetting(key: "listen", value: "http://0.0.0.0:80", source: "flag",
+                                                       expected: "a tls+tcp://, tcp://, ipc:// or inproc:// URL")) {
+            try CoordinatorConfig(settings: bad)
+        }
         let badUtility = try Settings(flags: ["utility": "f1"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badUtility) }
+        #expect(throws: FederationError.invalidSetting(key: "utility", value: "f1", source: "flag", expected: "accuracy or neg-loss")) {
+            try CoordinatorConfig(settings: badUtility)
+        }
         let badPartition = try Settings(flags: ["partition": "dirichlet:-1"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badPartition) }
+        #expect { try CoordinatorConfig(settings: badPartition) } throws: { error in
+            guard case let .invalidSetting(key, value, _, expected) = error as? FederationError else { return false }
+            return key == "partition" && value == "dirichlet:-1" && expected.contains("alpha must be a positive number")
+        }
+    }
+
+    @Test func plainTCPOnAnAddressOtherMachinesReachNeedsTheInsecureFlag() throws {
+        for url in ["tcp://0.0.0.0:7400", "tcp://10.1.2.3:7400", "tcp://coordinator.example:7400"] {
+            let refused = try Settings(flags: ["listen": url], environment: [:])
+            #expect { try CoordinatorConfig(settings: refused) } throws: { error in
+                guard case let .invalidSetting(key, value, _, expected) = error as? FederationError else { return false }
+                return key == "listen" && value == url && expected.contains("--insecure-tcp true") && expected.contains("tls+tcp://")
+            }
+            let allowed = try Settings(flags: ["listen": url, "insecure-tcp": "true"], environment: [:])
+            #expect(try CoordinatorConfig(settings: allowed).tls == nil)
+        }
+        for url in ["tcp://127.0.0.1:7400", "tcp://localhost:7400", "tcp://[::1]:7400"] {
+            #expect(try CoordinatorConfig(settings: Settings(flags: ["listen": url], environment: [:])).listen == url)
+        }
+    }
+
+    @Test func aFailedFirstDialSaysWhatToCheck() {
+        let url = "tls+tcp://coordniator.example:7400"
+        #expect(Client.hint(for: .nng(operation: "dial \(url)", code: 8, message: "Try again"), url: url)
+                    .contains("'coordniator.example' does not resolve"))
+        #expect(Client.hint(for: .connectionRefused, url: url).contains("nothing listens there"))
+        #expect(Client.hint(for: .cryptoRefused, url: url).contains("names 'coordniator.example'"))
+        #expect(Client.hint(for: .connectionShut, url: url).contains("refused this client's certificate"))
     }
 
     @Test func clientIDMustNameAShard() throws {
@@ -66,27 +106,46 @@ import Testing
         #expect(try DataSplits.shardIndex(of: "client-12") == 12)
     }
 
-    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() {
-        #expect(ClientConfig.hostName(of: "tls+tcp://127.0.0.1:7400") == "localhost")
-        #expect(ClientConfig.hostName(of: "tls+tcp://coordinator:7400") == "coordinator")
-        #expect(ClientConfig.hostName(of: "tls+tcp://[::1]:7400") == "localhost")
+    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() throws {
+        #expect(try TransportURL("tls+tcp://127.0.0.1:7400").defaultServerName == "localhost")
+        #expect(try TransportURL("tls+tcp://coordinator:7400").defaultServerName == "coordinator")
+        #expect(try TransportURL("tls+tcp://[::1]:7400").defaultServerName == "localhost")
     }
 
-    @Test func configDocumentListsEverySetting() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let doc = try String(contentsOf: root.appendingPathComponent("docs/CONFIG.md"), encoding: .utf8)
-        for setting in Setting.catalog {
-            #expect(doc.contains("`--\(setting.name)`") && doc.contains(setting.environmentVariable), "docs/CONFIG.md lacks \(setting.name)")
+    /// Client and coordinator read URLs through the same rule: tls+tcp4:// is TLS for both, a TLS URL without a
+    /// host needs --server-name, an unknown scheme or engine is a clear error.
+    @Test func configsShareOneURLRuleAndNameTheTLSEngine() throws {
+        let client = ["id": "client-0", "coordinator": "tls+tcp4://coordinator:7400"]
+        let c = try ClientConfig(settings: Settings(flags: client, environment: [:]))
+        #expect(c.tls?.serverName == "coordinator")
+        let k = try CoordinatorConfig(settings: Settings(flags: ["listen": "tls+tcp4://0.0.0.0:7400", "tls-engine": "mbedtls"], environment: [:]))
+        #expect(k.tls?.engine == .mbedtls)
+        #expect(throws: FederationError.self) {
+            try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400"], environment: [:]))
         }
+        let named = try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400", "server-name": "coordinator"], environment: [:]))
+        #expect(named.tls?.serverName == "coordinator")
+        #expect(try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tcp4://127.0.0.1:7400"], environment: [:])).tls == nil)
+        #expect(throws: FederationError.self) {
+            try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "ws://127.0.0.1:7400"], environment: [:]))
+        }
+        #expect(throws: FederationError.self) {
+            try CoordinatorConfig(settings: Settings(flags: ["tls-engine": "gnutls"], environment: [:]))
+        }
+        let openssl = try ClientConfig(settings: Settings(flags: client, environment: ["FEDATTR_TLS_ENGINE": "openssl"]))
+        #expect(openssl.tls?.engine == .openssl)
     }
 
     @Test func evaluatorsTakeOptionsAndUnknownNamesOrOptionsAreRefused() throws {
         let ok = try CoordinatorConfig(settings: Settings(flags: ["evaluators": "loo, gtg-shapley(maxPermutations=50;seed=3), banzhaf(samples=500)"], environment: [:]))
         #expect(ok.evaluators == ["loo", "gtg-shapley", "banzhaf"])
         #expect(ok.evaluatorOptions == ["gtg-shapley": ["maxPermutations": 50, "seed": 3], "banzhaf": ["samples": 500]])
-        for bad in ["shapley-approx", "gtg-shapley(maxPermutations=lots)", "banzhaf(frobnicate=1)", "loo,loo"] {
-            #expect(throws: FederationError.self, "\(bad)") {
-                try CoordinatorConfig(settings: Settings(flags: ["evaluators": bad], environment: [:]))
+        let reasons = ["shapley-approx": "shapley-approx", "gtg-shapley(maxPermutations=lots)": "maxPermutations",
+                       "banzhaf(frobnicate=1)": "frobnicate", "loo,loo": "loo"]
+        for (bad, named) in reasons {
+            #expect("\(bad)") { try CoordinatorConfig(settings: Settings(flags: ["evaluators": bad], environment: [:])) } throws: { error in
+                guard case let .invalidSetting(key, _, source, expected) = error as? FederationError else { return false }
+                return key == "evaluators" && source == "flag" && "\(error)".contains(named) && !expected.isEmpty
             }
         }
     }
