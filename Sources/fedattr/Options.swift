@@ -72,6 +72,8 @@ struct FederationOptions: ParsableArguments {
     @Option(help: Setting.momentum.argumentHelp) var momentum: String?
     @Option(name: .customLong("weight-decay"), help: Setting.weightDecay.argumentHelp) var weightDecay: String?
     @Option(help: Setting.seed.argumentHelp) var seed: String?
+    @Option(name: .customLong("model-seed"), help: Setting.modelSeed.argumentHelp) var modelSeed: String?
+    @Option(name: .customLong("shuffle-seed"), help: Setting.shuffleSeed.argumentHelp) var shuffleSeed: String?
     @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
     @Option(help: Setting.evaluators.argumentHelp) var evaluators: String?
     @Option(help: Setting.utility.argumentHelp) var utility: String?
@@ -86,7 +88,7 @@ struct FederationOptions: ParsableArguments {
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.publicSize, publicSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         return settingFlags(pairs)

@@ -53,7 +53,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Evaluators that never read coalition values (geometry only): with only these, no coalition game is evaluated.
     static let gameFreeEvaluators: Set<String> = ["cosine"]
     /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.
-    static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley"]
+    static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley", "large-coalition-shapley"]
 
     func score(round: Int, base: [Float], clients: [String], sampleCounts: [Int], updates: [[Float]],
                aggregate: [Float], logger: Logger) -> RoundScores {

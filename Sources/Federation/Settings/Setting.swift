@@ -54,7 +54,9 @@ extension Setting {
     public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
     public static let momentum = Setting("momentum", "0", c, "Local SGD momentum.")
     public static let weightDecay = Setting("weight-decay", "0", c, "Local SGD weight decay.")
-    public static let seed = Setting("seed", "1", c, "Seed of the model initialisation and of the clients' shuffling.")
+    public static let seed = Setting("seed", "1", c, "Default of --model-seed and --shuffle-seed.")
+    public static let modelSeed = Setting("model-seed", nil, c, "Seed of the global model's initialisation (default: --seed).")
+    public static let shuffleSeed = Setting("shuffle-seed", nil, c, "Seed of the clients' mini-batch shuffling, varied per round and client (default: --seed).")
     public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
     public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
@@ -73,7 +75,7 @@ extension Setting {
     public static let catalog: [Setting] = [
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
-        epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
 
