@@ -15,13 +15,9 @@ public struct FederationSpec: Sendable, Equatable, Codable {
     public var clients: Int
     public var model: String
 
+    /// Camel case: json() and parse(json:) convert to and from snake_case.
     enum CodingKeys: String, CodingKey {
-        case dataset, partition, clients, model
-        case syntheticCount = "synthetic_count"
-        case trainLimit = "train_limit"
-        case validationSize = "validation_size"
-        case publicSize = "public_size"
-        case partitionSeed = "partition_seed"
+        case dataset, partition, clients, model, syntheticCount, trainLimit, validationSize, publicSize, partitionSeed
     }
 
     public init(dataset: String, syntheticCount: Int, trainLimit: Int, validationSize: Int, publicSize: Int = 0,
