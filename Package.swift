@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Transport", dependencies: ["CNNG"]),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation", dependencies: ["Learning"]),
+        .target(name: "Aggregation", dependencies: ["Learning", "CBLAS"]),
         .target(name: "Attribution", dependencies: ["PKI"]),
 
         // The federation: coordinator, client, config, cluster launcher.

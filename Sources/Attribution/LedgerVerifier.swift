@@ -162,6 +162,30 @@ public enum LedgerVerifier {
                               messageDigest: try field(r, "message_digest") { $0.stringValue })
             }
         }
+        var flags: [LedgerFlag] = []
+        if let raw = json["flags"] {
+            guard let items = raw.arrayValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'flags'") }
+            flags = try items.map { f in
+                LedgerFlag(client: try field(f, "client") { $0.stringValue }, detector: try field(f, "detector") { $0.stringValue },
+                           score: try field(f, "score") { $0.doubleValue }, threshold: try field(f, "threshold") { $0.doubleValue })
+            }
+        }
+        var aggregation: LedgerAggregation?
+        if let raw = json["aggregation"] {
+            let fallback: String?
+            if let f = raw["fallback"] {
+                guard let text = f.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'fallback'") }
+                fallback = text
+            } else {
+                fallback = nil
+            }
+            aggregation = LedgerAggregation(
+                rule: try field(raw, "rule") { $0.stringValue }, applied: try field(raw, "applied") { $0.stringValue },
+                fallbackReason: fallback,
+                dropped: try field(raw, "dropped") { $0.arrayValue }.map { d in
+                    [try field(d, "client") { $0.stringValue }, try field(d, "reason") { $0.stringValue }]
+                })
+        }
         let next: String?
         if let raw = json["next_model_digest"] {
             guard let s = raw.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'next_model_digest'") }
@@ -173,7 +197,7 @@ public enum LedgerVerifier {
             round: try field(json, "round") { $0.intValue }, time: try field(json, "time") { $0.stringValue },
             previousDigest: try field(json, "prev") { $0.stringValue }, modelDigest: try field(json, "model_digest") { $0.stringValue },
             nextModelDigest: next, entries: entries, attributions: attributions, refused: refused,
-            utilityBefore: try field(json, "utility_before") { $0.doubleValue },
+            flags: flags, aggregation: aggregation, utilityBefore: try field(json, "utility_before") { $0.doubleValue },
             utilityAfter: try field(json, "utility_after") { $0.doubleValue })
         return (record, try field(json, "digest") { $0.stringValue })
     }

@@ -14,7 +14,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let socket: Socket
     private let pipes = PipeTable()
     private let verifier: IdentityVerifier
-    private let rule: any AggregationRule
+    private let robust: RoundAggregation
     private let output: RunOutput
     private let attribution: RoundAttribution
     private var model: Model
@@ -31,13 +31,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         self.logger = logger
         specJSON = config.spec.json()
         verifier = IdentityVerifier(trust: try TrustAnchor(caPEMFile: config.caFile))
-        rule = try AggregationRegistry.make(config.aggregation)
         let splits = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory)
         validation = splits.validation
         shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
-        attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
+        robust = try RoundAggregation(config: config, root: splits.root)
+        attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
 
         socket = try Socket.surveyor()
@@ -55,7 +55,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         logger.info("listening", metadata: [
             "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
-            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
+            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))", "aggregation": "\(robust.rule.name)",
+            "detectors": "\(robust.detection.names.joined(separator: ","))", "drop_flagged": "\(robust.dropFlagged)",
         ])
     }
 
@@ -216,17 +217,21 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  utilityBefore: nil, utilityAfter: nil, validationAccuracy: 0, validationLoss: 0,
                                  testAccuracy: 0, testLoss: 0, durationsMs: durations)
         var scores: RoundScores? = nil
+        var outcome: RoundAggregation.Outcome? = nil
         if ids.isEmpty {
             logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
         } else {
             let t0 = Date()
-            let aggregate = rule.aggregate(updates, sampleCounts: counts)
-            model.parameters = ParameterVector.adding(aggregate, to: base)
+            let o = robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
+                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
+            outcome = o
+            model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
+            record.aggregation = RoundRecord.Aggregation(o.result.decision)
 
             let t1 = Date()
-            scores = attribution.score(round: round, base: base, clients: ids, sampleCounts: counts,
-                                       updates: updates, aggregate: aggregate, logger: logger)
+            scores = attribution.score(round: round, input: o.input, aggregate: o.result.aggregate, logger: logger)
             record.utilityBefore = scores?.utilityBefore
             record.utilityAfter = scores?.utilityAfter
             record.durationsMs.attribution = Self.ms(since: t1)
@@ -246,7 +251,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
-                              newModel: model.parameters, attribution: attribution)
+                              newModel: model.parameters, attribution: attribution, aggregation: outcome)
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",

@@ -6,6 +6,8 @@ import Learning
 public struct DataSplits: Sendable {
     public let pool: Dataset
     public let validation: Dataset
+    /// FLTrust's root dataset on the coordinator (empty unless the spec asks for one), held out like `validation`.
+    public let root: Dataset
     /// Index lists into `pool`, one per client.
     public let partitions: [[Int]]
 
@@ -14,16 +16,18 @@ public struct DataSplits: Sendable {
         let full: Dataset
         switch spec.dataset {
         case "synthetic":
-            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize, seed: spec.partitionSeed)
+            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize + spec.rootSize, seed: spec.partitionSeed)
         default:
-            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize : nil
+            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize + spec.rootSize : nil
             full = try FashionMNIST.load(.train, directory: dataDirectory, limit: limit)
         }
-        guard full.count > spec.validationSize + spec.clients else {
-            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images and \(spec.clients) clients")
+        guard full.count > spec.validationSize + spec.rootSize + spec.clients else {
+            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images, \(spec.rootSize) root images and \(spec.clients) clients")
         }
-        let trainCount = full.count - spec.validationSize
-        validation = full.subset(Array(trainCount..<full.count))
+        let heldOut = full.count - spec.validationSize
+        let trainCount = heldOut - spec.rootSize
+        validation = full.subset(Array(heldOut..<full.count))
+        root = full.subset(Array(trainCount..<heldOut))
         pool = full.subset(Array(0..<trainCount))
         partitions = Partitioner.partition(labels: pool.labels, classCount: pool.classCount, clients: spec.clients,
                                            scheme: spec.partitionScheme, seed: spec.partitionSeed)

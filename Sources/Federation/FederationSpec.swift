@@ -7,6 +7,8 @@ public struct FederationSpec: Sendable, Equatable, Codable {
     public var syntheticCount: Int
     public var trainLimit: Int
     public var validationSize: Int
+    /// Images held out from the pool for FLTrust's root dataset on the coordinator (0: none; omitted from the JSON).
+    public var rootSize: Int = 0
     public var partition: String
     public var partitionSeed: UInt64
     public var clients: Int
@@ -17,6 +19,7 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         case syntheticCount = "synthetic_count"
         case trainLimit = "train_limit"
         case validationSize = "validation_size"
+        case rootSize = "root_size"
         case partitionSeed = "partition_seed"
     }
 
@@ -30,6 +33,32 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         self.partitionSeed = partitionSeed
         self.clients = clients
         self.model = model
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        syntheticCount = try c.decode(Int.self, forKey: .syntheticCount)
+        trainLimit = try c.decode(Int.self, forKey: .trainLimit)
+        validationSize = try c.decode(Int.self, forKey: .validationSize)
+        rootSize = try c.decodeIfPresent(Int.self, forKey: .rootSize) ?? 0
+        partition = try c.decode(String.self, forKey: .partition)
+        partitionSeed = try c.decode(UInt64.self, forKey: .partitionSeed)
+        clients = try c.decode(Int.self, forKey: .clients)
+        model = try c.decode(String.self, forKey: .model)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(syntheticCount, forKey: .syntheticCount)
+        try c.encode(trainLimit, forKey: .trainLimit)
+        try c.encode(validationSize, forKey: .validationSize)
+        if rootSize > 0 { try c.encode(rootSize, forKey: .rootSize) }
+        try c.encode(partition, forKey: .partition)
+        try c.encode(partitionSeed, forKey: .partitionSeed)
+        try c.encode(clients, forKey: .clients)
+        try c.encode(model, forKey: .model)
     }
 
     /// Reads the spec's settings, checking each.
@@ -66,7 +95,7 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         do { spec = try JSONDecoder().decode(FederationSpec.self, from: Data(json.utf8)) } catch {
             throw FederationError.invalidSpec("not a federation spec: \(error)")
         }
-        guard spec.clients >= 1, spec.validationSize >= 1, spec.trainLimit >= 0, spec.syntheticCount >= 10 else {
+        guard spec.clients >= 1, spec.validationSize >= 1, spec.rootSize >= 0, spec.trainLimit >= 0, spec.syntheticCount >= 10 else {
             throw FederationError.invalidSpec("sizes out of range in \(json)")
         }
         do {

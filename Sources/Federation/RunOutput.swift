@@ -27,10 +27,11 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
 
     func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
                     refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8],
-                    newModel: [Float], attribution: RoundAttribution) throws {
+                    newModel: [Float], attribution: RoundAttribution, aggregation: RoundAggregation.Outcome? = nil) throws {
         rounds.append(record)
         try attribution.record(round: record.round, scores: scores, submissions: submissions, refused: refused,
-                               modelDigest: modelDigest, nextModel: newModel)
+                               modelDigest: modelDigest, nextModel: newModel, flags: aggregation?.ledgerFlags ?? [],
+                               aggregation: aggregation?.ledgerAggregation)
         if archiveUpdates {
             for s in submissions {
                 try SafeTensors.write([("update", s.update.update)], metadata: [
@@ -54,6 +55,14 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                           r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
         if !r.stragglers.isEmpty { line += "  stragglers: " + r.stragglers.joined(separator: ",") }
         if !r.rejected.isEmpty { line += "  rejected: \(r.rejected.count)" }
+        if let flagged = r.flagged {
+            line += "  flagged: " + flagged.keys.sorted().map { "\($0)[\(flagged[$0]!.map { $0.prefix { $0 != "(" } }.joined(separator: ","))]" }.joined(separator: " ")
+        }
+        if let a = r.aggregation {
+            if let fallback = a.fallback { line += "  fallback \(a.applied): \(fallback)" }
+            let left = a.dropped.map(\.client)
+            if !left.isEmpty { line += "  left out: " + left.joined(separator: ",") }
+        }
         var out = line + "\n"
         if let table { out += table + "\n" }
         FileHandle.standardOutput.write(Data(out.utf8))

@@ -51,7 +51,9 @@ extension Setting {
     public static let momentum = Setting("momentum", "0", c, "Local SGD momentum.")
     public static let weightDecay = Setting("weight-decay", "0", c, "Local SGD weight decay.")
     public static let seed = Setting("seed", "1", c, "Seed of the model initialisation and of the clients' shuffling.")
-    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
+    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
+    public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
+    public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
     public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
@@ -66,7 +68,7 @@ extension Setting {
     public static let catalog: [Setting] = [
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
-        epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, evaluators, utility, out,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, strategy, blasThreads,
     ]
 
