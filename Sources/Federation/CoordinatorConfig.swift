@@ -71,7 +71,7 @@ public struct CoordinatorConfig: Sendable {
         } catch {
             throw s.invalid(.aggregation, rule, "a rule with options in range (\(error))")
         }
-        do { detectors = try DetectorRegistry.make(try s.list(.detectors), clients: minClients).map(\.name) } catch {
+        do { detectors = try DetectorRegistry.make(try s.list(.detectors)).map(\.name) } catch {
             throw s.invalid(.detectors, s.string(.detectors) ?? "", "detectors with options in range, or none (\(error))")
         }
         dropFlagged = try s.bool(.dropFlagged)

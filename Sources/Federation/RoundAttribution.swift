@@ -22,7 +22,7 @@ public struct RoundScores: Sendable {
 
 /// The coordinator's scoring step: builds the round's coalition game v(S) = U(w_t + A(S)) − U(w_t) on the
 /// validation set, runs the configured evaluators, and records the results in attribution.jsonl and the ledger.
-final class RoundAttribution: @unchecked Sendable {  // used from the coordinator's thread only
+public final class RoundAttribution: @unchecked Sendable {  // used from the coordinator's thread only
     let evaluatorNames: [String]
     private let evaluators: [any Evaluator]
     private let spec: ModelSpec
@@ -35,7 +35,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Players up to which all 2^N coalitions are evaluated up front, in parallel, when an exact evaluator needs them.
     static let precomputeLimit = 16
 
-    init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
+    public init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
         evaluatorNames = config.evaluators
         evaluators = try config.evaluators.map { try EvaluatorRegistry.make($0, options: config.evaluatorOptions[$0] ?? [:]) }
         spec = config.spec.modelSpec
@@ -58,7 +58,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Scores the round's participants. `input` is the round's prepared aggregation input: coalition S's model is
     /// base + rule(S) — through the rule's weighted-mean form (first-layer combinations, Gray-code sweep) when it has
     /// one, else one full aggregation and forward pass per coalition.
-    func score(round: Int, input: AggregationInput, aggregate: [Float], logger: Logger) -> RoundScores {
+    public func score(round: Int, input: AggregationInput, aggregate: [Float], logger: Logger) -> RoundScores {
         let n = input.count
         let base = input.base
         let measure = utility

@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
         let caFile = ca ?? (FileManager.default.fileExists(atPath: directory + "/pki/ca.crt") ? directory + "/pki/ca.crt" : nil)
         do {
             let report = try AuditVerifier.verify(directory: directory, caFile: caFile)
-            print("ok: \(report.records) ledger records (rounds \(report.rounds.first ?? 0)…\(report.rounds.last ?? 0)), \(report.entries) signed updates, \(report.attributionValues) attribution values match \(report.attributionLines) lines of attribution.jsonl; head \(report.headDigest.prefix(16))…\(caFile.map { "; certificates checked against \($0)" } ?? "")")
+            print("ok: \(report.records) ledger records (rounds \(report.rounds.first ?? 0)…\(report.rounds.last ?? 0)), \(report.entries) signed updates, \(report.attributionValues) attribution values match \(report.attributionLines) lines of attribution.jsonl, \(report.flags) detector flags match detections.jsonl; head \(report.headDigest.prefix(16))…\(caFile.map { "; certificates checked against \($0)" } ?? "")")
         } catch {
             FileHandle.standardError.write(Data("verification FAILED:\n\(error)\n".utf8))
             throw ExitCode(1)

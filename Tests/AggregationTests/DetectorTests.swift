@@ -76,8 +76,8 @@ func benignRound(clients: Int = 10, dimension: Int = 200, seed: UInt64 = 7) -> [
         #expect(throws: AggregationError.invalidOption(.detector, name: "history", option: "k", value: 6, range: "an integer in 1...m (m = 5)")) {
             try DetectorRegistry.make(["history(k=6)"])
         }
-        #expect(throws: AggregationError.invalidOption(.detector, name: "krum-score", option: "f", value: 3, range: "an integer in 0...1 for 4 clients")) {
-            try DetectorRegistry.make(["krum-score(f=3)"], clients: 4)
+        #expect(throws: AggregationError.invalidOption(.detector, name: "krum-score", option: "f", value: -1, range: "an integer in 0...10000")) {
+            try DetectorRegistry.make(["krum-score(f=-1)"])
         }
         #expect(throws: AggregationError.self) { try DetectorRegistry.make(["norm", "norm"]) }
         #expect(throws: AggregationError.self) { try DetectorRegistry.make(["entropy"]) }

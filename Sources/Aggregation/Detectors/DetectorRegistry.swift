@@ -9,7 +9,8 @@ public enum DetectorRegistry {
     ]
 
     /// The detectors `items` describe, history last (it reads the others' flags); `none` alone means no detectors.
-    public static func make(_ items: [String], clients: Int? = nil) throws(AggregationError) -> [any Detector] {
+    /// Every detector works on any number of updates (Krum scores use all other updates when n − f − 2 < 1).
+    public static func make(_ items: [String]) throws(AggregationError) -> [any Detector] {
         if items == ["none"] || items.isEmpty { return [] }
         var out: [any Detector] = []
         var history: (any Detector)?
@@ -26,10 +27,6 @@ public enum DetectorRegistry {
                                           minimum: try o.double("min", default: 0, range: -1.0...1.0, rangeText: "-1 ≤ min ≤ 1")))
             case "krum-score":
                 let f = try o.integer("f", default: 1, range: 0...10_000)
-                if let clients, f > max(0, clients - 3) {
-                    throw .invalidOption(.detector, name: o.name, option: "f", value: Double(f),
-                                         range: "an integer in 0...\(max(0, clients - 3)) for \(clients) clients")
-                }
                 out.append(KrumScoreDetector(f: f, z: try o.double("z", default: 3.5, range: positive, rangeText: "z > 0")))
             default:
                 let m = try o.integer("m", default: 5, range: 1...10_000)
