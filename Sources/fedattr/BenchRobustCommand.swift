@@ -59,10 +59,8 @@ extension Bench {
             }
 
             let root = SyntheticDataset.generate(count: 100, seed: 3)
-            if root.featureCount == Model(spec: spec, seed: 0).inputSize {
-                let training = RootTraining(data: root, spec: spec, epochs: 1, batchSize: 32, optimizer: SGD(learningRate: 0.05), seed: 1)
-                print(line("fltrust root update (100 samples, 1 epoch)", time(repeats: 5) { _ = training.update(base: base, round: 1) }, baseline))
-            }
+            let training = RootTraining(data: root, spec: spec, epochs: 1, batchSize: 32, optimizer: SGD(learningRate: 0.05), seed: 1)
+            print(line("fltrust root update (100 samples, 1 epoch)", time(repeats: 5) { _ = training.update(base: base, round: 1) }, baseline))
 
             let names = attribution.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
             guard !names.isEmpty else { return }
