@@ -25,19 +25,22 @@ let package = Package(
         .target(name: "Wire"),
         .target(name: "PKI", dependencies: ["CCrypto"]),
         .target(name: "Transport", dependencies: ["CNNG"]),
+        .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
         .target(name: "Aggregation", dependencies: ["Learning", "CBLAS"]),
         .target(name: "Attribution", dependencies: ["PKI"]),
+        // How a client computes its update: honest training and the attacks (the adversarial client).
+        .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
 
         // The federation: coordinator, client, config, cluster launcher.
         .target(name: "Federation", dependencies: [
-            "Learning", "Wire", "PKI", "Transport", "Aggregation", "Attribution",
+            "Learning", "Wire", "PKI", "Transport", "Aggregation", "Attribution", "Adversary", "Options",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution",
+            "Federation", "Learning", "PKI", "Attribution", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -49,6 +52,8 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "fedattr"]),
+        .testTarget(name: "OptionsTests", dependencies: ["Options"]),
+        .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Adversary
 import Foundation
 import Learning
 import Logging
@@ -18,6 +19,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var specJSON: String?
     private var spec: FederationSpec?
     private var shard: Dataset?
+    /// Global models received in earlier rounds, for strategies that look back (bounded by RoundContext.historyLimit).
+    private var history: [[Float]] = []
+    private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
 
     /// Loads the client's key and certificate and starts dialing the coordinator.
@@ -51,7 +55,11 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             try socket.dial(config.coordinator, tls: config.tls, blocking: false)
         }
         logger.info("client started", metadata: ["id": "\(config.id)", "coordinator": "\(config.coordinator)",
-                                                 "strategy": "\(strategy.name)", "tls": "\(config.tls != nil)"])
+                                                 "strategy": "\(strategy.options)", "tls": "\(config.tls != nil)"])
+        if strategy.isAdversarial {
+            logger.notice("ADVERSARIAL client: this client attacks the federation", metadata: [
+                "attack": "\(strategy.options)", "id": "\(config.id)"])
+        }
     }
 
     public func stop() {
@@ -100,7 +108,14 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         try prepare(specJSON: task.spec)
         guard let spec, let shard else { return }
         let started = Date()
-        let local = strategy.update(task: task, spec: spec, shard: shard, clientIndex: index)
+        let context = RoundContext(task: task, modelSpec: spec.modelSpec, shard: shard, clientIndex: index,
+                                   clientID: config.id, history: history)
+        let local = try strategy.update(context)
+        if task.round > lastRound {
+            history.append(task.parameters)
+            if history.count > RoundContext.historyLimit { history.removeFirst(history.count - RoundContext.historyLimit) }
+            lastRound = task.round
+        }
         let baseDigest = Digest.sha256(WireCodec.tensorBytes(task.parameters))
         let updateDigest = Digest.sha256(WireCodec.tensorBytes(local.delta))
         let samples = UInt32(clamping: local.sampleCount)
@@ -114,6 +129,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             "round": "\(task.round)", "samples": "\(samples)", "train_loss": "\(String(format: "%.4f", local.trainLoss))",
             "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
         ])
+        if !local.report.isEmpty {
+            logger.notice("attack round", metadata: local.report.mapValues { .string($0) }.merging(["round": "\(task.round)"]) { $1 })
+        }
     }
 
     /// Loads this client's shard the first time a spec arrives (and again if the coordinator's spec changes).

@@ -1,4 +1,6 @@
+import Adversary
 import Foundation
+import Options
 import Transport
 
 /// Everything a client daemon needs, resolved and checked.
@@ -10,7 +12,8 @@ public struct ClientConfig: Sendable {
     public var keyFile: String
     public var dataDirectory: String
     public var blasThreads: Int
-    public var strategy: String
+    /// The update strategy: the `attack` setting when one is given, else the `strategy` setting.
+    public var strategy: NamedOptions
 
     public init(settings s: Settings) throws {
         id = try s.required(.id)
@@ -29,14 +32,11 @@ public struct ClientConfig: Sendable {
         }
         dataDirectory = try s.required(.dataDir)
         blasThreads = try s.int(.blasThreads, range: 1...256)
-        strategy = try s.required(.strategy)
-        guard UpdateStrategies.names.contains(strategy) else {
-            throw s.invalid(.strategy, strategy, UpdateStrategies.names.joined(separator: " or "))
-        }
+        strategy = try Self.strategy(settings: s)
     }
 
     public init(id: String, coordinator: String, tls: TLSSettings?, certificateFile: String, keyFile: String,
-                dataDirectory: String, blasThreads: Int = 1, strategy: String = "honest") {
+                dataDirectory: String, blasThreads: Int = 1, strategy: NamedOptions = NamedOptions(name: "honest")) {
         self.id = id
         self.coordinator = coordinator
         self.tls = tls
@@ -45,6 +45,22 @@ public struct ClientConfig: Sendable {
         self.dataDirectory = dataDirectory
         self.blasThreads = blasThreads
         self.strategy = strategy
+    }
+
+    /// Reads `attack` (an attack from the registry, or `none`) over `strategy` (honest or unchanged) and builds the
+    /// strategy once, so that unknown names and options are refused at start-up with the valid ones.
+    static func strategy(settings s: Settings) throws -> NamedOptions {
+        let base = try s.required(.strategy)
+        guard StrategyRegistry.baselines.contains(base) else {
+            throw s.invalid(.strategy, base, StrategyRegistry.baselines.joined(separator: " or ") + " (attacks go in --attack)")
+        }
+        guard let attack = s.string(.attack), attack != "none" else { return NamedOptions(name: base) }
+        let expected = "none or one of \(StrategyRegistry.attackNames.joined(separator: ", ")), as name or name(key=value;…)"
+        let options: NamedOptions
+        do { options = try NamedOptions(parsing: attack) } catch { throw s.invalid(.attack, attack, "\(expected) (\(error))") }
+        guard StrategyRegistry.attackNames.contains(options.name) else { throw s.invalid(.attack, attack, expected) }
+        do { _ = try StrategyRegistry.make(options) } catch { throw s.invalid(.attack, attack, "valid options (\(error))") }
+        return options
     }
 
     /// The host of a URL like `tls+tcp://host:port`, with 127.0.0.1 mapped to localhost (mbedTLS never matches IP SANs).

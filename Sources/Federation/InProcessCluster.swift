@@ -1,3 +1,4 @@
+import Adversary
 import Foundation
 import Logging
 import PKI
@@ -5,9 +6,14 @@ import PKI
 /// `fedattr simulate` / `up --inproc`: the same Coordinator and Client code in one process over nng's inproc://
 /// transport — for tests and sweeps. Identity is still certificate-bound: a throwaway PKI is made first.
 public enum InProcessCluster {
-    /// Runs a whole federation; `config.listen` is replaced by a fresh inproc:// URL.
-    public static func run(config: CoordinatorConfig, logger: Logger,
+    /// Runs a whole federation; `config.listen` is replaced by a fresh inproc:// URL. `plan` names the client that
+    /// attacks; `strategies` overrides the strategy of single clients by shard index (tests, benchmarks).
+    public static func run(config: CoordinatorConfig, logger: Logger, plan: AttackPlan? = nil,
                            strategies: [Int: any UpdateStrategy] = [:]) throws -> RunSummary {
+        var strategies = strategies
+        if let plan, strategies[plan.attackerIndex] == nil {
+            strategies[plan.attackerIndex] = try StrategyRegistry.make(plan.attack)
+        }
         var config = config
         let pkiDirectory = config.outputDirectory + "/pki"
         try? FileManager.default.removeItem(atPath: pkiDirectory)
@@ -19,12 +25,14 @@ public enum InProcessCluster {
         var clients: [Client] = []
         for i in 0..<config.spec.clients {
             let id = "client-\(i)"
-            let clientConfig = ClientConfig(id: id, coordinator: config.listen, tls: nil,
+            var clientConfig = ClientConfig(id: id, coordinator: config.listen, tls: nil,
                                             certificateFile: layout.certificate(id), keyFile: layout.key(id),
                                             dataDirectory: config.dataDirectory)
             var clientLogger = logger
             clientLogger[metadataKey: "client"] = "\(id)"
-            clients.append(try Client(config: clientConfig, logger: clientLogger, strategy: strategies[i] ?? HonestTraining()))
+            let strategy = strategies[i] ?? HonestTraining()
+            clientConfig.strategy = strategy.options
+            clients.append(try Client(config: clientConfig, logger: clientLogger, strategy: strategy))
         }
         let group = DispatchGroup()
         for client in clients {

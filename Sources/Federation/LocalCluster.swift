@@ -15,9 +15,12 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         /// Settings passed to every client as flags (data-dir, log-level, …).
         public var clientFlags: [String: String]
         public var port: Int?
+        /// Client id → attack item (`--attack`) for the clients that attack; the rest are honest.
+        public var attacks: [String: String]
 
         public init(executable: String, clients: Int, outputDirectory: String, coordinatorFlags: [String: String] = [:],
-                    clientFlags: [String: String] = [:], port: Int? = nil) {
+                    clientFlags: [String: String] = [:], port: Int? = nil, attacks: [String: String] = [:]) {
+            self.attacks = attacks
             self.executable = executable
             self.clients = clients
             self.outputDirectory = outputDirectory
@@ -67,6 +70,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         for i in 0..<options.clients {
             var flags = options.clientFlags
             flags["id"] = "client-\(i)"
+            flags["attack"] = options.attacks["client-\(i)"] ?? "none"  // FEDATTR_ATTACK inherited from the environment must not make every client attack
             flags["coordinator"] = url
             flags["pki-dir"] = out + "/pki"
             flags["log-file"] = "\(out)/logs/client-\(i).log"

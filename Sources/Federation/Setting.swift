@@ -62,6 +62,8 @@ extension Setting {
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
+    public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of scale, sign-flip, noise-update, free-rider (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
+    public static let attacker = Setting("attacker", nil, [.cluster], "In `up` / `simulate`: the client id (e.g. client-2) started with --attack; every other client is honest.")
     public static let blasThreads = Setting("blas-threads", "1", all, "OpenBLAS threads per process (the coordinator evaluates coalitions on all cores itself).")
 
     /// Every setting, in the order of the documentation table.
@@ -69,7 +71,7 @@ extension Setting {
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, detectors, dropFlagged, evaluators, utility, out,
-        archiveUpdates, float16, logLevel, logFile, strategy, blasThreads,
+        archiveUpdates, float16, logLevel, logFile, strategy, attack, attacker, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.

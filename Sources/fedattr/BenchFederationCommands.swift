@@ -1,3 +1,4 @@
+import Adversary
 import Aggregation
 import ArgumentParser
 import Attribution
@@ -38,7 +39,7 @@ extension Bench {
 
         func run() throws {
             let names = strategies.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            for name in names { _ = try UpdateStrategies.make(name) }
+            for name in names { _ = try StrategyRegistry.make(name) }
             if costModelOnly {
                 print(BenchMachine.describe())
                 _ = try PKIBuilder.initialize(directory: out + "/pki", clients: clients)

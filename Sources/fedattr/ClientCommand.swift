@@ -1,3 +1,4 @@
+import Adversary
 import ArgumentParser
 import Federation
 import Foundation
@@ -15,6 +16,7 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(Setting.coordinator.help)) var coordinator: String?
     @Option(name: .customLong("server-name"), help: ArgumentHelp(Setting.serverName.help)) var serverName: String?
     @Option(help: ArgumentHelp(Setting.strategy.help)) var strategy: String?
+    @Option(help: ArgumentHelp(Setting.attack.help)) var attack: String?
 
     func run() async throws {
         var flags = shared.flags
@@ -22,12 +24,13 @@ struct ClientCommand: AsyncParsableCommand {
         flags[Setting.coordinator.name] = coordinator
         flags[Setting.serverName.name] = serverName
         flags[Setting.strategy.name] = strategy
+        flags[Setting.attack.name] = attack
         let settings = try Settings(flags: flags, configFile: shared.config)
         let config = try ClientConfig(settings: settings)
         var logger = try Daemon.logger(label: "client", settings: settings)
         logger[metadataKey: "client"] = "\(config.id)"
         BLASThreads.set(config.blasThreads)
-        let client = try Client(config: config, logger: logger, strategy: try UpdateStrategies.make(config.strategy))
+        let client = try Client(config: config, logger: logger, strategy: try StrategyRegistry.make(config.strategy))
         try await Daemon.run(name: config.id, logger: logger, body: { try client.run() }, stop: { client.stop() })
     }
 }

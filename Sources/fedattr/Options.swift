@@ -64,3 +64,16 @@ struct FederationOptions: ParsableArguments {
         return f
     }
 }
+
+/// `--attacker client-N --attack NAME(…)`: one client of a local cluster attacks, the others are honest.
+struct AttackOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(Setting.attacker.help)) var attacker: String?
+    @Option(help: ArgumentHelp(Setting.attack.help)) var attack: String?
+
+    var flags: [String: String] {
+        var f: [String: String] = [:]
+        f[Setting.attacker.name] = attacker
+        f[Setting.attack.name] = attack
+        return f
+    }
+}

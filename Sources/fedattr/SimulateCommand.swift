@@ -11,9 +11,10 @@ struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
+    @OptionGroup var attack: AttackOptions
 
     func run() throws {
-        var flags = shared.flags.merging(federation.flags) { $1 }
+        var flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         flags[Setting.listen.name] = "inproc://simulate"
         let settings = try Settings(flags: flags, configFile: shared.config)
         try Self.simulate(settings: settings)
@@ -23,7 +24,8 @@ struct SimulateCommand: ParsableCommand {
         let logger = try Daemon.logger(label: "simulate", settings: settings)
         var config = try CoordinatorConfig(settings: settings)
         config.listen = "inproc://simulate"
-        let summary = try InProcessCluster.run(config: config, logger: logger)
+        let plan = try AttackPlan.from(settings: settings, clients: config.spec.clients)
+        let summary = try InProcessCluster.run(config: config, logger: logger, plan: plan)
         print("simulation finished: \(summary.rounds) rounds, final test accuracy \(summary.finalTestAccuracy.map { String(format: "%.4f", $0) } ?? "-"); results in \(config.outputDirectory)/")
     }
 }

@@ -12,15 +12,17 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
+    @OptionGroup var attack: AttackOptions
     @Flag(help: "Run coordinator and clients in this process over inproc:// instead (same code, no TLS).") var inproc = false
     @Option(help: "Fixed TCP port on 127.0.0.1 (default: a free one).") var port: Int?
 
     func run() async throws {
-        var flags = shared.flags.merging(federation.flags) { $1 }
+        var flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         flags[Setting.out.name] = flags[Setting.out.name] ?? "run"
         let settings = try Settings(flags: flags, configFile: shared.config)
         let out = try settings.required(.out)
         let clients = try settings.int(.clients, range: 1...64)
+        let plan = try AttackPlan.from(settings: settings, clients: clients)
         if inproc {
             try SimulateCommand.simulate(settings: settings)
             return
@@ -37,7 +39,8 @@ struct UpCommand: AsyncParsableCommand {
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let cluster = LocalCluster(options: .init(executable: executable, clients: clients, outputDirectory: out,
-                                                  coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, port: port),
+                                                  coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, port: port,
+                                                  attacks: plan.map { [$0.attacker: "\($0.attack)"] } ?? [:]),
                                    logger: logger)
         let outcome = Outcome()
         try await Daemon.run(name: "up", logger: logger, body: { outcome.status = try cluster.run() },

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import Options
+import Testing
+@testable import Federation
+
+/// Starting one client as an attacker: how the settings are read and refused, and that an attacker follows the
+/// protocol (signed, true sample count, accepted) in process and as a real process over TLS.
+@Suite(.serialized) struct AttackerTests {
+    func settings(_ flags: [String: String], env: [String: String] = [:]) throws -> Settings {
+        try Settings(flags: flags, environment: env)
+    }
+
+    @Test func theAttackSettingComesFromFlagEnvironmentOrFileAndOverridesTheStrategy() throws {
+        let base = ["id": "client-2"]
+        #expect(try ClientConfig(settings: settings(base)).strategy == NamedOptions(name: "honest"))
+        #expect(try ClientConfig(settings: settings(base.merging(["attack": "scale(k=3)"]) { $1 })).strategy
+            == NamedOptions(name: "scale", values: ["k": "3"]))
+        #expect(try ClientConfig(settings: settings(base, env: ["FEDATTR_ATTACK": "sign-flip"])).strategy.name == "sign-flip")
+        #expect(try ClientConfig(settings: settings(base, env: ["FEDATTR_ATTACK": "none"])).strategy.name == "honest")
+        let file = NSTemporaryDirectory() + "fedattr-attack-\(UUID().uuidString).yaml"
+        try "attack: free-rider(mode=stale)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try ClientConfig(settings: Settings(flags: base, environment: [:], configFile: file)).strategy
+            == NamedOptions(name: "free-rider", values: ["mode": "stale"]))
+    }
+
+    @Test(arguments: [
+        ("boost", "none or one of"), ("scale(factor=2)", "has no option 'factor'"), ("scale(k=x)", "out of range"),
+        ("scale(k=2", "missing closing parenthesis"), ("honest", "none or one of"),
+    ])
+    func anUnknownAttackOrOptionIsRefusedAtStartUpWithTheValidOnes(attack: String, says: String) throws {
+        do {
+            _ = try ClientConfig(settings: settings(["id": "client-0", "attack": attack]))
+            Issue.record("'\(attack)' was accepted")
+        } catch let FederationError.invalidSetting(key, value, _, expected) {
+            #expect(key == "attack" && value == attack)
+            #expect(expected.contains(says), "got: \(expected)")
+            #expect(expected.contains("scale") || says != "none or one of", "the valid attacks are listed")
+        }
+    }
+
+    @Test func anAttackPlanNeedsBothAnAttackerInRangeAndAnAttack() throws {
+        #expect(try AttackPlan.from(settings: settings([:]), clients: 3) == nil)
+        #expect(try AttackPlan.from(settings: settings(["attacker": "client-2", "attack": "scale"]), clients: 3)
+            == AttackPlan(attacker: "client-2", attack: NamedOptions(name: "scale")))
+        for (flags, key) in [(["attacker": "client-3", "attack": "scale"], "attacker"), (["attacker": "client-1"], "attacker"),
+                             (["attack": "scale"], "attack"), (["attacker": "mallory", "attack": "scale"], "attacker")] {
+            do {
+                _ = try AttackPlan.from(settings: settings(flags), clients: 3)
+                Issue.record("\(flags) was accepted")
+            } catch let FederationError.invalidSetting(got, _, _, _) {
+                #expect(got == key, "\(flags)")
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func anInProcessAttackerIsAcceptedEveryRoundAndItsUpdateIsTheScaledOne() throws {
+        let out = ProcessHarness.temporaryDirectory("attack-inproc") + "/run"
+        let flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "1800", "validation-size": "200",
+                     "test-size": "300", "model": "mlp:16", "out": out, "listen": "inproc://attack", "round-deadline": "30",
+                     "archive-updates": "true", "evaluators": "marginal,shapley-exact", "attacker": "client-1", "attack": "scale(k=6)"]
+        let s = try settings(flags)
+        var config = try CoordinatorConfig(settings: s)
+        config.printsProgress = false
+        var logger = Logger(label: "attack")
+        logger.logLevel = .error
+        _ = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 3))
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 3)
+        for r in rounds {
+            #expect((r["participants"] as? [String]) == ["client-0", "client-1", "client-2"])
+            #expect((r["rejected"] as? [Any])?.isEmpty == true)
+        }
+        // The attacker's archived update is ≈ 6 times as long as an honest client's (same shard sizes up to the partition).
+        func norm(_ client: String) throws -> Double {
+            let (tensors, _) = try SafeTensors.read("\(out)/updates/round-0002-\(client).safetensors")
+            return (tensors["update"] ?? []).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        }
+        let attacker = try norm("client-1"), honest = max(try norm("client-0"), try norm("client-2"))
+        #expect(attacker > 3 * honest, "attacker \(attacker) vs honest \(honest)")
+    }
+
+    @Test(.timeLimit(.minutes(3))) func upStartsOneAttackerProcessWhoseLogAloneSaysSo() throws {
+        let dir = ProcessHarness.temporaryDirectory("attack-up")
+        let out = dir + "/run"
+        let up = try ProcessHarness.start(["up", "--out", out, "--attacker", "client-1", "--attack", "sign-flip(k=2)",
+                                           "--evaluators", "marginal,shapley-exact"]
+                                          + ProcessHarness.smallFederation(clients: 3, rounds: 2), name: "up", logDirectory: dir)
+        #expect(ProcessHarness.wait(up, timeout: 150) == 0, "fedattr up failed: \(ProcessHarness.read(dir + "/up.stderr"))")
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 2)
+        #expect(rounds.allSatisfy { ($0["participants"] as? [String]) == ["client-0", "client-1", "client-2"] },
+                "the attacker signs, reports its true shard size and is accepted over TLS")
+        let attackerLog = ProcessHarness.read(out + "/logs/client-1.log")
+        #expect(attackerLog.contains("ADVERSARIAL client") && attackerLog.contains("attack=\"sign-flip(k=2)\""))
+        #expect(attackerLog.components(separatedBy: "msg=\"attack round\"").count - 1 == 2, "one line per round")
+        for honest in ["client-0", "client-2"] {
+            #expect(!ProcessHarness.read("\(out)/logs/\(honest).log").contains("ADVERSARIAL"))
+        }
+        #expect(!ProcessHarness.read(out + "/coordinator.log").contains("sign-flip"), "the coordinator is not told")
+    }
+}
