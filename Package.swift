@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation", dependencies: ["Learning", "CBLAS"]),
+        .target(name: "Aggregation", dependencies: ["Learning", "Options", "CBLAS"]),
         .target(name: "Attribution", dependencies: ["PKI"]),
         // How a client computes its update: honest training and the attacks (the adversarial client).
         .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
@@ -47,7 +47,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LearningTests", dependencies: ["Learning"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Options"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),

@@ -84,7 +84,7 @@ public enum AggregationError: Error, CustomStringConvertible, Equatable {
 
     case unknownPolicy(Policy, name: String, known: [String])
     case unknownOption(Policy, name: String, option: String, known: [String])
-    case invalidOption(Policy, name: String, option: String, value: Double?, range: String)
+    case invalidOption(Policy, name: String, option: String, value: String?, range: String)
     case malformed(text: String, reason: String)
 
     public var description: String {
@@ -94,7 +94,7 @@ public enum AggregationError: Error, CustomStringConvertible, Equatable {
         case let .unknownOption(kind, name, option, known):
             return "\(kind.rawValue) '\(name)' has no option '\(option)'; its options: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
         case let .invalidOption(kind, name, option, value, range):
-            return "\(kind.rawValue) '\(name)': option \(option)\(value.map { " = \(AggregationRegistry.format($0))" } ?? "") is out of range; valid: \(range)"
+            return "\(kind.rawValue) '\(name)': option \(option)\(value.map { " = \($0)" } ?? "") is out of range; valid: \(range)"
         case let .malformed(text, reason):
             return "cannot read '\(text)': \(reason)"
         }

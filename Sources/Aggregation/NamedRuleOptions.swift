@@ -1,52 +1,39 @@
-import Foundation
+import Options
 
-/// One `name` or `name(key=value;…)` item with numeric values, read with typed, range-checked accessors whose
-/// errors name the policy (aggregation rule or detector), the key and the valid range.
+/// A rule or detector item parsed by `Options.NamedOptions`, its keys checked against the registry, read with
+/// range-checked accessors whose errors name the policy, the key and the valid range.
 struct NamedRuleOptions {
     let kind: AggregationError.Policy
-    let name: String
-    let values: [String: Double]
+    let options: NamedOptions
+
+    var name: String { options.name }
+    var values: [String: String] { options.values }
 
     init(parsing item: String, kind: AggregationError.Policy = .rule) throws(AggregationError) {
         self.kind = kind
-        var name = item
-        var values: [String: Double] = [:]
-        if let open = item.firstIndex(of: "(") {
-            guard item.hasSuffix(")") else { throw .malformed(text: item, reason: "expected name(key=value;…)") }
-            name = String(item[..<open]).trimmingCharacters(in: .whitespaces)
-            let inner = item[item.index(after: open)..<item.index(before: item.endIndex)]
-            for pair in inner.split(whereSeparator: { $0 == ";" || $0 == "," }) {
-                let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard kv.count == 2, let v = Double(kv[1]), v.isFinite else {
-                    throw .malformed(text: item, reason: "'\(pair)' is not key=number")
-                }
-                guard values[kv[0]] == nil else { throw .malformed(text: item, reason: "option \(kv[0]) given twice") }
-                values[kv[0]] = v
-            }
-        }
+        do { options = try NamedOptions(parsing: item) } catch { throw .malformed(text: item, reason: "\(error)") }
         let registry = kind == .rule ? AggregationRegistry.optionNames : DetectorRegistry.optionNames
-        guard let known = registry[name] else {
-            throw .unknownPolicy(kind, name: name, known: kind == .rule ? AggregationRegistry.names : DetectorRegistry.names)
+        guard let known = registry[options.name] else {
+            throw .unknownPolicy(kind, name: options.name, known: kind == .rule ? AggregationRegistry.names : DetectorRegistry.names)
         }
-        for key in values.keys.sorted() where !known.contains(key) {
-            throw .unknownOption(kind, name: name, option: key, known: known)
+        for key in options.values.keys.sorted() where !known.contains(key) {
+            throw .unknownOption(kind, name: options.name, option: key, known: known)
         }
-        self.name = name
-        self.values = values
     }
 
+    /// A finite number in `range` (which may be half-open), described as `rangeText` in the error.
     func double<R: RangeExpression>(_ key: String, default fallback: Double, range: R, rangeText: String) throws(AggregationError) -> Double
     where R.Bound == Double {
-        guard let v = values[key] else { return fallback }
-        guard range.contains(v) else { throw .invalidOption(kind, name: name, option: key, value: v, range: rangeText) }
+        guard let text = values[key] else { return fallback }
+        guard let v = Double(text), v.isFinite, range.contains(v) else {
+            throw .invalidOption(kind, name: name, option: key, value: text, range: rangeText)
+        }
         return v
     }
 
     func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(AggregationError) -> Int {
-        guard let v = values[key] else { return fallback }
-        guard v.rounded() == v, v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
-            throw .invalidOption(kind, name: name, option: key, value: v, range: "an integer in \(range.lowerBound)...\(range.upperBound)")
+        do { return try options.integer(key, default: fallback, range: range) } catch {
+            throw .invalidOption(kind, name: name, option: key, value: values[key], range: "an integer in \(range.lowerBound)...\(range.upperBound)")
         }
-        return Int(v)
     }
 }

@@ -70,13 +70,13 @@ func benignRound(clients: Int = 10, dimension: Int = 200, seed: UInt64 = 7) -> [
     }
 
     @Test func badDetectorOptionsAreRefusedNamingKeyAndRange() throws {
-        #expect(throws: AggregationError.invalidOption(.detector, name: "norm", option: "z", value: 0, range: "z > 0")) {
+        #expect(throws: AggregationError.invalidOption(.detector, name: "norm", option: "z", value: "0", range: "z > 0")) {
             try DetectorRegistry.make(["norm(z=0)"])
         }
-        #expect(throws: AggregationError.invalidOption(.detector, name: "history", option: "k", value: 6, range: "an integer in 1...m (m = 5)")) {
+        #expect(throws: AggregationError.invalidOption(.detector, name: "history", option: "k", value: "6", range: "an integer in 1...m (m = 5)")) {
             try DetectorRegistry.make(["history(k=6)"])
         }
-        #expect(throws: AggregationError.invalidOption(.detector, name: "krum-score", option: "f", value: -1, range: "an integer in 0...10000")) {
+        #expect(throws: AggregationError.invalidOption(.detector, name: "krum-score", option: "f", value: "-1", range: "an integer in 0...10000")) {
             try DetectorRegistry.make(["krum-score(f=-1)"])
         }
         #expect(throws: AggregationError.self) { try DetectorRegistry.make(["norm", "norm"]) }

@@ -32,7 +32,7 @@ public enum DetectorRegistry {
                 let m = try o.integer("m", default: 5, range: 1...10_000)
                 let k = try o.integer("k", default: min(3, m), range: 1...10_000)
                 guard k <= m else {
-                    throw .invalidOption(.detector, name: o.name, option: "k", value: Double(k), range: "an integer in 1...m (m = \(m))")
+                    throw .invalidOption(.detector, name: o.name, option: "k", value: "\(k)", range: "an integer in 1...m (m = \(m))")
                 }
                 history = HistoryDetector(k: k, m: m)
             }

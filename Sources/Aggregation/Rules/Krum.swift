@@ -26,11 +26,11 @@ public struct Krum: AggregationRule {
     public func check(clients: Int) throws(AggregationError) {
         let rule = m == nil ? "krum" : "multi-krum"
         if minimumUpdates > clients {
-            throw .invalidOption(.rule, name: rule, option: "f", value: Double(f),
+            throw .invalidOption(.rule, name: rule, option: "f", value: "\(f)",
                                  range: "0...\(max(0, (clients - 3) / 2)) for \(clients) clients (Krum needs n > 2f + 2)")
         }
         if let m, m > clients {
-            throw .invalidOption(.rule, name: rule, option: "m", value: Double(m), range: "0...\(clients) (0 = n − f)")
+            throw .invalidOption(.rule, name: rule, option: "m", value: "\(m)", range: "0...\(clients) (0 = n − f)")
         }
     }
 
