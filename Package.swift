@@ -19,12 +19,14 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // nng's TLS engine interface implemented over OpenSSL (libssl), registered by Transport.
+        .target(name: "CNNGOpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("nng")]),
 
         // Foundations: numerics and data, wire format, certificates and signatures, sockets.
         .target(name: "Learning", dependencies: ["CBLAS", "CZlib"]),
         .target(name: "Wire"),
         .target(name: "PKI", dependencies: ["CCrypto"]),
-        .target(name: "Transport", dependencies: ["CNNG"]),
+        .target(name: "Transport", dependencies: ["CNNG", "CNNGOpenSSL"]),
         .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.

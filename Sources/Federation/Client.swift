@@ -16,6 +16,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private let certificate: Certificate
     private let index: Int
     private let socket: Socket
+    private let handshakes: HandshakeLog
     private var specJSON: String?
     private var spec: FederationSpec?
     private var shard: Dataset?
@@ -36,6 +37,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             throw FederationError.invalidSetting(key: "id", value: config.id, source: config.certificateFile,
                                                  expected: "the certificate's CN '\(certificate.commonName)'")
         }
+        handshakes = HandshakeLog(logger: logger, server: false)
         socket = try Socket.respondent()
         let log = logger
         try socket.onPipeEvent { event, pipe in

@@ -22,13 +22,15 @@ public struct ClientConfig: Sendable {
         let pki = try s.required(.pkiDir)
         certificateFile = "\(pki)/\(id).crt"
         keyFile = "\(pki)/\(id).key"
-        if coordinator.hasPrefix("tls+tcp://") {
-            let serverName = s.string(.serverName) ?? Self.hostName(of: coordinator)
-            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName)
-        } else if coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("inproc://") || coordinator.hasPrefix("ipc://") {
-            tls = nil
+        let url = try s.transportURL(.coordinator)
+        if url.usesTLS {
+            guard let serverName = s.string(.serverName) ?? url.defaultServerName else {
+                throw s.invalid(.coordinator, coordinator, "a URL with a host, or a --server-name")
+            }
+            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName,
+                              engine: try s.tlsEngine())
         } else {
-            throw s.invalid(.coordinator, coordinator, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+            tls = nil
         }
         dataDirectory = try s.required(.dataDir)
         blasThreads = try s.int(.blasThreads, range: 1...256)
@@ -61,19 +63,5 @@ public struct ClientConfig: Sendable {
         guard StrategyRegistry.attackNames.contains(options.name) else { throw s.invalid(.attack, attack, expected) }
         do { _ = try StrategyRegistry.make(options) } catch { throw s.invalid(.attack, attack, "valid options (\(error))") }
         return options
-    }
-
-    /// The host of a URL like `tls+tcp://host:port`, with 127.0.0.1 mapped to localhost (mbedTLS never matches IP SANs).
-    static func hostName(of url: String) -> String {
-        var rest = Substring(url)
-        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
-        var host: Substring
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            host = rest[rest.index(after: rest.startIndex)..<close]
-        } else {
-            host = rest.split(separator: ":", maxSplits: 1).first ?? rest
-        }
-        if host == "127.0.0.1" || host == "::1" || host.isEmpty { host = "localhost" }
-        return String(host)
     }
 }

@@ -13,6 +13,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let logger: Logger
     private let socket: Socket
     private let pipes = PipeTable()
+    private let handshakes: HandshakeLog
     private let verifier: IdentityVerifier
     private let robust: RoundAggregation
     private let output: RunOutput
@@ -40,6 +41,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
 
+        handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
         let pipes = self.pipes
         let log = logger
@@ -53,7 +55,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
         logger.info("listening", metadata: [
-            "url": "\(config.listen)", "tls": "\(config.tls != nil)", "model": "\(config.spec.model)",
+            "url": "\(config.listen)", "tls": "\(config.tls?.engine.rawValue ?? "none")", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
             "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))", "aggregation": "\(robust.rule.name)",
             "detectors": "\(robust.detection.names.joined(separator: ","))", "drop_flagged": "\(robust.dropFlagged)",
@@ -128,8 +130,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 let signed = RegisterMessage.signingBytes(nonce: nonce, clientID: r.clientID)
                 switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
                 case let .failure(rejection): return .failure(rejection)
-                case .success:
-                    if let refusal = pipes.bind(received.pipe, to: r.clientID) { return .failure(refusal) }
+                case let .success(certificate):
+                    if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
                     logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
                     return .success(())
                 }
@@ -144,6 +146,19 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 throw FederationError.tooFewClients(registered: count, required: config.minClients, waitedSeconds: waited)
             }
         }
+    }
+
+    /// Binds a pipe to the client whose certificate signed its message. Under the OpenSSL engine a pipe that is not
+    /// bound yet must have shown that same certificate in its TLS handshake, so a client cannot relay another's
+    /// signed messages over its own connection (nng's mbedTLS engine exposes no peer certificate; docs/SECURITY.md).
+    private func bind(_ pipe: PipeID, to certificate: Certificate) -> Rejection? {
+        if pipes.identity(of: pipe) == nil, config.tls?.engine == .openssl {
+            guard let peer = socket.pipeTLSPeer(pipe) else { return .tlsPeerUnknown(pipe: pipe, client: certificate.commonName) }
+            guard peer.fingerprint == certificate.fingerprint else {
+                return .tlsIdentityMismatch(client: certificate.commonName, tls: peer.commonName, pipe: pipe)
+            }
+        }
+        return pipes.bind(pipe, to: certificate.commonName)
     }
 
     // MARK: Rounds
@@ -188,7 +203,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             case let .failure(rejection): return .failure(rejection)
             case let .success(c): certificate = c
             }
-            if let refusal = pipes.bind(received.pipe, to: u.clientID) { return .failure(refusal) }
+            if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }

@@ -42,13 +42,8 @@ public struct CoordinatorConfig: Sendable {
         listen = try s.required(.listen)
         let pki = try s.required(.pkiDir)
         caFile = pki + "/ca.crt"
-        if listen.hasPrefix("tls+tcp://") {
-            tls = TLSSettings(caFile: caFile, certKeyFile: pki + "/coordinator.pem")
-        } else if listen.hasPrefix("tcp://") || listen.hasPrefix("inproc://") || listen.hasPrefix("ipc://") {
-            tls = nil
-        } else {
-            throw s.invalid(.listen, listen, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
-        }
+        tls = try s.transportURL(.listen).usesTLS
+            ? TLSSettings(caFile: caFile, certKeyFile: pki + "/coordinator.pem", engine: try s.tlsEngine()) : nil
         rounds = try s.int(.rounds, range: 1...1_000_000)
         spec = try FederationSpec(settings: s)
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)

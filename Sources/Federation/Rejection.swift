@@ -13,6 +13,8 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
     case certificateChanged(client: String, pinned: String, presented: String)
     case pipeBoundToOtherIdentity(pipe: UInt32, bound: String, claimed: String)
     case identityOnOtherPipe(client: String, pipe: UInt32)
+    case tlsIdentityMismatch(client: String, tls: String, pipe: UInt32)
+    case tlsPeerUnknown(pipe: UInt32, client: String)
     case wrongBaseModel(client: String)
     case duplicate(client: String)
     case zeroSamples(client: String)
@@ -33,6 +35,8 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case .certificateChanged: return "certificate_changed"
         case .pipeBoundToOtherIdentity: return "pipe_bound_to_other_identity"
         case .identityOnOtherPipe: return "identity_on_other_pipe"
+        case .tlsIdentityMismatch: return "tls_identity_mismatch"
+        case .tlsPeerUnknown: return "tls_peer_unknown"
         case .wrongBaseModel: return "wrong_base_model"
         case .duplicate: return "duplicate"
         case .zeroSamples: return "zero_samples"
@@ -56,6 +60,9 @@ public enum Rejection: Error, CustomStringConvertible, Equatable {
         case let .pipeBoundToOtherIdentity(pipe, bound, claimed):
             return "pipe \(pipe) belongs to \(bound) but sent a message as \(claimed)"
         case let .identityOnOtherPipe(client, pipe): return "\(client) is already connected on pipe \(pipe)"
+        case let .tlsIdentityMismatch(client, tls, pipe):
+            return "message signed by \(client) arrived on pipe \(pipe), whose TLS certificate is \(tls)'s (relayed?)"
+        case let .tlsPeerUnknown(pipe, client): return "pipe \(pipe) sending as \(client) has no verified TLS certificate on record"
         case let .wrongBaseModel(client): return "\(client) trained from a model other than this round's global model"
         case let .duplicate(client): return "second update from \(client) in the same round"
         case let .zeroSamples(client): return "\(client) reported zero training samples"

@@ -1,3 +1,5 @@
+import Transport
+
 /// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
 public struct Setting: Sendable, Hashable {
     public let name: String
@@ -61,6 +63,7 @@ extension Setting {
     public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
+    public static let tlsEngine = Setting("tls-engine", TLSEngine.builtInDefault.rawValue, all, "TLS library of tls+tcp://: openssl (TLS 1.3, AES-GCM; TLS 1.2 only with ECDHE+AEAD) or mbedtls (nng's built-in, TLS 1.2; for comparison). One per process.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
     public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of scale, sign-flip, noise-update, free-rider (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
     public static let attacker = Setting("attacker", nil, [.cluster], "In `up` / `simulate`: the client id (e.g. client-2) started with --attack; every other client is honest.")
@@ -71,7 +74,7 @@ extension Setting {
         listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, detectors, dropFlagged, evaluators, utility, out,
-        archiveUpdates, float16, logLevel, logFile, strategy, attack, attacker, blasThreads,
+        archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.

@@ -1,4 +1,5 @@
 import Foundation
+import Transport
 import Yams
 
 /// Resolved option values with where each came from; precedence is flag > environment > config file > default.
@@ -107,6 +108,23 @@ public struct Settings: Sendable {
 
     public func list(_ setting: Setting) throws -> [String] {
         try required(setting).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A URL setting the federation can use (`TransportURL.supportedSchemes`).
+    public func transportURL(_ setting: Setting) throws -> TransportURL {
+        let raw = try required(setting)
+        guard let url = try? TransportURL(raw), url.isSupported else {
+            throw invalid(setting, raw, "a tls+tcp://, tcp://, ipc:// or inproc:// URL")
+        }
+        return url
+    }
+
+    public func tlsEngine() throws -> TLSEngine {
+        let raw = try required(.tlsEngine)
+        guard let engine = TLSEngine(rawValue: raw) else {
+            throw invalid(.tlsEngine, raw, TLSEngine.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        return engine
     }
 
     public func invalid(_ setting: Setting, _ value: String, _ expected: String) -> FederationError {

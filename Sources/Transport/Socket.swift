@@ -134,6 +134,7 @@ public final class Socket: @unchecked Sendable {
     private func checkTLS(_ url: TransportURL, _ tls: TLSSettings?) throws(TransportError) {
         if url.usesTLS && tls == nil { throw .tlsRequired(url: url.text) }
         if !url.usesTLS && tls != nil { throw .tlsNotApplicable(url: url.text) }
+        if let tls { try TLSEngine.select(tls.engine) }
     }
 
     // MARK: Options

@@ -4,6 +4,7 @@ import CNNG
 enum TLSConfiguration {
     /// Returns a config holding one reference; the caller frees it after handing it to an endpoint.
     static func make(_ settings: TLSSettings, server: Bool, serverName: String?) throws(TransportError) -> OpaquePointer {
+        try TLSEngine.select(settings.engine)  // nng binds the process's engine to the configuration now
         var config: OpaquePointer?
         let rv = nng_tls_config_alloc(&config, server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT)
         guard rv == 0, let config else {

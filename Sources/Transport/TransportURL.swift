@@ -1,10 +1,15 @@
-/// The parts of an nng URL the Swift layer needs: whether it is TLS, and the host to name-check.
-struct TransportURL: Sendable, Equatable {
-    let text: String
-    let scheme: String
-    let host: String?
+/// The parts of an nng URL the federation needs: whether it is supported, whether it is TLS, and the host a
+/// client name-checks. The one place these rules live (sockets, client and coordinator configs use it).
+public struct TransportURL: Sendable, Equatable {
+    public let text: String
+    public let scheme: String
+    /// The host of a tcp-family URL ("" when the URL has none), nil for inproc:// and ipc://.
+    public let host: String?
 
-    init(_ text: String) throws(TransportError) {
+    /// The schemes the federation uses; nng knows more (ws://, ...), which sockets still pass through.
+    public static let supportedSchemes: Set<String> = ["tls+tcp", "tls+tcp4", "tls+tcp6", "tcp", "tcp4", "tcp6", "ipc", "inproc"]
+
+    public init(_ text: String) throws(TransportError) {
         guard let range = text.range(of: "://") else { throw .invalidURL(text) }
         let scheme = String(text[..<range.lowerBound]).lowercased()
         guard !scheme.isEmpty else { throw .invalidURL(text) }
@@ -20,10 +25,15 @@ struct TransportURL: Sendable, Equatable {
     }
 
     /// tls+tcp://, tls+tcp4://, tls+tcp6://, wss://
-    var usesTLS: Bool { scheme.hasPrefix("tls+") || scheme == "wss" || scheme.hasPrefix("wss") }
+    public var usesTLS: Bool { scheme.hasPrefix("tls+") || scheme.hasPrefix("wss") }
 
-    /// The name a client should expect in the server certificate when none is configured.
-    var defaultServerName: String? {
+    /// One of `supportedSchemes`.
+    public var isSupported: Bool { Self.supportedSchemes.contains(scheme) }
+
+    /// The name a client expects in the server certificate when none is configured: the URL's host, with the
+    /// loopback addresses read as "localhost" (certificates carry DNS names; mbedTLS never matches IP SANs);
+    /// nil when the URL names no host (empty or "*").
+    public var defaultServerName: String? {
         guard let host, !host.isEmpty, host != "*" else { return nil }
         if host == "127.0.0.1" || host == "::1" { return "localhost" }
         return host

@@ -9,6 +9,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: ArgumentHelp(Setting.logLevel.help)) var logLevel: String?
     @Option(name: .customLong("log-file"), help: ArgumentHelp(Setting.logFile.help)) var logFile: String?
     @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
+    @Option(name: .customLong("tls-engine"), help: ArgumentHelp(Setting.tlsEngine.help)) var tlsEngine: String?
 
     var flags: [String: String] {
         var f: [String: String] = [:]
@@ -17,6 +18,7 @@ struct SharedOptions: ParsableArguments {
         f[Setting.logLevel.name] = logLevel
         f[Setting.logFile.name] = logFile
         f[Setting.blasThreads.name] = blasThreads
+        f[Setting.tlsEngine.name] = tlsEngine
         return f
     }
 }

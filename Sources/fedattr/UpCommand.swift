@@ -28,13 +28,13 @@ struct UpCommand: AsyncParsableCommand {
             return
         }
         let logger = try Daemon.logger(label: "up", settings: settings)
-        // Everything the coordinator reads goes to it as flags; clients only need where the data is.
+        // Everything the coordinator reads goes to it as flags; clients need where the data is and the TLS engine.
         var coordinatorFlags: [String: String] = [:]
         for setting in Setting.catalog where setting.roles.contains(.coordinator) && setting != .logFile && setting != .listen {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { coordinatorFlags[setting.name] = v }
         }
         var clientFlags: [String: String] = [:]
-        for setting in [Setting.dataDir, .logLevel] {
+        for setting in [Setting.dataDir, .logLevel, .tlsEngine] {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { clientFlags[setting.name] = v }
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Transport
 @testable import Federation
 
 @Suite struct SettingsTests {
@@ -66,10 +67,34 @@ import Testing
         #expect(try DataSplits.shardIndex(of: "client-12") == 12)
     }
 
-    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() {
-        #expect(ClientConfig.hostName(of: "tls+tcp://127.0.0.1:7400") == "localhost")
-        #expect(ClientConfig.hostName(of: "tls+tcp://coordinator:7400") == "coordinator")
-        #expect(ClientConfig.hostName(of: "tls+tcp://[::1]:7400") == "localhost")
+    @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() throws {
+        #expect(try TransportURL("tls+tcp://127.0.0.1:7400").defaultServerName == "localhost")
+        #expect(try TransportURL("tls+tcp://coordinator:7400").defaultServerName == "coordinator")
+        #expect(try TransportURL("tls+tcp://[::1]:7400").defaultServerName == "localhost")
+    }
+
+    /// Client and coordinator read URLs through the same rule: tls+tcp4:// is TLS for both, a TLS URL without a
+    /// host needs --server-name, an unknown scheme or engine is a clear error.
+    @Test func configsShareOneURLRuleAndNameTheTLSEngine() throws {
+        let client = ["id": "client-0", "coordinator": "tls+tcp4://coordinator:7400"]
+        let c = try ClientConfig(settings: Settings(flags: client, environment: [:]))
+        #expect(c.tls?.serverName == "coordinator")
+        let k = try CoordinatorConfig(settings: Settings(flags: ["listen": "tls+tcp4://0.0.0.0:7400", "tls-engine": "mbedtls"], environment: [:]))
+        #expect(k.tls?.engine == .mbedtls)
+        #expect(throws: FederationError.self) {
+            try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400"], environment: [:]))
+        }
+        let named = try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400", "server-name": "coordinator"], environment: [:]))
+        #expect(named.tls?.serverName == "coordinator")
+        #expect(try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tcp4://127.0.0.1:7400"], environment: [:])).tls == nil)
+        #expect(throws: FederationError.self) {
+            try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "ws://127.0.0.1:7400"], environment: [:]))
+        }
+        #expect(throws: FederationError.self) {
+            try CoordinatorConfig(settings: Settings(flags: ["tls-engine": "gnutls"], environment: [:]))
+        }
+        let openssl = try ClientConfig(settings: Settings(flags: client, environment: ["FEDATTR_TLS_ENGINE": "openssl"]))
+        #expect(openssl.tls?.engine == .openssl)
     }
 
     @Test func configDocumentListsEverySetting() throws {

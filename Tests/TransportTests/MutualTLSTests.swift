@@ -119,6 +119,7 @@ import Testing
         let log = EventLog()
         try log.attach(to: surveyor)
 
+        _ = try TLSEngine.active  // the raw config below must get the same engine as the sockets
         var socket = nng_socket()
         try #require(nng_respondent0_open(&socket) == 0)
         defer { nng_close(socket) }

@@ -1,0 +1,607 @@
+// OpenSSL engine for nng 1.5.2's pluggable TLS layer (nng/supplemental/tls/engine.h, API version 1).
+//
+// nng owns the TCP stream and the buffering; this file turns its byte-moving callbacks (nng_tls_engine_send /
+// nng_tls_engine_recv, which answer NNG_EAGAIN when they must wait for I/O) into an OpenSSL BIO, and maps
+// OpenSSL's results back to nng error codes. nng calls every connection operation with the connection's lock
+// held, so one connection is never entered by two threads at once.
+#include "CNNGOpenSSL.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/supplemental/tls/engine.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#define TLS12_CIPHERS                                                                                          \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                 \
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define GROUPS "X25519:P-256:P-384"
+
+struct nng_tls_engine_config {
+    SSL_CTX *ctx;
+    bool server;
+    char *server_name;
+};
+
+struct nng_tls_engine_conn {
+    void *nng;     // nng's connection context, passed back to nng_tls_engine_send/recv
+    SSL *ssl;
+    bool server;
+    bool finished; // the handshake ended (either way) and was reported
+    int io_error;  // the last hard error nng's send/recv returned to the BIO, 0 if none
+    nng_sockaddr remote, local;
+    bool have_addresses;
+    char peer[64];
+    // The first chain error the verify callback saw, and the leaf certificate the peer presented.
+    char verify_error[160];
+    char subject[256];
+    char common_name[128];
+    char fingerprint[65];
+};
+
+// MARK: Events and the identity table
+
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static fedattr_tls_event_handler event_handler;
+static void *event_context;
+static long live_connections;
+
+// Verified server-side connections, for fedattr_tls_peer_identity; unlinked in conn_fini.
+typedef struct identity {
+    struct identity *next;
+    nng_tls_engine_conn *conn;
+} identity;
+static identity *identities;
+
+void fedattr_tls_set_event_handler(fedattr_tls_event_handler handler, void *context) {
+    pthread_mutex_lock(&state_lock);
+    event_handler = handler;
+    event_context = context;
+    pthread_mutex_unlock(&state_lock);
+}
+
+long fedattr_tls_live_connections(void) {
+    pthread_mutex_lock(&state_lock);
+    long n = live_connections;
+    pthread_mutex_unlock(&state_lock);
+    return n;
+}
+
+static bool same_address(const nng_sockaddr *a, const nng_sockaddr *b) {
+    if (a->s_family != b->s_family) return false;
+    switch (a->s_family) {
+    case NNG_AF_INET:
+        return a->s_in.sa_addr == b->s_in.sa_addr && a->s_in.sa_port == b->s_in.sa_port;
+    case NNG_AF_INET6:
+        return a->s_in6.sa_port == b->s_in6.sa_port && memcmp(a->s_in6.sa_addr, b->s_in6.sa_addr, 16) == 0;
+    default:
+        return false;
+    }
+}
+
+bool fedattr_tls_peer_identity(const nng_sockaddr *remote, const nng_sockaddr *local, char *common_name,
+                               size_t common_name_size, char *fingerprint, size_t fingerprint_size) {
+    bool found = false;
+    pthread_mutex_lock(&state_lock);
+    for (identity *i = identities; i != NULL; i = i->next) {
+        nng_tls_engine_conn *c = i->conn;
+        if (same_address(&c->remote, remote) && same_address(&c->local, local)) {
+            if (strlen(c->common_name) < common_name_size && strlen(c->fingerprint) < fingerprint_size) {
+                strcpy(common_name, c->common_name);
+                strcpy(fingerprint, c->fingerprint);
+                found = true;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&state_lock);
+    return found;
+}
+
+static void identity_remove(nng_tls_engine_conn *conn) {
+    pthread_mutex_lock(&state_lock);
+    for (identity **p = &identities; *p != NULL; p = &(*p)->next) {
+        if ((*p)->conn == conn) {
+            identity *gone = *p;
+            *p = gone->next;
+            free(gone);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&state_lock);
+}
+
+static void identity_add(nng_tls_engine_conn *conn) {
+    identity *i = calloc(1, sizeof(*i));
+    if (i == NULL) return; // the connection then simply has no binding; the application refuses its messages
+    i->conn = conn;
+    pthread_mutex_lock(&state_lock);
+    i->next = identities;
+    identities = i;
+    pthread_mutex_unlock(&state_lock);
+}
+
+static void report(nng_tls_engine_conn *conn, bool refused, const char *reason) {
+    pthread_mutex_lock(&state_lock);
+    fedattr_tls_event_handler handler = event_handler;
+    void *context = event_context;
+    pthread_mutex_unlock(&state_lock);
+    if (handler == NULL) return;
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(conn->ssl);
+    fedattr_tls_event event = {
+        .server = conn->server,
+        .refused = refused,
+        .reason = reason,
+        .peer = conn->peer,
+        .subject = conn->subject,
+        .fingerprint = conn->fingerprint,
+        .version = refused ? "" : SSL_get_version(conn->ssl),
+        .cipher = (refused || cipher == NULL) ? "" : SSL_CIPHER_get_name(cipher),
+    };
+    handler(&event, context);
+}
+
+// MARK: Certificates
+
+// Records subject, common name and fingerprint of `leaf` on the connection.
+static void remember_leaf(nng_tls_engine_conn *conn, X509 *leaf) {
+    if (leaf == NULL || conn->fingerprint[0] != '\0') return;
+    X509_NAME *name = X509_get_subject_name(leaf);
+    BIO *out = BIO_new(BIO_s_mem());
+    if (out != NULL) {
+        X509_NAME_print_ex(out, name, 0, XN_FLAG_RFC2253);
+        int n = BIO_read(out, conn->subject, sizeof(conn->subject) - 1);
+        conn->subject[n > 0 ? n : 0] = '\0';
+        BIO_free(out);
+    }
+    if (X509_NAME_get_text_by_NID(name, NID_commonName, conn->common_name, sizeof(conn->common_name)) < 0) {
+        conn->common_name[0] = '\0';
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (X509_digest(leaf, EVP_sha256(), digest, &length) == 1 && length == 32) {
+        for (unsigned int i = 0; i < length; i++) snprintf(conn->fingerprint + 2 * i, 3, "%02x", digest[i]);
+    }
+}
+
+static int verify_callback(int ok, X509_STORE_CTX *store) {
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    nng_tls_engine_conn *conn = ssl == NULL ? NULL : SSL_get_app_data(ssl);
+    if (conn == NULL) return ok;
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(store);
+    X509 *leaf = X509_STORE_CTX_get0_cert(store);
+    remember_leaf(conn, leaf != NULL ? leaf : (chain != NULL && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : NULL));
+    if (!ok && conn->verify_error[0] == '\0') {
+        int error = X509_STORE_CTX_get_error(store);
+        snprintf(conn->verify_error, sizeof(conn->verify_error), "certificate verify failed at depth %d: %s",
+                 X509_STORE_CTX_get_error_depth(store), X509_verify_cert_error_string(error));
+    }
+    return ok;
+}
+
+// Reads every PEM certificate in `pem`; calls `use` on each; returns how many were read, or -1 on a malformed block.
+static int each_certificate(const char *pem, int (*use)(void *, X509 *, int), void *target) {
+    BIO *in = BIO_new_mem_buf(pem, -1);
+    if (in == NULL) return -1;
+    int count = 0;
+    for (;;) {
+        X509 *cert = PEM_read_bio_X509(in, NULL, NULL, NULL);
+        if (cert == NULL) {
+            unsigned long e = ERR_peek_last_error();
+            if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+                ERR_clear_error(); // end of input
+                break;
+            }
+            ERR_clear_error();
+            count = -1;
+            break;
+        }
+        int rv = use(target, cert, count);
+        X509_free(cert);
+        if (rv != 1) {
+            count = -1;
+            break;
+        }
+        count++;
+    }
+    BIO_free(in);
+    return count;
+}
+
+// MARK: BIO over nng's stream
+
+static BIO_METHOD *nng_bio_method;
+
+static int bio_write(BIO *bio, const char *data, size_t length, size_t *written) {
+    nng_tls_engine_conn *conn = BIO_get_data(bio);
+    size_t n = length;
+    BIO_clear_retry_flags(bio);
+    int rv = nng_tls_engine_send(conn->nng, (const uint8_t *)data, &n);
+    if (rv == 0) {
+        *written = n;
+        return 1;
+    }
+    if (rv == NNG_EAGAIN) {
+        BIO_set_retry_write(bio);
+    } else {
+        conn->io_error = rv;
+    }
+    return 0;
+}
+
+static int bio_read(BIO *bio, char *data, size_t length, size_t *read) {
+    nng_tls_engine_conn *conn = BIO_get_data(bio);
+    size_t n = length;
+    BIO_clear_retry_flags(bio);
+    int rv = nng_tls_engine_recv(conn->nng, (uint8_t *)data, &n);
+    if (rv == 0) {
+        *read = n;
+        return 1;
+    }
+    if (rv == NNG_EAGAIN) {
+        BIO_set_retry_read(bio);
+    } else {
+        conn->io_error = rv;
+    }
+    return 0;
+}
+
+static long bio_ctrl(BIO *bio, int command, long number, void *pointer) {
+    (void)bio, (void)number, (void)pointer;
+    return command == BIO_CTRL_FLUSH ? 1 : 0; // nng sends buffered bytes by itself
+}
+
+static int bio_create(BIO *bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+// MARK: Errors
+
+// Maps a failed SSL call to an nng error and a reason; `result` is SSL_get_error's answer.
+static int failure(nng_tls_engine_conn *conn, int result, char *reason, size_t size) {
+    unsigned long e = ERR_peek_last_error();
+    int rv = NNG_ECRYPTO;
+    if (conn->verify_error[0] != '\0') {
+        snprintf(reason, size, "%s", conn->verify_error);
+    } else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) >= SSL_AD_REASON_OFFSET) {
+        // The peer sent an alert: it refused us.
+        int alert = ERR_GET_REASON(e) - SSL_AD_REASON_OFFSET;
+        snprintf(reason, size, "peer sent alert: %s", SSL_alert_desc_string_long(alert));
+        rv = alert == TLS13_AD_CERTIFICATE_REQUIRED ? NNG_ECONNSHUT : NNG_ECRYPTO;
+    } else if (e != 0) {
+        const char *text = ERR_reason_error_string(e);
+        snprintf(reason, size, "%s", text != NULL ? text : "TLS protocol error");
+        if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+            snprintf(reason, size, "peer presented no certificate");
+        }
+    } else if (conn->io_error != 0) {
+        snprintf(reason, size, "connection failed: %s", nng_strerror(conn->io_error));
+        rv = conn->io_error;
+    } else if (result == SSL_ERROR_ZERO_RETURN || result == SSL_ERROR_SYSCALL) {
+        snprintf(reason, size, "peer closed the connection");
+        rv = NNG_ECONNSHUT;
+    } else {
+        snprintf(reason, size, "TLS error %d", result);
+    }
+    ERR_clear_error();
+    return rv;
+}
+
+// MARK: Connections
+
+static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config *config) {
+    conn->nng = nng;
+    conn->server = config->server;
+    // nng 1.5.2 passes its TLS stream object, whose options reach the TCP stream's addresses (used for logs and
+    // for binding a pipe to its peer certificate). Only trusted on the 1.5 series, whose layout this was read from.
+    if (strncmp(nng_version(), "1.5.", 4) == 0) {
+        nng_stream *stream = nng;
+        conn->have_addresses = nng_stream_get_addr(stream, NNG_OPT_REMADDR, &conn->remote) == 0 &&
+                               nng_stream_get_addr(stream, NNG_OPT_LOCADDR, &conn->local) == 0;
+        if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET) {
+            uint32_t ip = ntohl(conn->remote.s_in.sa_addr);
+            snprintf(conn->peer, sizeof(conn->peer), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+                     ip & 0xff, ntohs(conn->remote.s_in.sa_port));
+        } else if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET6) {
+            char text[48];
+            const uint8_t *a = conn->remote.s_in6.sa_addr;
+            snprintf(text, sizeof(text), "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3],
+                     a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
+                     a[14] << 8 | a[15]);
+            snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", text, ntohs(conn->remote.s_in6.sa_port));
+        }
+    }
+    if ((conn->ssl = SSL_new(config->ctx)) == NULL) {
+        ERR_clear_error();
+        return NNG_ENOMEM;
+    }
+    BIO *bio = BIO_new(nng_bio_method);
+    if (bio == NULL) {
+        SSL_free(conn->ssl);
+        conn->ssl = NULL;
+        return NNG_ENOMEM;
+    }
+    BIO_set_data(bio, conn);
+    SSL_set_bio(conn->ssl, bio, bio);
+    SSL_set_app_data(conn->ssl, conn);
+    if (config->server) {
+        SSL_set_accept_state(conn->ssl);
+    } else {
+        SSL_set_connect_state(conn->ssl);
+        if (config->server_name != NULL) {
+            // SNI always carries the name; an IP address is checked against IP SANs, a name against DNS SANs.
+            if (SSL_set_tlsext_host_name(conn->ssl, config->server_name) != 1 ||
+                (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl), config->server_name) != 1 &&
+                 SSL_set1_host(conn->ssl, config->server_name) != 1)) {
+                ERR_clear_error();
+                SSL_free(conn->ssl);
+                conn->ssl = NULL;
+                return NNG_EINVAL;
+            }
+            ERR_clear_error();
+        }
+    }
+    pthread_mutex_lock(&state_lock);
+    live_connections++;
+    pthread_mutex_unlock(&state_lock);
+    return 0;
+}
+
+static void conn_fini(nng_tls_engine_conn *conn) {
+    if (conn->ssl == NULL) return;
+    identity_remove(conn);
+    SSL_free(conn->ssl);
+    conn->ssl = NULL;
+    pthread_mutex_lock(&state_lock);
+    live_connections--;
+    pthread_mutex_unlock(&state_lock);
+}
+
+static void conn_close(nng_tls_engine_conn *conn) {
+    // Best effort close_notify; nng closes the TCP stream itself.
+    if (SSL_is_init_finished(conn->ssl)) (void)SSL_shutdown(conn->ssl);
+    ERR_clear_error();
+    identity_remove(conn);
+}
+
+static int conn_handshake(nng_tls_engine_conn *conn) {
+    int rv = SSL_do_handshake(conn->ssl);
+    if (rv == 1) {
+        if (!conn->finished) {
+            conn->finished = true;
+            remember_leaf(conn, SSL_get0_peer_certificate(conn->ssl));
+            if (conn->server && conn->have_addresses && SSL_get_verify_result(conn->ssl) == X509_V_OK &&
+                SSL_get0_peer_certificate(conn->ssl) != NULL) {
+                identity_add(conn);
+            }
+            report(conn, false, "");
+        }
+        return 0;
+    }
+    int result = SSL_get_error(conn->ssl, rv);
+    if ((result == SSL_ERROR_WANT_READ || result == SSL_ERROR_WANT_WRITE) && conn->io_error == 0) return NNG_EAGAIN;
+    char reason[256];
+    int error = failure(conn, result, reason, sizeof(reason));
+    if (!conn->finished) {
+        conn->finished = true;
+        report(conn, true, reason);
+    }
+    return error;
+}
+
+static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
+    size_t n = 0;
+    int rv = SSL_read_ex(conn->ssl, buffer, *size, &n);
+    if (rv == 1) {
+        *size = n;
+        return 0;
+    }
+    int result = SSL_get_error(conn->ssl, rv);
+    if ((result == SSL_ERROR_WANT_READ || result == SSL_ERROR_WANT_WRITE) && conn->io_error == 0) return NNG_EAGAIN;
+    if (result == SSL_ERROR_ZERO_RETURN) {
+        ERR_clear_error();
+        return NNG_ECLOSED;
+    }
+    char reason[256];
+    return failure(conn, result, reason, sizeof(reason));
+}
+
+static int conn_send(nng_tls_engine_conn *conn, const uint8_t *buffer, size_t *size) {
+    size_t n = 0;
+    int rv = SSL_write_ex(conn->ssl, buffer, *size, &n);
+    if (rv == 1) {
+        *size = n;
+        return 0;
+    }
+    int result = SSL_get_error(conn->ssl, rv);
+    if ((result == SSL_ERROR_WANT_READ || result == SSL_ERROR_WANT_WRITE) && conn->io_error == 0) return NNG_EAGAIN;
+    char reason[256];
+    return failure(conn, result, reason, sizeof(reason));
+}
+
+static bool conn_verified(nng_tls_engine_conn *conn) {
+    return SSL_get0_peer_certificate(conn->ssl) != NULL && SSL_get_verify_result(conn->ssl) == X509_V_OK;
+}
+
+// MARK: Configurations
+
+static void config_fini(nng_tls_engine_config *config) {
+    SSL_CTX_free(config->ctx);
+    free(config->server_name);
+}
+
+static int config_init(nng_tls_engine_config *config, nng_tls_mode mode) {
+    config->server = mode == NNG_TLS_MODE_SERVER;
+    config->ctx = SSL_CTX_new(config->server ? TLS_server_method() : TLS_client_method());
+    if (config->ctx == NULL) {
+        ERR_clear_error();
+        return NNG_ENOMEM;
+    }
+    SSL_CTX *ctx = config->ctx;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 || SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+        SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 || SSL_CTX_set1_groups_list(ctx, GROUPS) != 1) {
+        ERR_clear_error();
+        SSL_CTX_free(ctx);
+        config->ctx = NULL;
+        return NNG_ECRYPTO;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // The peer's certificate must be fit for its role: a server's for serverAuth, a client's for clientAuth.
+    SSL_CTX_set_purpose(ctx, config->server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+    // Like nng's own engine: clients verify the server by default, servers ask nothing unless told to.
+    SSL_CTX_set_verify(ctx, config->server ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_callback);
+    return 0;
+}
+
+static int config_server(nng_tls_engine_config *config, const char *name) {
+    char *copy = strdup(name);
+    if (copy == NULL) return NNG_ENOMEM;
+    free(config->server_name);
+    config->server_name = copy;
+    return 0;
+}
+
+static int config_auth(nng_tls_engine_config *config, nng_tls_auth_mode mode) {
+    switch (mode) {
+    case NNG_TLS_AUTH_MODE_NONE:
+        SSL_CTX_set_verify(config->ctx, SSL_VERIFY_NONE, verify_callback);
+        return 0;
+    case NNG_TLS_AUTH_MODE_OPTIONAL:
+        SSL_CTX_set_verify(config->ctx, SSL_VERIFY_PEER, verify_callback);
+        return 0;
+    case NNG_TLS_AUTH_MODE_REQUIRED:
+        SSL_CTX_set_verify(config->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
+        return 0;
+    }
+    return NNG_EINVAL;
+}
+
+static int add_trusted(void *store, X509 *cert, int index) {
+    (void)index;
+    return X509_STORE_add_cert(store, cert);
+}
+
+static int config_ca_chain(nng_tls_engine_config *config, const char *certs, const char *crl) {
+    X509_STORE *store = SSL_CTX_get_cert_store(config->ctx);
+    if (each_certificate(certs, add_trusted, store) < 1) return NNG_ECRYPTO;
+    if (crl != NULL) {
+        BIO *in = BIO_new_mem_buf(crl, -1);
+        if (in == NULL) return NNG_ENOMEM;
+        int added = 0;
+        X509_CRL *list;
+        while ((list = PEM_read_bio_X509_CRL(in, NULL, NULL, NULL)) != NULL) {
+            added += X509_STORE_add_crl(store, list) == 1;
+            X509_CRL_free(list);
+        }
+        ERR_clear_error();
+        BIO_free(in);
+        if (added == 0) return NNG_ECRYPTO;
+        X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    }
+    return 0;
+}
+
+static int use_own(void *ctx, X509 *cert, int index) {
+    return index == 0 ? SSL_CTX_use_certificate(ctx, cert) : SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
+static int config_own_cert(nng_tls_engine_config *config, const char *cert, const char *key, const char *pass) {
+    if (each_certificate(cert, use_own, config->ctx) < 1) return NNG_ECRYPTO;
+    BIO *in = BIO_new_mem_buf(key, -1);
+    if (in == NULL) return NNG_ENOMEM;
+    EVP_PKEY *pkey = PEM_read_bio_PrivateKey(in, NULL, NULL, (void *)(pass != NULL ? pass : ""));
+    BIO_free(in);
+    int ok = pkey != NULL && SSL_CTX_use_PrivateKey(config->ctx, pkey) == 1 && SSL_CTX_check_private_key(config->ctx) == 1;
+    EVP_PKEY_free(pkey);
+    ERR_clear_error();
+    return ok ? 0 : NNG_ECRYPTO;
+}
+
+static int protocol_version(nng_tls_version version) {
+    switch (version) {
+    case NNG_TLS_1_2: return TLS1_2_VERSION;
+    case NNG_TLS_1_3: return TLS1_3_VERSION;
+    default: return 0; // TLS 1.0 and 1.1 are never offered
+    }
+}
+
+static int config_version(nng_tls_engine_config *config, nng_tls_version min, nng_tls_version max) {
+    if (min > max) return NNG_ENOTSUP;
+    int low = protocol_version(min < NNG_TLS_1_2 ? NNG_TLS_1_2 : min);
+    int high = protocol_version(max);
+    if (low == 0 || high == 0) return NNG_ENOTSUP;
+    if (SSL_CTX_set_min_proto_version(config->ctx, low) != 1 || SSL_CTX_set_max_proto_version(config->ctx, high) != 1) {
+        ERR_clear_error();
+        return NNG_ENOTSUP;
+    }
+    return 0;
+}
+
+// MARK: Registration
+
+static nng_tls_engine_config_ops config_ops = {
+    .size = sizeof(nng_tls_engine_config),
+    .init = config_init,
+    .fini = config_fini,
+    .server = config_server,
+    .auth = config_auth,
+    .ca_chain = config_ca_chain,
+    .own_cert = config_own_cert,
+    .version = config_version,
+};
+
+static nng_tls_engine_conn_ops conn_ops = {
+    .size = sizeof(nng_tls_engine_conn),
+    .init = conn_init,
+    .fini = conn_fini,
+    .close = conn_close,
+    .handshake = conn_handshake,
+    .recv = conn_recv,
+    .send = conn_send,
+    .verified = conn_verified,
+};
+
+static nng_tls_engine engine = {
+    .version = NNG_TLS_ENGINE_VERSION,
+    .config_ops = &config_ops,
+    .conn_ops = &conn_ops,
+    .name = "openssl",
+    .description = OPENSSL_VERSION_TEXT,
+    .fips_mode = false,
+};
+
+static pthread_once_t method_once = PTHREAD_ONCE_INIT;
+
+static void make_method(void) {
+    BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "nng stream");
+    if (method == NULL) return;
+    BIO_meth_set_write_ex(method, bio_write);
+    BIO_meth_set_read_ex(method, bio_read);
+    BIO_meth_set_ctrl(method, bio_ctrl);
+    BIO_meth_set_create(method, bio_create);
+    nng_bio_method = method;
+}
+
+int fedattr_tls_openssl_register(void) {
+    pthread_once(&method_once, make_method);
+    if (nng_bio_method == NULL) return NNG_ENOMEM;
+    // nng's own start-up installs the built-in engine; make sure it has run so ours is not overwritten by it.
+    (void)nng_tls_engine_name();
+    return nng_tls_engine_register(&engine);
+}
+
+const char *fedattr_tls_openssl_version(void) { return OpenSSL_version(OPENSSL_VERSION); }

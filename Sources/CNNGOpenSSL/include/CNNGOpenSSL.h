@@ -1,0 +1,50 @@
+// An nng 1.5.2 TLS engine (engine API version 1) backed by OpenSSL, for fedattr's tls+tcp:// transport.
+//
+// Policy: TLS 1.3 preferred, TLS 1.2 only with ECDHE key exchange and AEAD ciphers (AES-GCM first, then
+// ChaCha20-Poly1305); no renegotiation, no session resumption. The peer's chain is verified against the
+// configured CA with the extended key usage of its role (a server must carry serverAuth, a client clientAuth);
+// a client checks the configured server name against the server certificate's DNS names (or IP addresses).
+#ifndef FEDATTR_CNNGOPENSSL_H
+#define FEDATTR_CNNGOPENSSL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <nng/nng.h>
+
+// What the engine tells the application about one finished handshake (refused or accepted).
+typedef struct fedattr_tls_event {
+    bool server;             // we were the server (listener) side
+    bool refused;            // the handshake failed (else it succeeded)
+    const char *reason;      // why it failed ("" on success)
+    const char *peer;        // "a.b.c.d:port" / "[v6]:port", or "" when unknown
+    const char *subject;     // the peer leaf certificate's subject (RFC 2253), "" when none was presented
+    const char *fingerprint; // SHA-256 of the peer leaf certificate (DER), lower-case hex, "" when none
+    const char *version;     // "TLSv1.3", "TLSv1.2", or "" when not negotiated
+    const char *cipher;      // negotiated cipher suite, or ""
+} fedattr_tls_event;
+
+typedef void (*fedattr_tls_event_handler)(const fedattr_tls_event *event, void *context);
+
+// Registers the OpenSSL engine with nng, replacing the default (mbedTLS) engine for every TLS configuration
+// allocated afterwards, process-wide. Returns 0 or an nng error code. Idempotent.
+int fedattr_tls_openssl_register(void);
+
+// "OpenSSL 3.0.x ..." (the library in use).
+const char *fedattr_tls_openssl_version(void);
+
+// Calls `handler` on nng's I/O thread after each handshake of the OpenSSL engine ends (keep it short; it must not
+// call into nng). NULL removes the handler.
+void fedattr_tls_set_event_handler(fedattr_tls_event_handler handler, void *context);
+
+// The verified peer certificate of the live server-side connection between `remote` and `local` (a pipe's
+// NNG_OPT_REMADDR and NNG_OPT_LOCADDR): copies its subject common name and SHA-256 fingerprint (hex) and
+// returns true; false when no verified connection with these addresses is known (or the buffers are too small).
+bool fedattr_tls_peer_identity(const nng_sockaddr *remote, const nng_sockaddr *local,
+                               char *common_name, size_t common_name_size,
+                               char *fingerprint, size_t fingerprint_size);
+
+// Number of engine connection objects alive (for leak checks).
+long fedattr_tls_live_connections(void);
+
+#endif
