@@ -42,20 +42,21 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution", "Adversary", "Options",
+            "Federation", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Options"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "PKI"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr"]),
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr",
+                                                               .product(name: "Logging", package: "swift-log")]),
     ]
 )

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the fedattr wire protocol, version 1.
+"""Independent reference implementation of the fedattr wire protocol, version 1, and a minimal client.
 
-Written from docs/PROTOCOL.md alone (Python 3 standard library only). It encodes and decodes all four
+Written from docs/PROTOCOL.md alone. The codec (Python 3 standard library only) encodes and decodes all five
 message types, applies the decoder checks of PROTOCOL.md section 5, and builds the signing inputs of section 6.
+The client (`client` command; needs numpy, pynng and cryptography from tools/requirements.txt) dials a
+coordinator over mutual TLS, registers, and trains on its own shard (PROTOCOL.md section 12) every round.
 
 Messages are represented as JSON-compatible dicts:
 
@@ -20,6 +22,11 @@ Command line:
                                          and tensor_bytes (hex), failures are {"error": "..."}
   wire_reference.py encode IN.json OUTDIR   IN.json holds a list of dicts; writes OUTDIR/<index>.bin
   wire_reference.py selftest             check the worked examples of PROTOCOL.md section 10
+  wire_reference.py client --id client-N --coordinator tls+tcp://HOST:PORT --pki-dir DIR
+                    [--data-dir DIR] [--server-name NAME]
+                                         run one federation client until the coordinator's finish message
+  wire_reference.py shard SPEC.json INDEX [--data-dir DIR]
+                                         print {"size", "indices_sha256"} of client INDEX's shard (section 12.2)
 """
 
 import hashlib
@@ -28,6 +35,7 @@ import math
 import os
 import struct
 import sys
+import time
 import zlib
 
 MAGIC = b"FDAT"
@@ -338,6 +346,390 @@ def selftest():
     print("selftest ok")
 
 
+# ---------------------------------------------------------------- the federation spec's data and model (section 12)
+
+MASK64 = (1 << 64) - 1
+
+
+class SeededGenerator:
+    """xoshiro256** seeded through SplitMix64, with the samplers of PROTOCOL.md section 12.1."""
+
+    def __init__(self, seed):
+        x = seed & MASK64
+        state = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & MASK64
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+            state.append(z ^ (z >> 31))
+        self.s = state
+
+    def next(self):
+        s0, s1, s2, s3 = self.s
+        result = (_rotl((s1 * 5) & MASK64, 7) * 9) & MASK64
+        t = (s1 << 17) & MASK64
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = _rotl(s3, 45)
+        self.s = [s0, s1, s2, s3]
+        return result
+
+    def uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+    def index_below(self, n):
+        return (self.next() * n) >> 64
+
+    def normal(self):
+        u1 = 1 - self.uniform()
+        u2 = self.uniform()
+        return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+    def gamma(self, shape):
+        if shape < 1:
+            u = 1 - self.uniform()
+            return self.gamma(shape + 1) * u ** (1 / shape)
+        d = shape - 1.0 / 3.0
+        c = 1 / math.sqrt(9 * d)
+        while True:
+            while True:
+                x = self.normal()
+                v = 1 + c * x
+                if v > 0:
+                    break
+            v = v * v * v
+            u = 1 - self.uniform()
+            if u < 1 - 0.0331 * x * x * x * x:
+                return d * v
+            if math.log(u) < 0.5 * x * x + d * (1 - v + math.log(v)):
+                return d * v
+
+    def shuffle(self, items):
+        for i in range(len(items) - 1, 0, -1):
+            j = self.index_below(i + 1)
+            items[i], items[j] = items[j], items[i]
+
+
+def _rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & MASK64
+
+
+def _round_half_away(x):
+    f = math.floor(x)
+    return f + 1 if x - f >= 0.5 else f
+
+
+def partition(labels, class_count, clients, scheme, seed):
+    """One sorted index list per client (PROTOCOL.md section 12.2)."""
+    rng = SeededGenerator(seed)
+    n = len(labels)
+    if scheme == "iid":
+        order = list(range(n))
+        rng.shuffle(order)
+        parts = [order[c * n // clients:(c + 1) * n // clients] for c in range(clients)]
+    elif scheme.startswith("dirichlet:"):
+        alpha = float(scheme.split(":", 1)[1])
+        by_class = [[] for _ in range(class_count)]
+        for index, label in enumerate(labels):
+            by_class[label].append(index)
+        for _ in range(100):
+            parts = [[] for _ in range(clients)]
+            for original in by_class:
+                if not original:
+                    continue
+                members = list(original)
+                rng.shuffle(members)
+                draws = [rng.gamma(alpha) for _ in range(clients)]
+                total = 0.0
+                for d in draws:
+                    total += d
+                cumulative, start = 0.0, 0
+                for c in range(clients):
+                    cumulative += draws[c]
+                    if c == clients - 1:
+                        end = len(members)
+                    else:
+                        end = min(len(members), _round_half_away(cumulative / total * len(members)))
+                    if end > start:
+                        parts[c].extend(members[start:end])
+                    start = max(start, end)
+            if n < clients or all(parts):
+                break
+    elif scheme.startswith("shards:"):
+        k = int(scheme.split(":", 1)[1])
+        ordered = sorted(range(n), key=lambda i: (labels[i], i))
+        count = clients * k
+        shard_order = list(range(count))
+        rng.shuffle(shard_order)
+        parts = []
+        for c in range(clients):
+            part = []
+            for s in shard_order[c * k:(c + 1) * k]:
+                part.extend(ordered[s * n // count:(s + 1) * n // count])
+            parts.append(part)
+    else:
+        raise ValueError(f"unknown partition scheme {scheme!r}")
+    return [sorted(p) for p in parts]
+
+
+def _read_idx(path, limit):
+    import gzip
+    with gzip.open(path, "rb") as f:
+        magic, count = struct.unpack(">II", f.read(8))
+        dims = [struct.unpack(">I", f.read(4))[0] for _ in range((magic & 0xFF) - 1)]
+        if limit is not None:
+            count = min(count, limit)
+        size = 1
+        for d in dims:
+            size *= d
+        return f.read(count * size), count, size
+
+
+def synthetic_dataset(count, seed):
+    """The synthetic glyph images of PROTOCOL.md section 12.1 (features as a list of 784-float rows, labels)."""
+    rng = SeededGenerator(seed)
+    labels = [i % 10 for i in range(count)]
+    rng.shuffle(labels)
+    rows = []
+    for k in labels:
+        shift_x, shift_y = float(rng.index_below(5) - 2), float(rng.index_below(5) - 2)
+        brightness = 0.7 + 0.3 * rng.uniform()
+        a1, a2 = 2 * math.pi * k / 10, 2 * math.pi * ((3 * k) % 10) / 10
+        centres = [(13.5 + 8 * math.cos(a1) + shift_x, 13.5 + 8 * math.cos(a1 - math.pi / 2) + shift_y, 1.0, 3.0),
+                   (13.5 + 4 * math.cos(a2) + shift_x, 13.5 + 4 * math.cos(a2 - math.pi / 2) + shift_y, 0.6, 2.0)]
+        row = []
+        for y in range(28):
+            for x in range(28):
+                value = 0.25 * rng.uniform()
+                for cx, cy, weight, radius in centres:
+                    d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy)
+                    value += brightness * weight * math.exp(-d2 / (2 * radius * radius))
+                row.append(min(1.0, value))
+        rows.append(row)
+    return rows, labels
+
+
+def training_pool(spec, data_dir):
+    """(features, labels) of the training pool the spec partitions: features are rows of 784 floats in [0, 1]."""
+    validation = spec["validation_size"]
+    if spec["dataset"] == "synthetic":
+        rows, labels = synthetic_dataset(spec["synthetic_count"] + validation, spec["partition_seed"])
+        features = rows
+    elif spec["dataset"] == "fashion-mnist":
+        limit = spec["train_limit"] + validation if spec["train_limit"] > 0 else None
+        pixels, count, size = _read_idx(os.path.join(data_dir, "train-images-idx3-ubyte.gz"), limit)
+        raw_labels, label_count, _ = _read_idx(os.path.join(data_dir, "train-labels-idx1-ubyte.gz"), limit)
+        if label_count != count:
+            raise ValueError(f"{count} images but {label_count} labels")
+        features = (pixels, size)
+        labels = list(raw_labels)
+    else:
+        raise ValueError(f"unknown dataset {spec['dataset']!r}")
+    if len(labels) <= validation + spec["clients"]:
+        raise ValueError("training pool too small for the validation set and the clients")
+    return features, labels[:len(labels) - validation]
+
+
+def shard_indices(spec, index, labels):
+    return partition(labels, 10, spec["clients"], spec["partition"], spec["partition_seed"])[index]
+
+
+def indices_digest(indices):
+    return hashlib.sha256(b"".join(struct.pack("<I", i) for i in indices)).hexdigest()
+
+
+def model_layers(model):
+    """(inputs, outputs) of each dense layer of "logreg", "mlp" or "mlp:H1,H2,..." (PROTOCOL.md section 12.3)."""
+    if model == "logreg":
+        hidden = []
+    elif model == "mlp":
+        hidden = [128]
+    elif model.startswith("mlp:"):
+        hidden = [int(h) for h in model[4:].split(",")]
+    else:
+        raise ValueError(f"model {model!r} is not implemented by this client (cnn: see PROTOCOL.md section 12.3)")
+    widths = [784] + hidden + [10]
+    return list(zip(widths[:-1], widths[1:]))
+
+
+def parameter_count(model):
+    if model == "cnn":
+        return (25 * 8 + 8) + (25 * 8 * 16 + 16) + (256 * 10 + 10)
+    return sum(i * o + o for i, o in model_layers(model))
+
+
+# ---------------------------------------------------------------- the client (needs numpy, pynng, cryptography)
+
+def train(np, parameters, layers, x, y, epochs, batch_size, lr, momentum, weight_decay, seed):
+    """Local SGD of PROTOCOL.md section 12.4; returns (trained parameters, mean training loss)."""
+    p = np.array(parameters, dtype=np.float32)
+    views, offset = [], 0
+    for i, o in layers:
+        w = p[offset:offset + i * o].reshape(i, o)
+        b = p[offset + i * o:offset + i * o + o]
+        views.append((w, b))
+        offset += i * o + o
+    velocity = np.zeros_like(p)
+    rng = SeededGenerator(seed)
+    count = len(y)
+    order = list(range(count))
+    capacity = min(batch_size, count)
+    loss_sum = 0.0
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for first in range(0, count, capacity):
+            batch = order[first:first + capacity]
+            xb, yb = x[batch], y[batch]
+            activations = [xb]
+            for n, (w, b) in enumerate(views):
+                z = activations[-1] @ w + b
+                activations.append(np.maximum(z, 0) if n < len(views) - 1 else z)
+            logits = activations[-1].astype(np.float64)
+            logits -= logits.max(axis=1, keepdims=True)
+            logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            loss_sum += float(-logp[np.arange(len(yb)), yb].sum())
+            dz = np.exp(logp)
+            dz[np.arange(len(yb)), yb] -= 1
+            dz = (dz / len(yb)).astype(np.float32)
+            grads = []
+            for n in range(len(views) - 1, -1, -1):
+                w, _ = views[n]
+                grads.append((activations[n].T @ dz, dz.sum(axis=0)))
+                if n > 0:
+                    dz = (dz @ w.T) * (activations[n] > 0)
+            g = np.concatenate([part.ravel() for gw, gb in reversed(grads) for part in (gw, gb)])
+            if weight_decay != 0:
+                g += np.float32(weight_decay) * p
+            if momentum != 0:
+                velocity *= np.float32(momentum)
+                velocity += g
+                p -= np.float32(lr) * velocity
+            else:
+                p -= np.float32(lr) * g
+    return p, loss_sum / (count * epochs)
+
+
+def log(level, msg, **fields):
+    parts = [f"ts={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}", f"level={level}", f"msg={json.dumps(msg)}"]
+    parts += [f"{k}={json.dumps(v) if isinstance(v, str) and (' ' in v or not v) else v}" for k, v in fields.items()]
+    sys.stderr.write(" ".join(parts) + "\n")
+    sys.stderr.flush()
+
+
+def run_client(args):
+    import numpy as np
+    import pynng
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    client_id, url, pki = args["id"], args["coordinator"], args["pki_dir"]
+    if not client_id.startswith("client-") or not client_id[7:].isdigit():
+        raise SystemExit(f"--id must be client-N, got {client_id!r}")
+    index = int(client_id[7:])
+    with open(os.path.join(pki, client_id + ".key"), "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    with open(os.path.join(pki, client_id + ".crt"), "rb") as f:
+        certificate = x509.load_pem_x509_certificate(f.read())
+    certificate_der = certificate.public_bytes(serialization.Encoding.DER)
+
+    def sign(data):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+    tls = None
+    if url.startswith("tls+tcp://"):
+        host = url[len("tls+tcp://"):].rsplit(":", 1)[0].strip("[]")
+        server_name = args.get("server_name") or ("localhost" if host in ("127.0.0.1", "::1", "") else host)
+        tls = pynng.TLSConfig(pynng.TLSConfig.MODE_CLIENT, server_name=server_name,
+                              ca_files=[os.path.join(pki, "ca.crt")],
+                              cert_key_file=os.path.join(pki, client_id + ".pem"),
+                              auth_mode=pynng.TLSConfig.AUTH_MODE_REQUIRED)
+    sock = pynng.Respondent0(recv_max_size=64 << 20, reconnect_time_min=100, reconnect_time_max=5000, tls_config=tls)
+    sock.dial(url, block=False)
+    log("info", "client started", id=client_id, coordinator=url, implementation="python")
+
+    spec_json, spec, x, y, parameters = None, None, None, None, None
+    while True:
+        data = sock.recv()
+        try:
+            msg = decode(data, expected_parameters=parameters)
+        except WireError as e:
+            log("error", "message refused", error=str(e))
+            continue
+        if "spec" in msg and msg["spec"] != spec_json:
+            spec_json = msg["spec"]
+            spec = json.loads(spec_json)
+            if index >= spec["clients"]:
+                raise SystemExit(f"{client_id} has no shard among {spec['clients']} clients")
+            features, labels = training_pool(spec, args["data_dir"])
+            shard = shard_indices(spec, index, labels)
+            if spec["dataset"] == "fashion-mnist":
+                pixels, size = features
+                images = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, size)
+                x = images[shard].astype(np.float32) / np.float32(255)
+            else:
+                x = np.array([features[i] for i in shard], dtype=np.float32)
+            y = np.array([labels[i] for i in shard], dtype=np.int64)
+            parameters = parameter_count(spec["model"])
+            sock.recv_max_size = HEADER_SIZE + 77 + MAX_SPEC + 4 * parameters
+            log("info", "data shard loaded", samples=len(shard), indices_sha256=indices_digest(shard))
+            # The message that carried the spec was decoded before the model was known: check its size now.
+            if msg["type"] == "task" and len(msg["parameters"]) != parameters:
+                log("error", "message refused", error=f"task has {len(msg['parameters'])} parameters, model has {parameters}")
+                continue
+        nonce = bytes.fromhex(msg["nonce"])
+        if msg["type"] == "probe":
+            reply = {"type": "register", "round": msg["round"], "nonce": msg["nonce"], "client_id": client_id,
+                     "certificate_der": certificate_der.hex(),
+                     "signature": sign(register_signing_bytes(nonce, client_id)).hex()}
+            sock.send(encode(reply))
+            log("debug", "registration sent")
+        elif msg["type"] == "task":
+            started = time.monotonic()
+            h = msg["hyperparameters"]
+            seed = (h["seed"] + index * 0x2545F491) & MASK64
+            base = np.array(msg["parameters"], dtype=np.float32)
+            trained, loss = train(np, base, model_layers(spec["model"]), x, y, h["epochs"], h["batch_size"],
+                                  h["learning_rate"], h["momentum"], h["weight_decay"], seed)
+            delta = (trained - base).astype(np.float32)
+            values = delta.tolist()
+            samples = len(y) * h["epochs"]
+            base_digest = hashlib.sha256(base.astype("<f4").tobytes()).digest()
+            update_digest = hashlib.sha256(delta.astype("<f4").tobytes()).digest()
+            signature = sign(update_signing_bytes(nonce, msg["round"], client_id, samples, base_digest, update_digest))
+            reply = {"type": "update", "round": msg["round"], "nonce": msg["nonce"], "encoding": "float32",
+                     "client_id": client_id, "certificate_der": certificate_der.hex(), "sample_count": samples,
+                     "train_loss": loss, "base_model_digest": base_digest.hex(), "update": values,
+                     "signature": signature.hex()}
+            encoded = encode(reply)
+            sending = time.monotonic()
+            sock.send(encoded)
+            log("info", "update sent", round=msg["round"], samples=samples, train_loss=loss,
+                work_ms=int((sending - started) * 1000), send_ms=int((time.monotonic() - sending) * 1000))
+        elif msg["type"] == "finish":
+            log("info", "federation finished; exiting", round=msg["round"], reason=msg["reason"])
+            sock.close()
+            return 0
+        else:
+            log("warning", "ignored unexpected message", type=msg["type"])
+
+
+def _options(argv, names):
+    out = {}
+    i = 0
+    while i < len(argv):
+        name = argv[i][2:].replace("-", "_") if argv[i].startswith("--") else None
+        if name not in names or i + 1 >= len(argv):
+            raise SystemExit(f"unexpected argument {argv[i]!r}; options: " + ", ".join("--" + n.replace("_", "-") for n in names))
+        out[name] = argv[i + 1]
+        i += 2
+    return out
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "decode":
         out = []
@@ -359,6 +751,22 @@ def main(argv):
         for i, msg in enumerate(messages):
             with open(os.path.join(argv[2], f"{i}.bin"), "wb") as f:
                 f.write(encode(msg))
+        return 0
+    if argv[:1] == ["client"]:
+        args = {"data_dir": "/usr/share/datasets/fashion-mnist"}
+        args.update(_options(argv[1:], ["id", "coordinator", "pki_dir", "data_dir", "server_name"]))
+        for required in ("id", "coordinator", "pki_dir"):
+            if required not in args:
+                raise SystemExit(f"client needs --{required.replace('_', '-')}")
+        return run_client(args)
+    if len(argv) >= 3 and argv[0] == "shard":
+        with open(argv[1]) as f:
+            spec = json.load(f)
+        data_dir = _options(argv[3:], ["data_dir"]).get("data_dir", "/usr/share/datasets/fashion-mnist")
+        _, labels = training_pool(spec, data_dir)
+        indices = shard_indices(spec, int(argv[2]), labels)
+        json.dump({"size": len(indices), "indices_sha256": indices_digest(indices)}, sys.stdout)
+        sys.stdout.write("\n")
         return 0
     if argv == ["selftest"]:
         selftest()

@@ -26,7 +26,7 @@ public struct RoundContext: Sendable {
     }
 
     /// The shard size times the task's epochs: the sample count the coordinator checks.
-    public var honestSampleCount: Int { shard.count * Int(task.hyperparameters.epochs) }
+    public var honestSampleCount: Int { task.hyperparameters.sampleCount(shardSize: shard.count) }
 
     /// The shuffling seed honest training uses for this client in this round.
     public var trainingSeed: UInt64 { task.hyperparameters.seed &+ UInt64(clientIndex) &* 0x2545_F491 }

@@ -40,20 +40,32 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         handshakes = HandshakeLog(logger: logger, server: false)
         socket = try Socket.respondent()
         let log = logger
+        let connected = StopFlag()
         try socket.onPipeEvent { event, pipe in
             switch event {
-            case .added: log.info("connected to coordinator", metadata: ["pipe": "\(pipe)"])
+            case .added:
+                connected.raise()
+                log.info("connected to coordinator", metadata: ["pipe": "\(pipe)"])
             case .removed: log.warning("disconnected from coordinator; reconnecting", metadata: ["pipe": "\(pipe)"])
             }
         }
         try socket.setReceiveMaxSize(64 << 20)
         try socket.setReconnect(minMilliseconds: 100, maxMilliseconds: 5000)
-        // A first blocking dial surfaces why a connection is refused (nng retries a background dial silently).
+        // A first blocking dial surfaces why a connection is refused (nng retries a background dial silently). A path
+        // that drops packets answers nothing until TCP gives up (about two minutes): say so long before that.
+        let url = config.coordinator
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.silentDialWarningSeconds) {
+            guard !connected.isRaised else { return }
+            log.warning("no answer from the coordinator yet; still trying", metadata: [
+                "coordinator": "\(url)", "seconds": "\(Int(Self.silentDialWarningSeconds))",
+                "hint": "nothing answered at all: a firewall dropping packets, or the wrong address or port; the TCP connect gives up after about 2 minutes and is then retried",
+            ])
+        }
         do {
             try socket.dial(config.coordinator, tls: config.tls, blocking: true)
         } catch {
             logger.warning("cannot connect to coordinator yet; retrying in the background",
-                           metadata: ["coordinator": "\(config.coordinator)", "error": "\(error)"])
+                           metadata: ["coordinator": "\(config.coordinator)", "error": "\(error)", "hint": "\(Self.hint(for: error, url: url))"])
             try socket.dial(config.coordinator, tls: config.tls, blocking: false)
         }
         logger.info("client started", metadata: ["id": "\(config.id)", "coordinator": "\(config.coordinator)",
@@ -61,6 +73,30 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         if strategy.isAdversarial {
             logger.notice("ADVERSARIAL client: this client attacks the federation", metadata: [
                 "attack": "\(strategy.options)", "id": "\(config.id)"])
+        }
+    }
+
+    /// Seconds without any connection before the client says that nothing answers.
+    static let silentDialWarningSeconds = 10.0
+
+    /// What a failed first dial most likely means and what to do about it.
+    static func hint(for error: TransportError, url: String) -> String {
+        let host = (try? TransportURL(url))?.host ?? url
+        switch error {
+        case .connectionRefused:
+            return "nothing listens there: is the coordinator running, and are host and port in --coordinator right?"
+        case .cryptoRefused:
+            return "TLS refused: use the ca.crt and client certificate of the coordinator's `fedattr pki init`, check they are in date, and that the coordinator's certificate names '\(host)' (pki init --host, or --server-name)"
+        case .connectionShut:
+            return "the coordinator closed the connection during set-up: it refused this client's certificate (another CA, expired, not a client certificate) or the scheme differs (tls+tcp:// vs tcp://)"
+        case .invalidURL:
+            return "write the coordinator as tls+tcp://HOST:PORT"
+        case let .nng(_, code, _) where code == 8:  // NNG_EAGAIN: the name lookup failed
+            return "the host name '\(host)' does not resolve: check its spelling in --coordinator (or use an IP address with --server-name)"
+        case let .nng(_, code, _) where code == 14:  // NNG_EUNREACHABLE
+            return "no route to '\(host)': check the address and the network"
+        default:
+            return "check --coordinator and that the coordinator is running"
         }
     }
 
@@ -126,11 +162,13 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let update = UpdateMessage(round: task.round, nonce: task.nonce, clientID: config.id, certificateDER: certificate.der,
                                    sampleCount: samples, trainLoss: Float(local.trainLoss), baseModelDigest: baseDigest,
                                    update: local.delta, signature: try key.sign(signed))
-        try socket.send(WireCodec.encode(.update(update)))
-        logger.info("update sent", metadata: [
-            "round": "\(task.round)", "samples": "\(samples)", "train_loss": "\(String(format: "%.4f", local.trainLoss))",
-            "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
-        ])
+        let encoded = WireCodec.encode(.update(update))
+        let sending = Date()
+        try socket.send(encoded)
+        let event = UpdateSentEvent(round: task.round, samples: samples, trainLoss: local.trainLoss,
+                                    workMillis: Int(sending.timeIntervalSince(started) * 1000),
+                                    sendMillis: Int(Date().timeIntervalSince(sending) * 1000))
+        logger.info(UpdateSentEvent.message, metadata: event.metadata)
         if !local.report.isEmpty {
             logger.notice("attack round", metadata: local.report.mapValues { .string($0) }.merging(["round": "\(task.round)"]) { $1 })
         }
@@ -146,12 +184,13 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let splits = try DataSplits.cached(spec: spec, dataDirectory: config.dataDirectory)
         let shard = splits.shard(index)
         let parameterCount = Model(spec: spec.modelSpec, seed: 0).parameterCount
-        try socket.setReceiveMaxSize(parameterCount * 4 + (1 << 20))
+        try socket.setReceiveMaxSize(DecodeLimits.maxTaskMessageBytes(parameters: parameterCount))
         self.spec = spec
         self.shard = shard
         specJSON = json
         logger.info("data shard loaded", metadata: [
             "dataset": "\(spec.dataset)", "partition": "\(spec.partition)", "samples": "\(shard.count)",
+            "indices_sha256": "\(DataSplits.digest(of: splits.partitions[index]))",
             "label_histogram": "\(shard.labelHistogram().map(String.init).joined(separator: ","))",
         ])
     }

@@ -1,6 +1,7 @@
 import Adversary
 import Foundation
 import Options
+import PKI
 import Transport
 
 /// Everything a client daemon needs, resolved and checked.
@@ -19,15 +20,15 @@ public struct ClientConfig: Sendable {
         id = try s.required(.id)
         _ = try DataSplits.shardIndex(of: id)
         coordinator = try s.required(.coordinator)
-        let pki = try s.required(.pkiDir)
-        certificateFile = "\(pki)/\(id).crt"
-        keyFile = "\(pki)/\(id).key"
+        let pki = PKILayout(directory: try s.required(.pkiDir))
+        certificateFile = pki.certificate(id)
+        keyFile = pki.key(id)
         let url = try s.transportURL(.coordinator)
         if url.usesTLS {
             guard let serverName = s.string(.serverName) ?? url.defaultServerName else {
                 throw s.invalid(.coordinator, coordinator, "a URL with a host, or a --server-name")
             }
-            tls = TLSSettings(caFile: pki + "/ca.crt", certKeyFile: "\(pki)/\(id).pem", serverName: serverName,
+            tls = TLSSettings(caFile: pki.caCertificate, certKeyFile: pki.bundle(id), serverName: serverName,
                               engine: try s.tlsEngine())
         } else {
             tls = nil

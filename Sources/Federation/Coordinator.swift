@@ -1,3 +1,4 @@
+import Adversary
 import Aggregation
 import Foundation
 import Learning
@@ -40,6 +41,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
+        try output.recordTrustAnchor(caFile: config.caFile)
 
         handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
@@ -49,8 +51,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             pipes.handle(event, pipe)
             log.debug("pipe \(event)", metadata: ["pipe": "\(pipe)"])
         }
-        // An update is the parameter vector plus certificate, signature and small fields.
-        try socket.setReceiveMaxSize(model.parameterCount * 4 + 64 * 1024)
+        try socket.setReceiveMaxSize(DecodeLimits.maxUpdateMessageBytes(parameters: model.parameterCount))
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
@@ -210,7 +211,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             guard let index = try? DataSplits.shardIndex(of: u.clientID), index < shardSizes.count else {
                 return .failure(.noShard(client: u.clientID))
             }
-            let expectedSamples = shardSizes[index] * Int(hp.epochs)
+            let expectedSamples = hp.sampleCount(shardSize: shardSizes[index])
             guard Int(u.sampleCount) == expectedSamples else {
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }

@@ -2,6 +2,7 @@ import Aggregation
 import Attribution
 import Foundation
 import Learning
+import PKI
 import Transport
 import Wire
 
@@ -40,10 +41,15 @@ public struct CoordinatorConfig: Sendable {
 
     public init(settings s: Settings) throws {
         listen = try s.required(.listen)
-        let pki = try s.required(.pkiDir)
-        caFile = pki + "/ca.crt"
-        tls = try s.transportURL(.listen).usesTLS
-            ? TLSSettings(caFile: caFile, certKeyFile: pki + "/coordinator.pem", engine: try s.tlsEngine()) : nil
+        let pki = PKILayout(directory: try s.required(.pkiDir))
+        caFile = pki.caCertificate
+        let url = try s.transportURL(.listen)
+        if let host = url.host, !url.usesTLS, !["127.0.0.1", "::1", "localhost"].contains(host), !(try s.bool(.insecureTCP)) {
+            throw s.invalid(.listen, listen, "tls+tcp:// for a coordinator other machines reach: plain \(url.scheme):// has no TLS, "
+                            + "so it is only for tests on 127.0.0.1 (to accept it on '\(host)' anyway, set --insecure-tcp true)")
+        }
+        tls = url.usesTLS
+            ? TLSSettings(caFile: caFile, certKeyFile: pki.bundle(PKILayout.coordinatorName), engine: try s.tlsEngine()) : nil
         rounds = try s.int(.rounds, range: 1...1_000_000)
         spec = try FederationSpec(settings: s)
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)

@@ -1,5 +1,6 @@
 import Foundation
 import Learning
+import PKI
 
 /// The data a spec describes: the training pool the clients partition, the coordinator's validation set
 /// (held out from the same pool) and the test set.
@@ -59,6 +60,14 @@ public struct DataSplits: Sendable {
 
     /// The shard of client `index`.
     public func shard(_ index: Int) -> Dataset { pool.subset(partitions[index]) }
+
+    /// Hex SHA-256 of `indices` as little-endian u32 (PROTOCOL.md §12.2), for comparing shards across implementations.
+    public static func digest(of indices: [Int]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(indices.count * 4)
+        for i in indices { withUnsafeBytes(of: UInt32(i).littleEndian) { bytes += $0 } }
+        return Digest.hex(Digest.sha256(bytes))
+    }
 
     /// The shard index of a client id of the form `client-N`.
     public static func shardIndex(of clientID: String) throws -> Int {

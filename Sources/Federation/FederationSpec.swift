@@ -7,21 +7,12 @@ public struct FederationSpec: Sendable, Equatable, Codable {
     public var syntheticCount: Int
     public var trainLimit: Int
     public var validationSize: Int
-    /// Images held out from the pool for FLTrust's root dataset on the coordinator (0: none; omitted from the JSON).
+    /// Images held out from the pool for FLTrust's root dataset on the coordinator (0: none, and left out of the JSON).
     public var rootSize: Int = 0
     public var partition: String
     public var partitionSeed: UInt64
     public var clients: Int
     public var model: String
-
-    enum CodingKeys: String, CodingKey {
-        case dataset, partition, clients, model
-        case syntheticCount = "synthetic_count"
-        case trainLimit = "train_limit"
-        case validationSize = "validation_size"
-        case rootSize = "root_size"
-        case partitionSeed = "partition_seed"
-    }
 
     public init(dataset: String, syntheticCount: Int, trainLimit: Int, validationSize: Int, partition: String,
                 partitionSeed: UInt64, clients: Int, model: String) {
@@ -33,6 +24,10 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         self.partitionSeed = partitionSeed
         self.clients = clients
         self.model = model
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, syntheticCount, trainLimit, validationSize, rootSize, partition, partitionSeed, clients, model
     }
 
     public init(from decoder: Decoder) throws {
@@ -82,17 +77,20 @@ public struct FederationSpec: Sendable, Equatable, Codable {
         }
     }
 
-    /// The spec as compact JSON with sorted keys.
+    /// The spec as compact JSON with sorted snake_case keys (docs/PROTOCOL.md §12.1).
     public func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
     /// Parses and checks a spec received from the coordinator.
     public static func parse(json: String) throws -> FederationSpec {
         let spec: FederationSpec
-        do { spec = try JSONDecoder().decode(FederationSpec.self, from: Data(json.utf8)) } catch {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { spec = try decoder.decode(FederationSpec.self, from: Data(json.utf8)) } catch {
             throw FederationError.invalidSpec("not a federation spec: \(error)")
         }
         guard spec.clients >= 1, spec.validationSize >= 1, spec.rootSize >= 0, spec.trainLimit >= 0, spec.syntheticCount >= 10 else {

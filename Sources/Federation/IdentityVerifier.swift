@@ -23,11 +23,8 @@ final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `loc
         } catch {
             return .failure(.badCertificate(client: claimedID, reason: "\(error)"))
         }
-        guard certificate.commonName == claimedID else {
-            return .failure(.identityMismatch(claimed: claimedID, certificate: certificate.commonName))
-        }
-        guard certificate.verifySignature(signature, over: signedBytes) else {
-            return .failure(.badSignature(client: claimedID))
+        if let refusal = Self.authenticate(certificate, claimedID: claimedID, signature: signature, signedBytes: signedBytes) {
+            return .failure(refusal)
         }
         // The first verified certificate of a client id is pinned for the rest of the run.
         lock.lock()
@@ -37,6 +34,16 @@ final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `loc
         }
         pinnedFingerprint[claimedID] = certificate.fingerprint
         return .success(certificate)
+    }
+
+    /// The message-level check the coordinator and `fedattr verify` share: the certificate names `claimedID` and the
+    /// signature over `signedBytes` verifies with its key. (Whether the certificate chains to the CA is checked apart.)
+    static func authenticate(_ certificate: Certificate, claimedID: String, signature: [UInt8], signedBytes: [UInt8]) -> Rejection? {
+        guard certificate.commonName == claimedID else {
+            return .identityMismatch(claimed: claimedID, certificate: certificate.commonName)
+        }
+        guard certificate.verifySignature(signature, over: signedBytes) else { return .badSignature(client: claimedID) }
+        return nil
     }
 
     private func cachedCertificate(_ der: [UInt8]) throws -> Certificate {

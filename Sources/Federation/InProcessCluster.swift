@@ -15,7 +15,7 @@ public enum InProcessCluster {
             strategies[plan.attackerIndex] = try StrategyRegistry.make(plan.attack)
         }
         var config = config
-        let pkiDirectory = config.outputDirectory + "/pki"
+        let pkiDirectory = RunLayout(directory: config.outputDirectory).pki.directory
         try? FileManager.default.removeItem(atPath: pkiDirectory)
         let layout = try PKIBuilder.initialize(directory: pkiDirectory, clients: config.spec.clients)
         config.listen = "inproc://fedattr-\(UInt64.random(in: 0...UInt64.max))"

@@ -44,44 +44,45 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
     /// Returns the coordinator's exit status.
     public func run() throws -> Int32 {
         let out = options.outputDirectory
+        let run = RunLayout(directory: out)
         let fm = FileManager.default
-        try? fm.removeItem(atPath: out + "/pki")
-        for sub in ["", "/logs"] {
-            do { try fm.createDirectory(atPath: out + sub, withIntermediateDirectories: true) } catch {
-                throw FederationError.cannotWrite(path: out + sub)
+        try? fm.removeItem(atPath: run.pki.directory)
+        for directory in [out, run.logs] {
+            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw FederationError.cannotWrite(path: directory)
             }
         }
-        for file in ["rounds.jsonl", "attribution.jsonl", "ledger.jsonl", "summary.json", "coordinator.log"] {
-            try? fm.removeItem(atPath: "\(out)/\(file)")
+        for file in [run.rounds, run.attribution, run.ledger, run.summary, run.coordinatorLog] {
+            try? fm.removeItem(atPath: file)
         }
-        try PKIBuilder.initialize(directory: out + "/pki", clients: options.clients)
+        try PKIBuilder.initialize(directory: run.pki.directory, clients: options.clients)
         let port = try options.port ?? Self.freePort()
         let url = "tls+tcp://127.0.0.1:\(port)"
         logger.info("starting local cluster", metadata: ["clients": "\(options.clients)", "url": "\(url)", "out": "\(out)"])
 
         var coordinatorFlags = options.coordinatorFlags
         coordinatorFlags["listen"] = url
-        coordinatorFlags["pki-dir"] = out + "/pki"
+        coordinatorFlags["pki-dir"] = run.pki.directory
         coordinatorFlags["out"] = out
         coordinatorFlags["clients"] = "\(options.clients)"
-        coordinatorFlags["log-file"] = out + "/coordinator.log"
+        coordinatorFlags["log-file"] = run.coordinatorLog
         let coordinator = try start(name: "coordinator", arguments: ["coordinator"] + Self.arguments(coordinatorFlags),
-                                    stdout: FileHandle.standardOutput, stderr: out + "/logs/coordinator.stderr")
+                                    stdout: FileHandle.standardOutput, stderr: run.standardError("coordinator"))
         for i in 0..<options.clients {
             var flags = options.clientFlags
             flags["id"] = "client-\(i)"
             flags["attack"] = options.attacks["client-\(i)"] ?? "none"  // FEDATTR_ATTACK inherited from the environment must not make every client attack
             flags["coordinator"] = url
-            flags["pki-dir"] = out + "/pki"
-            flags["log-file"] = "\(out)/logs/client-\(i).log"
+            flags["pki-dir"] = run.pki.directory
+            flags["log-file"] = run.log(PKILayout.clientName(i))
             _ = try start(name: "client-\(i)", arguments: ["client"] + Self.arguments(flags),
-                          stdout: nil, stderr: "\(out)/logs/client-\(i).stderr")
+                          stdout: nil, stderr: run.standardError(PKILayout.clientName(i)))
         }
         coordinator.waitUntilExit()
         let status = coordinator.terminationStatus
         stopAll()
         if status != 0 {
-            logger.error("coordinator failed", metadata: ["status": "\(status)", "log": "\(out)/coordinator.log"])
+            logger.error("coordinator failed", metadata: ["status": "\(status)", "log": "\(run.coordinatorLog)"])
         }
         return status
     }

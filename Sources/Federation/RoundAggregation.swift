@@ -13,8 +13,6 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
     let dropFlagged: Bool
     private let detections: JSONLines
 
-    static let detectionsFile = "detections.jsonl"
-
     init(config: CoordinatorConfig, root: Dataset) throws {
         let hp = config.hyperparameters
         let training = config.spec.rootSize > 0
@@ -25,7 +23,7 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
         rule = try AggregationRegistry.make(config.aggregation, root: training)
         detection = DetectionStage(detectors: try DetectorRegistry.make(config.detectors))
         dropFlagged = config.dropFlagged
-        let path = config.outputDirectory + "/" + Self.detectionsFile
+        let path = RunLayout(directory: config.outputDirectory).detections
         try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(atPath: path)
         detections = try JSONLines(path: path)

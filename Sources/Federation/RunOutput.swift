@@ -5,24 +5,36 @@ import PKI
 /// checkpoint.safetensors, summary.json and, on request, updates/round-R-CLIENT.safetensors.
 final class RunOutput: @unchecked Sendable {  // used from the coordinator's thread only
     let directory: String
+    let layout: RunLayout
     private let rounds: JSONLines
     private let archiveUpdates: Bool
 
     init(directory: String, archiveUpdates: Bool) throws {
         self.directory = directory
+        layout = RunLayout(directory: directory)
         self.archiveUpdates = archiveUpdates
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if archiveUpdates {
-                try FileManager.default.createDirectory(atPath: directory + "/updates", withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: layout.updates, withIntermediateDirectories: true)
             }
         } catch {
             throw FederationError.cannotWrite(path: directory)
         }
-        for stale in ["rounds.jsonl", "summary.json", "checkpoint.safetensors"] {
-            try? FileManager.default.removeItem(atPath: directory + "/" + stale)
+        for stale in [layout.rounds, layout.summary, layout.checkpoint] {
+            try? FileManager.default.removeItem(atPath: stale)
         }
-        rounds = try JSONLines(path: directory + "/rounds.jsonl")
+        rounds = try JSONLines(path: layout.rounds)
+    }
+
+    /// Keeps a copy of the CA certificate the run checks clients against (DIR/ca.crt), so that `fedattr verify DIR`
+    /// can check every certificate in the ledger without being told where the PKI was.
+    func recordTrustAnchor(caFile: String) throws {
+        guard caFile != layout.caCertificate else { return }
+        guard let pem = FileManager.default.contents(atPath: caFile) else { throw FederationError.cannotRead(path: caFile, reason: "missing") }
+        guard FileManager.default.createFile(atPath: layout.caCertificate, contents: pem) else {
+            throw FederationError.cannotWrite(path: layout.caCertificate)
+        }
     }
 
     func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
@@ -37,15 +49,15 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                 try SafeTensors.write([("update", s.update.update)], metadata: [
                     "round": "\(record.round)", "client": s.client, "samples": "\(s.update.sampleCount)",
                     "sha256": Digest.hex(s.updateDigest), "base_model_sha256": Digest.hex(modelDigest),
-                ], to: "\(directory)/updates/round-\(String(format: "%04d", record.round))-\(s.client).safetensors")
+                ], to: layout.archivedUpdate(round: record.round, client: s.client))
             }
         }
         try SafeTensors.write([("parameters", newModel)], metadata: ["round": "\(record.round)"],
-                              to: directory + "/checkpoint.safetensors")
+                              to: layout.checkpoint)
     }
 
     func writeSummary(_ summary: RunSummary) throws {
-        try JSONLines.writeDocument(summary, to: directory + "/summary.json")
+        try JSONLines.writeDocument(summary, to: layout.summary)
     }
 
     /// One progress line per round, then the attribution table, on standard output.

@@ -12,8 +12,9 @@ public struct RunReport: Sendable {
 
     /// Reads the run directory; a missing file or a malformed line is an error naming the file and line.
     public init(directory: String) throws {
-        rounds = try Self.readLines(directory + "/rounds.jsonl", as: RoundRecord.self)
-        let path = directory + "/attribution.jsonl"
+        let layout = RunLayout(directory: directory)
+        rounds = try Self.readLines(layout.rounds, as: RoundRecord.self)
+        let path = layout.attribution
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw FederationError.cannotRead(path: path, reason: "missing") }
         scores = try text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().map { i, line in
             do { return try AttributionRecord.parse(String(line)) } catch {
@@ -21,7 +22,7 @@ public struct RunReport: Sendable {
             }
         }
         var names: [String] = []
-        if let text = try? String(contentsOfFile: directory + "/" + RoundAggregation.detectionsFile, encoding: .utf8) {
+        if let text = try? String(contentsOfFile: layout.detections, encoding: .utf8) {
             for line in text.split(separator: "\n").prefix(10_000) {
                 if let check = try? JSONDecoder().decode(DetectionCheck.self, from: Data(line.utf8)), !names.contains(check.detector) {
                     names.append(check.detector)
@@ -29,7 +30,7 @@ public struct RunReport: Sendable {
             }
         }
         detectors = names
-        guard !rounds.isEmpty else { throw FederationError.cannotRead(path: directory + "/rounds.jsonl", reason: "no rounds recorded") }
+        guard !rounds.isEmpty else { throw FederationError.cannotRead(path: layout.rounds, reason: "no rounds recorded") }
     }
 
     static func readLines<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {

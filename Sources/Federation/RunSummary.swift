@@ -51,8 +51,7 @@ public struct RunSummary: Sendable, Codable {
         finalTestLoss = records.last?.testLoss
         participantsPerRound = records.map { $0.participants.count }
         rejectedMessages = records.reduce(0) { $0 + $1.rejected.count }
-        let times = records.map { $0.durationsMs.total }.sorted()
-        medianRoundMs = times.isEmpty ? nil : times[times.count / 2]
+        medianRoundMs = records.isEmpty ? nil : Percentiles.median(records.map(\.durationsMs.total))
         cumulativeAttribution = attribution
         self.seconds = seconds
     }

@@ -28,25 +28,26 @@ extension Setting {
     static let k: Set<Role> = [.client, .cluster]
     static let all: Set<Role> = [.coordinator, .client, .cluster]
 
-    public static let listen = Setting("listen", "tls+tcp://0.0.0.0:7400", [.coordinator], "URL the coordinator listens on (tls+tcp://, tcp:// for tests only, inproc://).")
+    public static let listen = Setting("listen", "tls+tcp://0.0.0.0:7400", [.coordinator], "URL the coordinator listens on (tls+tcp://, inproc://, or tcp:// on 127.0.0.1 for tests).")
+    public static let insecureTCP = Setting("insecure-tcp", "false", [.coordinator], "Allow a plain tcp:// (no TLS, no certificate checks on the connection) --listen on an address other than 127.0.0.1.")
     public static let coordinator = Setting("coordinator", "tls+tcp://localhost:7400", [.client], "URL of the coordinator a client dials.")
     public static let id = Setting("id", nil, [.client], "Client identity; must match the CN of its certificate (client-N, N = shard index).")
-    public static let pkiDir = Setting("pki-dir", "pki", all, "Directory with ca.crt and <name>.pem/.key files (see `fedattr pki init`).")
+    public static let pkiDir = Setting("pki-dir", "pki", [.coordinator, .client], "Directory with ca.crt and <name>.pem/.key files (see `fedattr pki init`).")
     public static let serverName = Setting("server-name", nil, [.client], "Host name checked against the coordinator's certificate (default: the URL's host; 127.0.0.1 → localhost).")
     public static let rounds = Setting("rounds", "20", c, "Number of federated rounds.")
-    public static let clients = Setting("clients", "10", all, "Number of data partitions (and of clients `up` starts).")
+    public static let clients = Setting("clients", "10", c, "Number of data partitions (and of clients `up` starts).")
     public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
     public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
-    public static let dataset = Setting("dataset", "fashion-mnist", all, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
+    public static let dataset = Setting("dataset", "fashion-mnist", c, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
     public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
-    public static let trainLimit = Setting("train-limit", "0", all, "Use only the first N training images for the clients (0 = all).")
-    public static let syntheticCount = Setting("synthetic-count", "6000", all, "Training pool size when --dataset synthetic.")
-    public static let validationSize = Setting("validation-size", "1000", all, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
+    public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
+    public static let syntheticCount = Setting("synthetic-count", "6000", c, "Training pool size when --dataset synthetic.")
+    public static let validationSize = Setting("validation-size", "1000", c, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
     public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
-    public static let partition = Setting("partition", "dirichlet:0.5", all, "iid, dirichlet:ALPHA or shards:K.")
-    public static let partitionSeed = Setting("partition-seed", "1", all, "Seed of the partition and the synthetic data.")
-    public static let model = Setting("model", "mlp", all, "logreg, mlp, mlp:H1,H2,… or cnn.")
+    public static let partition = Setting("partition", "dirichlet:0.5", c, "iid, dirichlet:ALPHA or shards:K.")
+    public static let partitionSeed = Setting("partition-seed", "1", c, "Seed of the partition and the synthetic data.")
+    public static let model = Setting("model", "mlp", c, "logreg, mlp, mlp:H1,H2,… or cnn.")
     public static let epochs = Setting("epochs", "1", c, "Local epochs per round.")
     public static let batchSize = Setting("batch-size", "32", c, "Local mini-batch size.")
     public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
@@ -71,7 +72,7 @@ extension Setting {
 
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
-        listen, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
+        listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,

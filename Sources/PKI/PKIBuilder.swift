@@ -9,11 +9,12 @@ public enum PKIBuilder {
     /// Mode of a PKI directory the builder creates.
     public static let directoryMode: mode_t = 0o700
 
-    /// Writes ca.crt/ca.key, coordinator.{crt,key,pem} (serverAuth; DNS SANs `hostNames`, IP SAN 127.0.0.1; CN "coordinator")
+    /// Writes ca.crt/ca.key, coordinator.{crt,key,pem} (serverAuth; DNS SANs `hostNames`, IP SANs `ipAddresses`; CN "coordinator")
     /// and client-0…client-(N-1).{crt,key,pem} (clientAuth; CN and DNS SAN client-i) under `directory` (created 0700 if missing).
     /// An existing CA is an error (`.fileExists`) unless `force`, which replaces the CA and the coordinator/client-i files.
     @discardableResult
-    public static func initialize(directory: String, clients: Int, hostNames: [String] = ["localhost", "coordinator"],
+    public static func initialize(directory: String, clients: Int, hostNames: [String] = CoordinatorNames.defaultDNSNames,
+                                  ipAddresses: [String] = CoordinatorNames.defaultIPAddresses,
                                   validDays: Int = 365, force: Bool = false) throws -> PKILayout {
         guard clients >= 0 else { throw PKIError.invalidArgument("client count \(clients) is negative") }
         guard validDays >= 1 else { throw PKIError.invalidArgument("validity of \(validDays) days; at least 1 is needed") }
@@ -29,7 +30,7 @@ public enum PKIBuilder {
         let authority = try CertificateIssuer.makeAuthority(
             notBefore: notBefore, notAfter: max(notAfter, notBefore.addingTimeInterval(3650 * 86_400)))
         let coordinator = try authority.issue(
-            commonName: PKILayout.coordinatorName, purpose: .server, dnsNames: hostNames, ipAddresses: ["127.0.0.1"],
+            commonName: PKILayout.coordinatorName, purpose: .server, dnsNames: hostNames, ipAddresses: ipAddresses,
             notBefore: notBefore, notAfter: notAfter)
         var members: [(String, Credential)] = [(PKILayout.coordinatorName, coordinator)]
         for i in 0..<clients {
@@ -94,6 +95,36 @@ public enum PKIBuilder {
             guard stem == PKILayout.coordinatorName || isClient else { continue }
             let path = layout.directory + "/" + entry
             if unlink(path) != 0 && errno != ENOENT { throw .fileWriteFailed(path: path, errno: errno) }
+        }
+    }
+}
+
+extension PKIBuilder {
+    /// The names a coordinator certificate carries: the defaults plus the hosts a deployment adds, IP addresses apart
+    /// (they become IP SANs; mbedTLS matches DNS SANs only, other TLS stacks match IP SANs too).
+    public struct CoordinatorNames: Sendable, Equatable {
+        public static let defaultDNSNames = ["localhost", PKILayout.coordinatorName]
+        public static let defaultIPAddresses = ["127.0.0.1"]
+
+        public private(set) var dnsNames = defaultDNSNames
+        public private(set) var ipAddresses = defaultIPAddresses
+
+        /// The defaults plus `hosts` (trimmed, empty ones and repeats dropped), each sorted into DNS names and IP addresses.
+        public init(adding hosts: [String]) {
+            for raw in hosts {
+                let host = raw.trimmingCharacters(in: .whitespaces)
+                guard !host.isEmpty else { continue }
+                if Self.isIPAddress(host) {
+                    if !ipAddresses.contains(host) { ipAddresses.append(host) }
+                } else if !dnsNames.contains(host.lowercased()) {
+                    dnsNames.append(host.lowercased())
+                }
+            }
+        }
+
+        static func isIPAddress(_ text: String) -> Bool {
+            var v4 = in_addr(), v6 = in6_addr()
+            return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
         }
     }
 }

@@ -18,4 +18,16 @@ public struct DecodeLimits: Sendable {
     public static let maxCertificateBytes = 1 << 16
     /// Signatures are at most 1 KiB.
     public static let maxSignatureBytes = 1 << 10
+
+    /// The largest update message a model of `parameters` values can produce: float32 tensor, every variable field at
+    /// its limit (PROTOCOL.md §8); the coordinator's receive limit.
+    public static func maxUpdateMessageBytes(parameters: Int) -> Int {
+        EnvelopeHeader.size + 93 + maxClientIDBytes + maxCertificateBytes + maxSignatureBytes + 4 * parameters
+    }
+
+    /// The largest task message for a model of `parameters` values (float32, spec at its limit); also bounds probes
+    /// and finish messages, so it is a client's receive limit once it knows the model.
+    public static func maxTaskMessageBytes(parameters: Int) -> Int {
+        EnvelopeHeader.size + 77 + maxSpecBytes + 4 * parameters
+    }
 }

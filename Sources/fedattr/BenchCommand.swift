@@ -1,4 +1,5 @@
 import ArgumentParser
+import Federation
 import Foundation
 import Learning
 
@@ -45,7 +46,7 @@ struct Bench: ParsableCommand {
                 wallRates.append(Double(report.samples) / report.seconds)
                 cpuRates.append(Double(report.samples) / cpuSeconds)
             }
-            let swiftRate = median(wallRates), swiftCPURate = median(cpuRates)
+            let swiftRate = Percentiles.median(wallRates), swiftCPURate = Percentiles.median(cpuRates)
             print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples, "
                   + "batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), mean loss \(format(report.meanLoss, 4))"
                   + (repeats > 1 ? ", median of \(repeats), wall range \(format(wallRates.min()!))–\(format(wallRates.max()!))" : "") + ")")
@@ -109,11 +110,6 @@ struct Bench: ParsableCommand {
             var t = timespec()
             clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
             return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-        }
-
-        private func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
 
         private func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }

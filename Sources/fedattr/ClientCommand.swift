@@ -12,19 +12,12 @@ struct ClientCommand: AsyncParsableCommand {
         abstract: "Run a client daemon: train on this client's shard each round and send signed updates.")
 
     @OptionGroup var shared: SharedOptions
-    @Option(help: ArgumentHelp(Setting.id.help)) var id: String?
-    @Option(help: ArgumentHelp(Setting.coordinator.help)) var coordinator: String?
-    @Option(name: .customLong("server-name"), help: ArgumentHelp(Setting.serverName.help)) var serverName: String?
-    @Option(help: ArgumentHelp(Setting.strategy.help)) var strategy: String?
-    @Option(help: ArgumentHelp(Setting.attack.help)) var attack: String?
+    @OptionGroup var pki: PKIOptions
+    @OptionGroup var options: ClientOptions
+    @OptionGroup var attack: AttackOption
 
     func run() async throws {
-        var flags = shared.flags
-        flags[Setting.id.name] = id
-        flags[Setting.coordinator.name] = coordinator
-        flags[Setting.serverName.name] = serverName
-        flags[Setting.strategy.name] = strategy
-        flags[Setting.attack.name] = attack
+        let flags = [shared.flags, pki.flags, options.flags, attack.flags].reduce(into: [:]) { $0.merge($1) { $1 } }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let config = try ClientConfig(settings: settings)
         var logger = try Daemon.logger(label: "client", settings: settings)

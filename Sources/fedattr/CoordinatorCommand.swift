@@ -12,11 +12,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
-    @Option(help: ArgumentHelp(Setting.listen.help)) var listen: String?
+    @OptionGroup var pki: PKIOptions
+    @OptionGroup var options: CoordinatorOptions
 
     func run() async throws {
-        var flags = shared.flags.merging(federation.flags) { $1 }
-        flags[Setting.listen.name] = listen
+        let flags = [shared.flags, federation.flags, pki.flags, options.flags].reduce(into: [:]) { $0.merge($1) { $1 } }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let logger = try Daemon.logger(label: "coordinator", settings: settings)
         let config = try CoordinatorConfig(settings: settings)

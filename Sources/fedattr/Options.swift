@@ -1,55 +1,82 @@
 import ArgumentParser
 import Federation
 
+extension Setting {
+    /// The option's help: what it does, its default and its environment variable, all from the `Setting` table.
+    var argumentHelp: ArgumentHelp {
+        ArgumentHelp(help + " (" + (defaultValue.map { "default: \($0); " } ?? "") + "env: \(environmentVariable))")
+    }
+}
+
+/// Where a daemon's certificates and keys are (coordinator and client; `up` and `simulate` make their own PKI).
+struct PKIOptions: ParsableArguments {
+    @Option(name: .customLong("pki-dir"), help: Setting.pkiDir.argumentHelp) var pkiDir: String?
+
+    var flags: [String: String] { settingFlags([(.pkiDir, pkiDir)]) }
+}
+
+/// The coordinator daemon's own options.
+struct CoordinatorOptions: ParsableArguments {
+    @Option(help: Setting.listen.argumentHelp) var listen: String?
+    @Option(name: .customLong("insecure-tcp"), help: Setting.insecureTCP.argumentHelp) var insecureTCP: String?
+
+    var flags: [String: String] { settingFlags([(.listen, listen), (.insecureTCP, insecureTCP)]) }
+}
+
+/// The client daemon's options.
+struct ClientOptions: ParsableArguments {
+    @Option(help: Setting.id.argumentHelp) var id: String?
+    @Option(help: Setting.coordinator.argumentHelp) var coordinator: String?
+    @Option(name: .customLong("server-name"), help: Setting.serverName.argumentHelp) var serverName: String?
+    @Option(help: Setting.strategy.argumentHelp) var strategy: String?
+
+    var flags: [String: String] {
+        settingFlags([(.id, id), (.coordinator, coordinator), (.serverName, serverName), (.strategy, strategy)])
+    }
+}
+
 /// Options every federation command shares; each maps to a `Setting` (flag > FEDATTR_* > --config file > default).
 struct SharedOptions: ParsableArguments {
     @Option(help: "YAML config file of setting: value pairs (see docs/CONFIG.md).") var config: String?
-    @Option(name: .customLong("pki-dir"), help: ArgumentHelp(Setting.pkiDir.help)) var pkiDir: String?
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp(Setting.dataDir.help)) var dataDir: String?
-    @Option(name: .customLong("log-level"), help: ArgumentHelp(Setting.logLevel.help)) var logLevel: String?
-    @Option(name: .customLong("log-file"), help: ArgumentHelp(Setting.logFile.help)) var logFile: String?
-    @Option(name: .customLong("blas-threads"), help: ArgumentHelp(Setting.blasThreads.help)) var blasThreads: String?
-    @Option(name: .customLong("tls-engine"), help: ArgumentHelp(Setting.tlsEngine.help)) var tlsEngine: String?
+    @Option(name: .customLong("data-dir"), help: Setting.dataDir.argumentHelp) var dataDir: String?
+    @Option(name: .customLong("log-level"), help: Setting.logLevel.argumentHelp) var logLevel: String?
+    @Option(name: .customLong("log-file"), help: Setting.logFile.argumentHelp) var logFile: String?
+    @Option(name: .customLong("blas-threads"), help: Setting.blasThreads.argumentHelp) var blasThreads: String?
+    @Option(name: .customLong("tls-engine"), help: Setting.tlsEngine.argumentHelp) var tlsEngine: String?
 
     var flags: [String: String] {
-        var f: [String: String] = [:]
-        f[Setting.pkiDir.name] = pkiDir
-        f[Setting.dataDir.name] = dataDir
-        f[Setting.logLevel.name] = logLevel
-        f[Setting.logFile.name] = logFile
-        f[Setting.blasThreads.name] = blasThreads
-        f[Setting.tlsEngine.name] = tlsEngine
-        return f
+        settingFlags([(.dataDir, dataDir), (.logLevel, logLevel), (.logFile, logFile), (.blasThreads, blasThreads),
+                      (.tlsEngine, tlsEngine)])
     }
 }
 
 /// Options that describe the federation the coordinator runs.
 struct FederationOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(Setting.rounds.help)) var rounds: String?
-    @Option(help: ArgumentHelp(Setting.clients.help)) var clients: String?
-    @Option(name: .customLong("min-clients"), help: ArgumentHelp(Setting.minClients.help)) var minClients: String?
-    @Option(name: .customLong("round-deadline"), help: ArgumentHelp(Setting.roundDeadline.help)) var roundDeadline: String?
-    @Option(name: .customLong("registration-timeout"), help: ArgumentHelp(Setting.registrationTimeout.help)) var registrationTimeout: String?
-    @Option(help: ArgumentHelp(Setting.dataset.help)) var dataset: String?
-    @Option(name: .customLong("train-limit"), help: ArgumentHelp(Setting.trainLimit.help)) var trainLimit: String?
-    @Option(name: .customLong("synthetic-count"), help: ArgumentHelp(Setting.syntheticCount.help)) var syntheticCount: String?
-    @Option(name: .customLong("validation-size"), help: ArgumentHelp(Setting.validationSize.help)) var validationSize: String?
-    @Option(name: .customLong("test-size"), help: ArgumentHelp(Setting.testSize.help)) var testSize: String?
-    @Option(help: ArgumentHelp(Setting.partition.help)) var partition: String?
-    @Option(name: .customLong("partition-seed"), help: ArgumentHelp(Setting.partitionSeed.help)) var partitionSeed: String?
-    @Option(help: ArgumentHelp(Setting.model.help)) var model: String?
-    @Option(help: ArgumentHelp(Setting.epochs.help)) var epochs: String?
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp(Setting.batchSize.help)) var batchSize: String?
-    @Option(name: .customLong("learning-rate"), help: ArgumentHelp(Setting.learningRate.help)) var learningRate: String?
-    @Option(help: ArgumentHelp(Setting.momentum.help)) var momentum: String?
-    @Option(name: .customLong("weight-decay"), help: ArgumentHelp(Setting.weightDecay.help)) var weightDecay: String?
-    @Option(help: ArgumentHelp(Setting.seed.help)) var seed: String?
-    @Option(help: ArgumentHelp(Setting.aggregation.help)) var aggregation: String?
-    @Option(help: ArgumentHelp(Setting.evaluators.help)) var evaluators: String?
-    @Option(help: ArgumentHelp(Setting.utility.help)) var utility: String?
-    @Option(help: ArgumentHelp(Setting.out.help)) var out: String?
-    @Option(name: .customLong("archive-updates"), help: ArgumentHelp(Setting.archiveUpdates.help)) var archiveUpdates: String?
-    @Option(help: ArgumentHelp(Setting.float16.help)) var float16: String?
+    @Option(help: Setting.rounds.argumentHelp) var rounds: String?
+    @Option(help: Setting.clients.argumentHelp) var clients: String?
+    @Option(name: .customLong("min-clients"), help: Setting.minClients.argumentHelp) var minClients: String?
+    @Option(name: .customLong("round-deadline"), help: Setting.roundDeadline.argumentHelp) var roundDeadline: String?
+    @Option(name: .customLong("registration-timeout"), help: Setting.registrationTimeout.argumentHelp) var registrationTimeout: String?
+    @Option(help: Setting.dataset.argumentHelp) var dataset: String?
+    @Option(name: .customLong("train-limit"), help: Setting.trainLimit.argumentHelp) var trainLimit: String?
+    @Option(name: .customLong("synthetic-count"), help: Setting.syntheticCount.argumentHelp) var syntheticCount: String?
+    @Option(name: .customLong("validation-size"), help: Setting.validationSize.argumentHelp) var validationSize: String?
+    @Option(name: .customLong("test-size"), help: Setting.testSize.argumentHelp) var testSize: String?
+    @Option(help: Setting.partition.argumentHelp) var partition: String?
+    @Option(name: .customLong("partition-seed"), help: Setting.partitionSeed.argumentHelp) var partitionSeed: String?
+    @Option(help: Setting.model.argumentHelp) var model: String?
+    @Option(help: Setting.epochs.argumentHelp) var epochs: String?
+    @Option(name: .customLong("batch-size"), help: Setting.batchSize.argumentHelp) var batchSize: String?
+    @Option(name: .customLong("learning-rate"), help: Setting.learningRate.argumentHelp) var learningRate: String?
+    @Option(help: Setting.momentum.argumentHelp) var momentum: String?
+    @Option(name: .customLong("weight-decay"), help: Setting.weightDecay.argumentHelp) var weightDecay: String?
+    @Option(help: Setting.seed.argumentHelp) var seed: String?
+    @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
+    @Option(help: Setting.evaluators.argumentHelp) var evaluators: String?
+    @Option(help: Setting.utility.argumentHelp) var utility: String?
+    @Option(help: Setting.out.argumentHelp) var out: String?
+    @Option(name: .customLong("archive-updates"), help: Setting.archiveUpdates.argumentHelp) var archiveUpdates: String?
+    @Option(help: Setting.float16.argumentHelp) var float16: String?
 
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
@@ -61,21 +88,28 @@ struct FederationOptions: ParsableArguments {
             (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
-        var f: [String: String] = [:]
-        for (setting, value) in pairs { f[setting.name] = value }
-        return f
+        return settingFlags(pairs)
     }
+}
+
+/// The values given on the command line, keyed by setting name (options left out are absent).
+func settingFlags(_ pairs: [(Setting, String?)]) -> [String: String] {
+    var flags: [String: String] = [:]
+    for (setting, value) in pairs { flags[setting.name] = value }
+    return flags
+}
+
+/// `--attack NAME(…)`: a client daemon that attacks (docs/ATTACKS.md).
+struct AttackOption: ParsableArguments {
+    @Option(help: Setting.attack.argumentHelp) var attack: String?
+
+    var flags: [String: String] { settingFlags([(.attack, attack)]) }
 }
 
 /// `--attacker client-N --attack NAME(…)`: one client of a local cluster attacks, the others are honest.
 struct AttackOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(Setting.attacker.help)) var attacker: String?
-    @Option(help: ArgumentHelp(Setting.attack.help)) var attack: String?
+    @Option(help: Setting.attacker.argumentHelp) var attacker: String?
+    @OptionGroup var attack: AttackOption
 
-    var flags: [String: String] {
-        var f: [String: String] = [:]
-        f[Setting.attacker.name] = attacker
-        f[Setting.attack.name] = attack
-        return f
-    }
+    var flags: [String: String] { settingFlags([(.attacker, attacker)]).merging(attack.flags) { $1 } }
 }

@@ -16,13 +16,21 @@ struct PKICommand: ParsableCommand {
 
         @Option(help: "Directory to write (created with mode 0700).") var dir = "pki"
         @Option(help: "Number of client certificates.") var clients = 10
-        @Option(name: .customLong("host"), help: "DNS names of the coordinator (repeatable).") var hosts: [String] = ["localhost", "coordinator"]
+        @Option(name: .customLong("host"), help: ArgumentHelp(
+            "More names of the coordinator, added to localhost and coordinator: DNS names or IP addresses, repeatable or comma-separated (--host coord.example,10.0.0.5).",
+            valueName: "name")) var hosts: [String] = []
         @Option(help: "Validity in days.") var days = 365
         @Flag(help: "Replace an existing CA in --dir.") var force = false
 
         func run() throws {
-            let layout = try PKIBuilder.initialize(directory: dir, clients: clients, hostNames: hosts, validDays: days, force: force)
+            let names = PKIBuilder.CoordinatorNames(adding: hosts.flatMap { $0.split(separator: ",").map(String.init) })
+            let layout = try PKIBuilder.initialize(directory: dir, clients: clients, hostNames: names.dnsNames,
+                                                   ipAddresses: names.ipAddresses, validDays: days, force: force)
             print("wrote \(layout.caCertificate), coordinator.{crt,key,pem} and \(clients) client certificates to \(dir)/ (keys mode 0600)")
+            print("the coordinator's certificate names DNS \(names.dnsNames.joined(separator: ", ")) and IP \(names.ipAddresses.joined(separator: ", "))")
+            if names.ipAddresses.count > 1 {
+                print("note: nng's TLS (mbedTLS) checks DNS names only: a client dialing an IP address checks the name given by --server-name (default for 127.0.0.1: localhost), e.g. --server-name coordinator")
+            }
         }
     }
 

@@ -12,7 +12,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let report = try RunReport(directory: directory)
-        let target = out ?? directory + "/report"
+        let target = out ?? RunLayout(directory: directory).report
         let files = try report.write(to: target)
         print(report.standings())
         print("wrote \(files.count) files to \(target)/: \(files.joined(separator: ", "))")

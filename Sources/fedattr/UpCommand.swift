@@ -17,8 +17,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Fixed TCP port on 127.0.0.1 (default: a free one).") var port: Int?
 
     func run() async throws {
-        var flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
-        flags[Setting.out.name] = flags[Setting.out.name] ?? "run"
+        let flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let out = try settings.required(.out)
         let clients = try settings.int(.clients, range: 1...64)
@@ -28,9 +27,10 @@ struct UpCommand: AsyncParsableCommand {
             return
         }
         let logger = try Daemon.logger(label: "up", settings: settings)
-        // Everything the coordinator reads goes to it as flags; clients need where the data is and the TLS engine.
+        // Every cluster setting the coordinator reads goes to it as a flag (up chooses listen, PKI and log files itself);
+        // clients need where the data is and the TLS engine.
         var coordinatorFlags: [String: String] = [:]
-        for setting in Setting.catalog where setting.roles.contains(.coordinator) && setting != .logFile && setting != .listen {
+        for setting in Setting.catalog where setting.roles.isSuperset(of: [.coordinator, .cluster]) && setting != .logFile {
             if let v = settings.string(setting), settings.source(setting) != .defaultValue { coordinatorFlags[setting.name] = v }
         }
         var clientFlags: [String: String] = [:]
@@ -51,7 +51,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         if outcome.status != 0 { throw ExitCode(outcome.status) }
         let report = try RunReport(directory: out)
-        _ = try report.write(to: out + "/report")
+        _ = try report.write(to: RunLayout(directory: out).report)
         print(report.standings())
         print("results in \(out)/ (rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json; CSV and SVG plots in report/); audit with: fedattr verify \(out)")
     }

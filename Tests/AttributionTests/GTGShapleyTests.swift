@@ -63,8 +63,12 @@ func gtgShapleyCloseToExact(n: Int) throws {
     let run = try #require(evaluator.lastRun)
     #expect(run.permutations == 20)
     #expect(run.truncatedPositions > 0)
-    // Without truncation every coalition along every ordering would be looked up: with it, none after player 0.
-    #expect(game.evaluations < 31)
+    // The same orderings without truncation look up every coalition along them; with it, none after player 0.
+    let full = CachedGame(playerCount: 5) { mask in mask & 1 == 1 ? 0.5 : 0 }
+    let untruncated = try gtg(["epsilonWithin": 0, "maxPermutations": 20, "convergenceTolerance": 0])
+    #expect(try untruncated.evaluate(TestGames.input(full)) == [0.5, 0, 0, 0, 0])
+    #expect(untruncated.lastRun?.truncatedPositions == 0)
+    #expect(game.evaluations < full.evaluations, "truncated \(game.evaluations) vs full \(full.evaluations) evaluations")
 }
 
 @Test func gtgGuidedSamplingPutsPlayerZeroFirstInTheFirstPermutation() throws {

@@ -4,6 +4,7 @@ import Testing
 @testable import Federation
 import PKI
 import Wire
+import Learning
 
 /// The same Coordinator and Client code in one process over inproc://.
 @Suite(.serialized) struct InProcessClusterTests {
@@ -42,28 +43,22 @@ import Wire
             }
         }
         #expect(checked == 9)
-        // Python reads the archive with nothing but the standard library (safetensors' layout).
-        let python = "/usr/bin/python3"
-        if FileManager.default.isExecutableFile(atPath: python) {
-            let script = """
-            import json, struct, sys
-            b = open(sys.argv[1], 'rb').read()
-            n = struct.unpack('<Q', b[:8])[0]
-            h = json.loads(b[8:8 + n])
-            s, e = h['update']['data_offsets']
-            vals = struct.unpack('<%df' % ((e - s) // 4), b[8 + n + s:8 + n + e])
-            print(h['__metadata__']['client'], len(vals), h['update']['shape'][0])
-            """
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = ["-c", script, "\(out)/updates/round-0002-client-1.safetensors"]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            try p.run()
-            p.waitUntilExit()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "client-1 12730 12730")
-        }
+        // Python reads the archive with nothing but the standard library (safetensors' layout): the tensor's bytes hash
+        // to the digest the ledger holds for that update.
+        let script = """
+        import hashlib, json, struct, sys
+        b = open(sys.argv[1], 'rb').read()
+        n = struct.unpack('<Q', b[:8])[0]
+        h = json.loads(b[8:8 + n])
+        s, e = h['update']['data_offsets']
+        assert h['update']['dtype'] == 'F32', h['update']['dtype']
+        data = b[8 + n + s:8 + n + e]
+        print(h['__metadata__']['client'], len(data) // 4, h['update']['shape'][0], hashlib.sha256(data).hexdigest())
+        """
+        let text = try runPython(["-c", script, "\(out)/updates/round-0002-client-1.safetensors"])
+        let entry = try #require((ledger[1]["entries"] as? [[String: Any]])?.first { $0["client"] as? String == "client-1" })
+        let digest = try #require(entry["update_digest"] as? String)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "client-1 12730 12730 \(digest)")
     }
 
     @Test(.timeLimit(.minutes(2))) func sameSeedsGiveABitIdenticalFederationAndAttribution() throws {
@@ -84,9 +79,22 @@ import Wire
 
     @Test(.timeLimit(.minutes(2))) func float16TasksStillTrainTheModel() throws {
         let out = ProcessHarness.temporaryDirectory("f16") + "/run"
-        let summary = try InProcessCluster.run(config: config(out: out, extra: ["float16": "true", "rounds": "4"]), logger: logger)
+        let config = try config(out: out, extra: ["float16": "true", "rounds": "4"])
+        let summary = try InProcessCluster.run(config: config, logger: logger)
         let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
         #expect(rounds.count == 4 && rounds.allSatisfy { ($0["participants"] as? [String])?.count == 3 })
         #expect((summary.finalTestAccuracy ?? 0) > 0.5, "synthetic data is learnable: \(summary.finalTestAccuracy ?? 0)")
+        // The clients trained from float16 models: every round's signed base model is the float16 rounding of the model
+        // before it (round 1: of the initial model), which differs from the float32 model itself.
+        let ledger = ProcessHarness.jsonLines(out + "/ledger.jsonl")
+        try #require(ledger.count == 4)
+        let initial = Model(spec: config.spec.modelSpec, seed: config.modelSeed).parameters
+        let rounded = WireCodec.quantized(initial, as: .float16)
+        try #require(rounded != initial)
+        #expect(ledger[0]["model_digest"] as? String == Digest.hex(Digest.sha256(WireCodec.tensorBytes(rounded))))
+        for r in 1..<4 {
+            #expect(ledger[r]["model_digest"] as? String != ledger[r - 1]["next_model_digest"] as? String,
+                    "round \(r + 1) starts from the float16 rounding of round \(r)'s model")
+        }
     }
 }

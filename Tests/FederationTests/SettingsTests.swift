@@ -38,8 +38,13 @@ import Transport
 
     @Test func configFileThatIsNotAMappingIsRefused() throws {
         let file = try tempFile("- a\n- b\n")
-        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: file) }
-        #expect(throws: FederationError.self) { try Settings(flags: [:], environment: [:], configFile: "/nonexistent/fedattr.yaml") }
+        #expect(throws: FederationError.cannotRead(path: file, reason: "expected a mapping of setting: value")) {
+            try Settings(flags: [:], environment: [:], configFile: file)
+        }
+        #expect { try Settings(flags: [:], environment: [:], configFile: "/nonexistent/fedattr.yaml") } throws: { error in
+            guard case let .cannotRead(path, _) = error as? FederationError else { return false }
+            return path == "/nonexistent/fedattr.yaml"
+        }
     }
 
     @Test func badValueNamesKeyValueAndSource() throws {
@@ -49,16 +54,50 @@ import Transport
             try s.int(.rounds, range: 1...1_000_000)
         }
         let b = try Settings(flags: ["float16": "maybe"], environment: [:])
-        #expect(throws: FederationError.self) { try b.bool(.float16) }
+        #expect(throws: FederationError.invalidSetting(key: "float16", value: "maybe", source: "flag", expected: "true or false")) {
+            try b.bool(.float16)
+        }
     }
 
     @Test func coordinatorConfigRejectsBadURLSchemeAndUtility() throws {
         let bad = try Settings(flags: ["listen": "http://0.0.0.0:80"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: bad) }
+        #expect(throws: FederationError.invalidSetting(key: "listen", value: "http://0.0.0.0:80", source: "flag",
+                                                       expected: "a tls+tcp://, tcp://, ipc:// or inproc:// URL")) {
+            try CoordinatorConfig(settings: bad)
+        }
         let badUtility = try Settings(flags: ["utility": "f1"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badUtility) }
+        #expect(throws: FederationError.invalidSetting(key: "utility", value: "f1", source: "flag", expected: "accuracy or neg-loss")) {
+            try CoordinatorConfig(settings: badUtility)
+        }
         let badPartition = try Settings(flags: ["partition": "dirichlet:-1"], environment: [:])
-        #expect(throws: FederationError.self) { try CoordinatorConfig(settings: badPartition) }
+        #expect { try CoordinatorConfig(settings: badPartition) } throws: { error in
+            guard case let .invalidSetting(key, value, _, expected) = error as? FederationError else { return false }
+            return key == "partition" && value == "dirichlet:-1" && expected.contains("alpha must be a positive number")
+        }
+    }
+
+    @Test func plainTCPOnAnAddressOtherMachinesReachNeedsTheInsecureFlag() throws {
+        for url in ["tcp://0.0.0.0:7400", "tcp://10.1.2.3:7400", "tcp://coordinator.example:7400"] {
+            let refused = try Settings(flags: ["listen": url], environment: [:])
+            #expect { try CoordinatorConfig(settings: refused) } throws: { error in
+                guard case let .invalidSetting(key, value, _, expected) = error as? FederationError else { return false }
+                return key == "listen" && value == url && expected.contains("--insecure-tcp true") && expected.contains("tls+tcp://")
+            }
+            let allowed = try Settings(flags: ["listen": url, "insecure-tcp": "true"], environment: [:])
+            #expect(try CoordinatorConfig(settings: allowed).tls == nil)
+        }
+        for url in ["tcp://127.0.0.1:7400", "tcp://localhost:7400", "tcp://[::1]:7400"] {
+            #expect(try CoordinatorConfig(settings: Settings(flags: ["listen": url], environment: [:])).listen == url)
+        }
+    }
+
+    @Test func aFailedFirstDialSaysWhatToCheck() {
+        let url = "tls+tcp://coordniator.example:7400"
+        #expect(Client.hint(for: .nng(operation: "dial \(url)", code: 8, message: "Try again"), url: url)
+                    .contains("'coordniator.example' does not resolve"))
+        #expect(Client.hint(for: .connectionRefused, url: url).contains("nothing listens there"))
+        #expect(Client.hint(for: .cryptoRefused, url: url).contains("names 'coordniator.example'"))
+        #expect(Client.hint(for: .connectionShut, url: url).contains("refused this client's certificate"))
     }
 
     @Test func clientIDMustNameAShard() throws {
@@ -97,21 +136,16 @@ import Transport
         #expect(openssl.tls?.engine == .openssl)
     }
 
-    @Test func configDocumentListsEverySetting() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let doc = try String(contentsOf: root.appendingPathComponent("docs/CONFIG.md"), encoding: .utf8)
-        for setting in Setting.catalog {
-            #expect(doc.contains("`--\(setting.name)`") && doc.contains(setting.environmentVariable), "docs/CONFIG.md lacks \(setting.name)")
-        }
-    }
-
     @Test func evaluatorsTakeOptionsAndUnknownNamesOrOptionsAreRefused() throws {
         let ok = try CoordinatorConfig(settings: Settings(flags: ["evaluators": "loo, gtg-shapley(maxPermutations=50;seed=3), banzhaf(samples=500)"], environment: [:]))
         #expect(ok.evaluators == ["loo", "gtg-shapley", "banzhaf"])
         #expect(ok.evaluatorOptions == ["gtg-shapley": ["maxPermutations": 50, "seed": 3], "banzhaf": ["samples": 500]])
-        for bad in ["shapley-approx", "gtg-shapley(maxPermutations=lots)", "banzhaf(frobnicate=1)", "loo,loo"] {
-            #expect(throws: FederationError.self, "\(bad)") {
-                try CoordinatorConfig(settings: Settings(flags: ["evaluators": bad], environment: [:]))
+        let reasons = ["shapley-approx": "shapley-approx", "gtg-shapley(maxPermutations=lots)": "maxPermutations",
+                       "banzhaf(frobnicate=1)": "frobnicate", "loo,loo": "loo"]
+        for (bad, named) in reasons {
+            #expect("\(bad)") { try CoordinatorConfig(settings: Settings(flags: ["evaluators": bad], environment: [:])) } throws: { error in
+                guard case let .invalidSetting(key, _, source, expected) = error as? FederationError else { return false }
+                return key == "evaluators" && source == "flag" && "\(error)".contains(named) && !expected.isEmpty
             }
         }
     }

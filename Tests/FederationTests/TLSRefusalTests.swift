@@ -78,7 +78,9 @@ struct TLSRefusalTests {
             name: "coordinator", arguments: Self.coordinatorArguments(port: port, pki: pki.directory, out: out, registrationTimeout: 4),
             directory: out)
         defer { coordinator.stop() }
-        usleep(300_000)
+        // Start the client only once the coordinator listens, so that its dial reaches the TLS listener.
+        try #require(ProcessHarness.eventually(timeout: 30) { read(out + "/coordinator.log").contains("msg=listening") },
+                     "coordinator listening; stderr: \(coordinator.standardError)")
         let clientLog = out + "/client.log"
         let client = try DaemonProcess(name: "client", arguments: Self.clientArguments(url: url, pki: clientPKI, log: clientLog),
                                        directory: out)
@@ -101,6 +103,11 @@ struct TLSRefusalTests {
         client.stop()
         let log = read(clientLog)
         #expect(log.contains("msg=\"client started\""), "client log: \(log)")
+        // It reached the listener and was refused in the handshake, and it says so: not a timeout or a bad address.
+        let refusal = log.split(separator: "\n").first { $0.contains("msg=\"cannot connect to coordinator yet; retrying in the background\"") }
+        let expectedError = offender == .plaintext ? "error=\"connection shut by peer\"" : "error=\"TLS handshake refused"
+        #expect(refusal?.contains(expectedError) == true, "client log: \(log)")
+        #expect(refusal?.contains("hint=") == true, "the refusal comes with what to check: \(log)")
         #expect(!log.contains("connected to coordinator"), "client log: \(log)")
         #expect(!log.contains("data shard loaded") && !log.contains("registration sent"), "client log: \(log)")
     }
@@ -135,6 +142,8 @@ struct TLSRefusalTests {
         client.stop()
         let log = read(clientLog)
         #expect(log.contains("msg=\"connected to coordinator\""), "client log: \(log)")
-        #expect(log.contains("msg=\"update sent\""), "client log: \(log)")
+        let sent = log.split(separator: "\n").compactMap { UpdateSentEvent(logfmtLine: $0) }
+        #expect(sent.map(\.round) == [1] && sent.allSatisfy { $0.samples > 0 && $0.workMillis >= 0 && $0.sendMillis >= 0 },
+                "the client's 'update sent' line carries the fields fedattr bench reads; client log: \(log)")
     }
 }

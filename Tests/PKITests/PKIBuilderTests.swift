@@ -84,6 +84,18 @@ private func mode(_ path: String) -> mode_t? {
         #expect(!FileManager.default.fileExists(atPath: layout.certificate("client-1")))
     }
 
+    @Test func hostsAreAddedToTheDefaultNamesAndIPAddressesBecomeIPSANs() throws {
+        let names = PKIBuilder.CoordinatorNames(adding: ["fl.example", "10.0.0.5", "FL.example", " ", "localhost", "::1", "10.0.0.5"])
+        #expect(names.dnsNames == ["localhost", "coordinator", "fl.example"])
+        #expect(names.ipAddresses == ["127.0.0.1", "10.0.0.5", "::1"])
+        let temp = try TemporaryDirectory()
+        defer { temp.remove() }
+        let layout = try PKIBuilder.initialize(directory: temp.path, clients: 0, hostNames: names.dnsNames, ipAddresses: names.ipAddresses)
+        let coordinator = try Certificate(pemFile: layout.certificate("coordinator"))
+        #expect(coordinator.dnsNames == ["localhost", "coordinator", "fl.example"])
+        #expect(coordinator.ipAddresses == ["127.0.0.1", "10.0.0.5", "::1"])
+    }
+
     @Test func existingCAIsNotOverwrittenWithoutForce() throws {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }

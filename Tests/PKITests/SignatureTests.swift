@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func nonP256KeyGivesUnsupportedKey() throws {
-        guard let openssl = Tool.find("openssl") else { return }
+        let openssl = try #require(Tool.find("openssl"), "openssl is installed by deploy/install-deps.sh")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let p384 = directory.file("p384.key")
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func encryptedKeyIsRefusedWithoutPrompting() throws {
-        guard let openssl = Tool.find("openssl") else { return }
+        let openssl = try #require(Tool.find("openssl"), "openssl is installed by deploy/install-deps.sh")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let plain = directory.file("plain.key"), encrypted = directory.file("encrypted.key")

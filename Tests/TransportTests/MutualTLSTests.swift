@@ -58,7 +58,7 @@ import Testing
         defer { respondent.close() }
         let error = transportError { try respondent.dial(plainURL, blocking: true) }
         print("plaintext tcp:// dial to a tls+tcp:// listener:", error.map { "\($0)" } ?? "no error")
-        #expect(error != nil)
+        #expect(error == .connectionShut, "the TLS listener drops a connection that does not speak TLS")
         #expect(!eventually(within: 0.5) { !log.pipes(.added).isEmpty })
     }
 

@@ -1,3 +1,4 @@
+import Adversary
 import Foundation
 import Logging
 import PKI
@@ -82,7 +83,7 @@ func expectedSampleCount(for task: TaskMessage, clientID: String) throws -> UInt
     let spec = try FederationSpec.parse(json: task.spec)
     let splits = try DataSplits.cached(spec: spec, dataDirectory: "/nonexistent")
     let index = (try? DataSplits.shardIndex(of: clientID)) ?? 0
-    return UInt32(splits.partitions[min(index, splits.partitions.count - 1)].count) * task.hyperparameters.epochs
+    return UInt32(task.hyperparameters.sampleCount(shardSize: splits.partitions[min(index, splits.partitions.count - 1)].count))
 }
 
 /// A deterministic, harmless update (|v| ≤ 1e-4).

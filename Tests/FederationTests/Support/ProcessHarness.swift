@@ -98,9 +98,13 @@ struct TLSClusterFixture {
 
     /// `fedattr coordinator` on `url` with a small synthetic federation of `clients` and `rounds`, plus `flags`.
     func startCoordinator(clients: Int, rounds: Int, _ flags: [String]) throws -> Process {
+        try startCoordinator(federation: flags + ProcessHarness.smallFederation(clients: clients, rounds: rounds))
+    }
+
+    /// `fedattr coordinator` on `url` with exactly the federation `flags`.
+    func startCoordinator(federation flags: [String]) throws -> Process {
         try ProcessHarness.start(["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--log-file", dir + "/coordinator.log"]
-                                 + flags + ProcessHarness.smallFederation(clients: clients, rounds: rounds),
-                                 name: "coordinator", logDirectory: dir)
+                                 + flags, name: "coordinator", logDirectory: dir)
     }
 
     /// `fedattr client --id client-<index>` dialing `url`.

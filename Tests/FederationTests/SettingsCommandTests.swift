@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import Federation
+
+/// The `fedattr` binary reads every setting from a flag, an environment variable and the YAML file alike, its help
+/// shows each option's default and variable from the `Setting` table, and `up` writes where `out` says.
+@Suite struct SettingsCommandTests {
+    /// A valid, non-default value for every setting (with spaces, colons and commas where a value may have them).
+    /// A setting added to the catalog without a value here fails `everySettingResolves…`.
+    static let samples: [String: String] = [
+        "listen": "tcp://127.0.0.1:7499", "insecure-tcp": "true", "coordinator": "tls+tcp://coordinator.example:7401",
+        "id": "client-3", "pki-dir": "/tmp/p k i", "server-name": "coordinator.example", "rounds": "7", "clients": "4",
+        "min-clients": "3", "round-deadline": "12.5", "registration-timeout": "30", "dataset": "synthetic",
+        "data-dir": "/data/fashion mnist", "train-limit": "500", "synthetic-count": "700", "validation-size": "50",
+        "test-size": "60", "partition": "shards:2", "partition-seed": "9", "model": "mlp:32,16", "epochs": "2",
+        "batch-size": "16", "learning-rate": "0.1", "momentum": "0.9", "weight-decay": "0.001", "seed": "5",
+        "aggregation": "fedavg", "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
+        "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
+        "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
+    ]
+
+    /// `fedattr settings --resolve` lines as name → (value, source).
+    static func resolve(_ arguments: [String], environment: [String: String] = [:]) throws -> [String: (value: String, source: String)] {
+        let output = try runFedattr(["settings", "--resolve"] + arguments, environment: environment)
+        var resolved: [String: (String, String)] = [:]
+        let pattern = /setting=(\S+) value=(?:"(.*)"|-) source="(.*)"/
+        for line in output.split(separator: "\n") {
+            guard let m = try pattern.wholeMatch(in: String(line)) else {
+                Issue.record("unparsable line \(line)")
+                continue
+            }
+            resolved[String(m.1)] = (m.2.map(String.init) ?? "-", String(m.3))
+        }
+        return resolved
+    }
+
+    @Test func everySettingResolvesFromAFlagAnEnvironmentVariableAndTheConfigFile() throws {
+        #expect(Set(Setting.catalog.map(\.name)) == Set(Self.samples.keys), "a sample value for every setting")
+        let dir = try TemporaryDirectory("settings")
+        defer { dir.remove() }
+        let yaml = dir.path + "/config.yaml"
+        try Self.samples.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n").write(toFile: yaml, atomically: true, encoding: .utf8)
+
+        let ways: [(name: String, arguments: [String], environment: [String: String], source: (Setting) -> String)] = [
+            ("flag", Setting.catalog.flatMap { ["--\($0.name)", Self.samples[$0.name]!] }, [:], { _ in "flag" }),
+            ("environment", [], Dictionary(uniqueKeysWithValues: Setting.catalog.map { ($0.environmentVariable, Self.samples[$0.name]!) }),
+             { "environment \($0.environmentVariable)" }),
+            ("config file", ["--config", yaml], [:], { _ in "config file \(yaml)" }),
+        ]
+        for way in ways {
+            let resolved = try Self.resolve(way.arguments, environment: way.environment)
+            for setting in Setting.catalog {
+                #expect(resolved[setting.name]?.value == Self.samples[setting.name], "\(setting.name) by \(way.name)")
+                #expect(resolved[setting.name]?.source == way.source(setting), "\(setting.name) by \(way.name)")
+            }
+        }
+        // Nothing given: every setting has its documented default.
+        let defaults = try Self.resolve([])
+        for setting in Setting.catalog {
+            #expect(defaults[setting.name]?.value == setting.defaultValue ?? "-", "default of \(setting.name)")
+        }
+        // Precedence: flag over environment over file.
+        let mixed = try Self.resolve(["--rounds", "3", "--config", yaml], environment: ["FEDATTR_ROUNDS": "4", "FEDATTR_EPOCHS": "5"])
+        #expect(mixed["rounds"]?.value == "3" && mixed["epochs"]?.value == "5" && mixed["batch-size"]?.value == "16")
+    }
+
+    @Test func everyCommandsHelpShowsExactlyItsSettingsWithDefaultAndVariable() throws {
+        let commands: [(String, Setting.Role)] = [("coordinator", .coordinator), ("client", .client), ("up", .cluster), ("simulate", .cluster)]
+        for (command, role) in commands {
+            let help = try runFedattr([command, "--help"]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            for setting in Setting.catalog {
+                if setting.roles.contains(role) {
+                    #expect(help.contains("--\(setting.name) <"), "\(command) --help has --\(setting.name)")
+                    #expect(help.contains("env: \(setting.environmentVariable))"), "\(command) --help names \(setting.environmentVariable)")
+                    if let value = setting.defaultValue {
+                        #expect(help.contains("default: \(value);"), "\(command) --help shows the default of --\(setting.name)")
+                    }
+                } else {
+                    #expect(!help.contains("--\(setting.name) <"), "\(command) does not read \(setting.name), so it has no such option")
+                }
+            }
+        }
+    }
+
+    @Test func configDocumentHoldsTheSettingsTableOfTheCode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/CONFIG.md"), encoding: .utf8)
+        #expect(doc.contains(SettingsTable.markdown()), "docs/CONFIG.md's table differs from `fedattr settings`: paste its output")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func upWritesWhereTheEnvironmentOrTheConfigFileSaysOut() throws {
+        let dir = try TemporaryDirectory("up-out")
+        defer { dir.remove() }
+        let federation = ["up", "--inproc", "--clients", "2", "--rounds", "1", "--dataset", "synthetic", "--synthetic-count", "400",
+                          "--validation-size", "100", "--test-size", "100", "--model", "logreg", "--evaluators", "marginal"]
+        _ = try runFedattr(federation, environment: ["FEDATTR_OUT": dir.path + "/from-env"], directory: dir.path)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/from-env/rounds.jsonl"))
+        try "out: \(dir.path)/from-file\n".write(toFile: dir.path + "/c.yaml", atomically: true, encoding: .utf8)
+        _ = try runFedattr(federation + ["--config", dir.path + "/c.yaml"], directory: dir.path)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/from-file/rounds.jsonl"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/run"), "the default directory is not used")
+
+        // The run records its CA, so verify checks certificates without --ca, and says so when it cannot.
+        let run = RunLayout(directory: dir.path + "/from-env")
+        let checked = try runFedattr(["verify", run.directory])
+        #expect(checked.contains("certificates checked against \(run.caCertificate)") && !checked.contains("SKIPPED"), "\(checked)")
+        try FileManager.default.removeItem(atPath: run.caCertificate)
+        try FileManager.default.removeItem(atPath: run.pki.directory)
+        let unchecked = try runFedattr(["verify", run.directory])
+        #expect(unchecked.contains("warning: certificate checks SKIPPED") && unchecked.contains("--ca"), "\(unchecked)")
+    }
+}
+
+/// Runs the `fedattr` binary with a clean FEDATTR_* environment plus `environment`; returns standard output, throws
+/// with standard error on a nonzero exit.
+func runFedattr(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try fedattrExecutable())
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FEDATTR_") }
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    env.merge(environment) { $1 }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe()
+    let errorFile = NSTemporaryDirectory() + "fedattr-stderr-\(UUID().uuidString)"
+    FileManager.default.createFile(atPath: errorFile, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errorFile) }
+    process.standardOutput = out
+    process.standardError = FileHandle(forWritingAtPath: errorFile)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw FedattrFailure(arguments: arguments, status: process.terminationStatus, stderr: read(errorFile))
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct FedattrFailure: Error, CustomStringConvertible {
+    var arguments: [String]
+    var status: Int32
+    var stderr: String
+    var description: String { "fedattr \(arguments.joined(separator: " ")) exited \(status): \(stderr)" }
+}
