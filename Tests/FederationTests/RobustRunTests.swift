@@ -62,4 +62,30 @@ import Testing
             #expect(failure.problems.contains(.flagMismatch(round: 1, client: "client-3", detector: "norm(z=3.5)", inLedger: true)))
         }
     }
+
+    @Test(.timeLimit(.minutes(3))) func fltrustTrainsOnItsRootDataAndGivesASignFlipperNoWeight() throws {
+        let out = ProcessHarness.temporaryDirectory("fltrust-run") + "/run"
+        let flags = ["clients": "4", "rounds": "2", "dataset": "synthetic", "synthetic-count": "1600", "validation-size": "200",
+                     "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://fltrust-run", "round-deadline": "30",
+                     "evaluators": "shapley-exact", "aggregation": "fltrust(root=100)", "detectors": "none",
+                     "attacker": "client-1", "attack": "sign-flip"]
+        let s = try Settings(flags: flags, environment: [:])
+        var config = try CoordinatorConfig(settings: s)
+        config.printsProgress = false
+        #expect(config.spec.rootSize == 100 && config.spec.json().contains("\"root_size\":100"))
+        var logger = Logger(label: "fltrust")
+        logger.logLevel = .error
+        _ = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 4))
+        let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
+        #expect(rounds.count == 2)
+        for r in rounds {
+            let aggregation = try #require(r["aggregation"] as? [String: Any])
+            #expect(aggregation["applied"] as? String == "fltrust(root=100)", "the root update exists: no fallback")
+            let weights = try #require(aggregation["weights"] as? [String: Double])
+            #expect(weights["client-1"] == 0, "a flipped update points away from the root update")
+            #expect(abs(weights.values.reduce(0, +) - 1) < 1e-9)
+            #expect(((aggregation["dropped"] as? [[String: String]]) ?? []).contains { $0["client"] == "client-1" && $0["reason"] == "trust 0" })
+        }
+        #expect(ProcessHarness.read(out + "/detections.jsonl").isEmpty, "detectors off: no checks")
+    }
 }
