@@ -72,6 +72,8 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("weight-decay"), help: Setting.weightDecay.argumentHelp) var weightDecay: String?
     @Option(help: Setting.seed.argumentHelp) var seed: String?
     @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
+    @Option(help: Setting.detectors.argumentHelp) var detectors: String?
+    @Option(name: .customLong("drop-flagged"), help: Setting.dropFlagged.argumentHelp) var dropFlagged: String?
     @Option(help: Setting.evaluators.argumentHelp) var evaluators: String?
     @Option(help: Setting.utility.argumentHelp) var utility: String?
     @Option(help: Setting.out.argumentHelp) var out: String?
@@ -85,7 +87,7 @@ struct FederationOptions: ParsableArguments {
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         return settingFlags(pairs)

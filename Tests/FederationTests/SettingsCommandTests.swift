@@ -14,7 +14,8 @@ import Testing
         "data-dir": "/data/fashion mnist", "train-limit": "500", "synthetic-count": "700", "validation-size": "50",
         "test-size": "60", "partition": "shards:2", "partition-seed": "9", "model": "mlp:32,16", "epochs": "2",
         "batch-size": "16", "learning-rate": "0.1", "momentum": "0.9", "weight-decay": "0.001", "seed": "5",
-        "aggregation": "fedavg", "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
+        "aggregation": "trimmed-mean(beta=0.2)", "detectors": "norm(z=4),history(k=2;m=3)", "drop-flagged": "true",
+        "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
         "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
         "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
     ]
