@@ -48,15 +48,17 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Helpers every test target shares: temporary directories, background threads, external tools.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Options"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG"]),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI", "TestSupport"]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
-        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr",
+        .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
     ]
 )

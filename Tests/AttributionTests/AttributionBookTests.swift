@@ -40,7 +40,7 @@ import Testing
 }
 
 @Test func attributionFileRoundTripsDoublesExactlyWithSortedKeys() throws {
-    let dir = try TempDirectory("book")
+    let dir = try TemporaryDirectory("book")
     defer { dir.remove() }
     let tricky = [0.1 + 0.2, 1e-300, -2.5e-7, 123456789.123456789, 1.0 / 3.0, Double.leastNonzeroMagnitude, 0]
     let clients = tricky.indices.map { "c\($0)" }

@@ -14,7 +14,7 @@ private func fakeSignature(_ s: SignedSubmission) -> [UInt8] {
 private func check(_ s: SignedSubmission) -> Bool { fakeSignature(s) == s.signature }
 
 /// Writes three rounds (client b absent in round 2) through AttributionBook and Ledger, as the coordinator does.
-private func writeRun(_ dir: TempDirectory) throws {
+private func writeRun(_ dir: TemporaryDirectory) throws {
     let book = try AttributionBook(directory: dir.path, evaluators: ["loo", "gtg-shapley"])
     let ledger = try Ledger(directory: dir.path)
     let rounds: [(Int, [String], [Double], [Double])] = [
@@ -41,7 +41,7 @@ private func writeRun(_ dir: TempDirectory) throws {
     }
 }
 
-private func problems(_ dir: TempDirectory, signatureCheck: (SignedSubmission) -> Bool = check) -> [LedgerError] {
+private func problems(_ dir: TemporaryDirectory, signatureCheck: (SignedSubmission) -> Bool = check) -> [LedgerError] {
     do {
         _ = try LedgerVerifier.verify(directory: dir.path, signatureCheck: signatureCheck)
         return []
@@ -52,14 +52,14 @@ private func problems(_ dir: TempDirectory, signatureCheck: (SignedSubmission) -
     }
 }
 
-private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit: (String) -> String) throws {
+private func editLine(_ dir: TemporaryDirectory, _ file: String, _ line: Int, _ edit: (String) -> String) throws {
     var lines = try dir.read(file).split(separator: "\n").map(String.init)
     lines[line - 1] = edit(lines[line - 1])
     try dir.write(file, lines.joined(separator: "\n") + "\n")
 }
 
 @Test func untouchedRunVerifies() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     let report = try LedgerVerifier.verify(directory: dir.path, signatureCheck: check)
@@ -86,7 +86,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func editedAttributionValueIsNamed() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     // Line 8 is round 2, loo, client c (round 1 has 6 lines; round 2 lists loo a, loo c, gtg a, gtg c).
@@ -98,7 +98,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func editedLedgerValueIsNamed() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     try editLine(dir, Ledger.fileName, 3) { $0.replacingOccurrences(of: "\"value\":0.6666666666666666", with: "\"value\":0.7") }
@@ -114,7 +114,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func rewrittenRecordWithFreshDigestBreaksTheChain() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     // An attacker changes a utility in record 2 and recomputes that record's digest: record 3's prev no longer matches.
@@ -134,7 +134,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func reorderedRecordsBreakTheChain() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     var lines = try dir.read(Ledger.fileName).split(separator: "\n").map(String.init)
@@ -147,7 +147,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func deletedRecordBreaksTheChainAndOrphansItsValues() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     var lines = try dir.read(Ledger.fileName).split(separator: "\n").map(String.init)
@@ -159,7 +159,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func deletedAttributionLineIsReported() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     var lines = try dir.read(AttributionBook.fileName).split(separator: "\n").map(String.init)
@@ -170,7 +170,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func failingSignatureCheckIsReported() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     let found = problems(dir) { submission in
@@ -187,7 +187,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func nonCanonicalButUnchangedRecordIsReported() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     // Same value written differently (0.5 → 0.50): digest still matches the canonical form, but the bytes are not canonical.
@@ -196,7 +196,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func malformedLinesAndMissingFilesAreReported() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     // No ledger at all: unreadable.
     #expect(problems(dir).first == .unreadable(path: dir.file(Ledger.fileName), reason: "missing or unreadable"))
@@ -209,7 +209,7 @@ private func editLine(_ dir: TempDirectory, _ file: String, _ line: Int, _ edit:
 }
 
 @Test func ledgerResumesTheChainAndRefusesOldRounds() throws {
-    let dir = try TempDirectory("ledger")
+    let dir = try TemporaryDirectory("ledger")
     defer { dir.remove() }
     try writeRun(dir)
     let ledger = try Ledger(directory: dir.path)

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 @testable import Attribution
 
 /// Small games with known values, shared by the tests.

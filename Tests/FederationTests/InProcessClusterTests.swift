@@ -55,7 +55,7 @@ import Learning
         data = b[8 + n + s:8 + n + e]
         print(h['__metadata__']['client'], len(data) // 4, h['update']['shape'][0], hashlib.sha256(data).hexdigest())
         """
-        let text = try runPython(["-c", script, "\(out)/updates/round-0002-client-1.safetensors"])
+        let text = try Tool.python(["-c", script, "\(out)/updates/round-0002-client-1.safetensors"])
         let entry = try #require((ledger[1]["entries"] as? [[String: Any]])?.first { $0["client"] as? String == "client-1" })
         let digest = try #require(entry["update_digest"] as? String)
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "client-1 12730 12730 \(digest)")

@@ -29,7 +29,7 @@ import Testing
             try spec.json().write(toFile: path, atomically: true, encoding: .utf8)
             let splits = try DataSplits(spec: spec, dataDirectory: FashionMNISTDirectory.path)
             for index in [0, spec.clients - 1] {
-                let output = try runPython([Self.script, "shard", path, "\(index)", "--data-dir", FashionMNISTDirectory.path])
+                let output = try Tool.python([Self.script, "shard", path, "\(index)", "--data-dir", FashionMNISTDirectory.path])
                 let python = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
                 #expect(python?["size"] as? Int == splits.partitions[index].count, "\(spec.partition) client \(index) size")
                 #expect(python?["indices_sha256"] as? String == DataSplits.digest(of: splits.partitions[index]),
@@ -85,24 +85,6 @@ enum FashionMNISTDirectory {
     static let path = "/usr/share/datasets/fashion-mnist"
 }
 
-/// Runs `python3 arguments…` and returns its standard output; a nonzero exit (e.g. a missing package) fails with its error.
-func runPython(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailure(status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// Starts `python3 arguments…` with standard error (the client's logfmt lines) in `log`.
 func startPython(_ arguments: [String], log: String) throws -> Process {
     let process = Process()
@@ -114,10 +96,4 @@ func startPython(_ arguments: [String], log: String) throws -> Process {
     process.standardInput = FileHandle.nullDevice
     try process.run()
     return process
-}
-
-struct PythonFailure: Error, CustomStringConvertible {
-    var status: Int32
-    var stderr: String
-    var description: String { "python3 exited \(status) (run deploy/install-deps.sh for numpy, pynng, cryptography): \(stderr)" }
 }

@@ -115,33 +115,5 @@ import Testing
 /// Runs the `fedattr` binary with a clean FEDATTR_* environment plus `environment`; returns standard output, throws
 /// with standard error on a nonzero exit.
 func runFedattr(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try fedattrExecutable())
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FEDATTR_") }
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    env.merge(environment) { $1 }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe()
-    let errorFile = NSTemporaryDirectory() + "fedattr-stderr-\(UUID().uuidString)"
-    FileManager.default.createFile(atPath: errorFile, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errorFile) }
-    process.standardOutput = out
-    process.standardError = FileHandle(forWritingAtPath: errorFile)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw FedattrFailure(arguments: arguments, status: process.terminationStatus, stderr: read(errorFile))
-    }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct FedattrFailure: Error, CustomStringConvertible {
-    var arguments: [String]
-    var status: Int32
-    var stderr: String
-    var description: String { "fedattr \(arguments.joined(separator: " ")) exited \(status): \(stderr)" }
+    try Tool.output(try fedattrExecutable(), arguments, environment: environment, directory: directory)
 }

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 @testable import Transport
 
 /// Records pipe events from nng's threads for assertions.
@@ -15,38 +16,6 @@ final class EventLog: @unchecked Sendable {  // guarded by lock
     }
     func attach(to socket: Socket) throws {
         try socket.onPipeEvent { [self] event, pipe in record(event, pipe) }
-    }
-}
-
-/// Polls `condition` until it holds or `seconds` pass.
-func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
-
-/// Runs `work` on its own thread; `wait` returns its result or nil after the timeout.
-final class Background<T: Sendable>: @unchecked Sendable {  // result guarded by lock, completion by semaphore
-    private let lock = NSLock()
-    private var result: T?
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ work: @escaping @Sendable () -> T) {
-        let thread = Thread { [self] in
-            let value = work()
-            lock.lock(); result = value; lock.unlock()
-            done.signal()
-        }
-        thread.start()
-    }
-
-    func wait(seconds: Double) -> T? {
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        lock.lock(); defer { lock.unlock() }
-        return result
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Wire
 
@@ -176,32 +177,10 @@ enum PythonReference {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("tools/wire_reference.py")
 
-    static let isAvailable: Bool = (try? run(["-c", "import struct, zlib, hashlib, json"], script: false)) != nil
+    static let isAvailable: Bool = (try? Tool.python(["-c", "import struct, zlib, hashlib, json"])) != nil
 
-    struct Failure: Error, CustomStringConvertible {
-        var status: Int32
-        var stderr: String
-        var description: String { "python3 exited \(status): \(stderr)" }
-    }
-
-    /// Runs `python3 [script] arguments` and returns its standard output; throws on a nonzero exit.
-    static func run(_ arguments: [String], script useScript: Bool = true) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + (useScript ? [script.path] : []) + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(status: process.terminationStatus, stderr: String(decoding: errors, as: UTF8.self))
-        }
-        return data
-    }
+    /// `python3 tools/wire_reference.py arguments…`, its standard output; throws on a nonzero exit.
+    static func run(_ arguments: [String]) throws -> Data { Data(try Tool.python([script.path] + arguments).utf8) }
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("wire-\(UUID().uuidString)")

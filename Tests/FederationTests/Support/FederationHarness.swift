@@ -1,53 +1,11 @@
 import Adversary
 import Foundation
 import Logging
+@_exported import TestSupport
 import PKI
 import Transport
 import Wire
 @testable import Federation
-
-/// A fresh directory under the system temp dir, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init(_ prefix: String) throws {
-        path = NSTemporaryDirectory() + "fedattr-\(prefix)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// Runs `work` on its own thread (never on the cooperative pool); `wait` gives its result, or nil after the timeout.
-final class Background<T: Sendable>: @unchecked Sendable {  // result guarded by lock, completion by semaphore
-    private let lock = NSLock()
-    private var result: T?
-    private let done = DispatchSemaphore(value: 0)
-    private var finished = false
-
-    init(_ work: @escaping @Sendable () -> T) {
-        let thread = Thread { [self] in
-            let value = work()
-            lock.lock()
-            result = value
-            finished = true
-            lock.unlock()
-            done.signal()
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-
-    func wait(seconds: Double) -> T? {
-        lock.lock()
-        if finished { defer { lock.unlock() }; return result }
-        lock.unlock()
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        return result
-    }
-}
 
 /// A client's key and certificate, loaded from a PKI directory: what an attacker holding those files can use.
 struct Identity: @unchecked Sendable {  // PrivateKey and Certificate are immutable after loading
