@@ -41,8 +41,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Experiments over seeds: runner, statistics, results and reports.
+        .target(name: "Experiment", dependencies: [
+            "Federation", "Learning", "Adversary",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
+            "Federation", "Experiment", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI", "TestSupport"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation", "Adversary"]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr", "TestSupport",

@@ -2,7 +2,7 @@
 # Installs every system package fedattr needs to build, test and run (Debian 12).
 # Idempotent: does nothing when all packages are already present.
 set -euo pipefail
-packages=(libnng-dev nng-utils libopenblas-dev libssl-dev openssl zlib1g-dev dataset-fashion-mnist python3 python3-pip python3-numpy pkg-config)
+packages=(libnng-dev nng-utils libopenblas-dev libssl-dev openssl zlib1g-dev dataset-fashion-mnist python3 python3-pip python3-numpy pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -41,6 +41,18 @@ enum CoalitionTable {
         return marginalSums(table, playerCount: n) { _ in weight }
     }
 
+    /// Marginal contributions averaged uniformly over coalition sizes s = |S| ∈ [minSize, N−1] (each size's mean over
+    /// the C(N−1, s) coalitions S ∌ i): Shapley's weighting restricted to large coalitions; minSize 0 is Shapley,
+    /// N−1 leave-one-out.
+    static func largeCoalitionShapley(_ table: [Double], playerCount n: Int, minSize: Int) -> [Double] {
+        guard n > 0 else { return [] }
+        let m = min(max(minSize, 0), n - 1)
+        var binomial = [Double](repeating: 1, count: n)
+        for s in 1..<max(1, n) { binomial[s] = binomial[s - 1] * Double(n - s) / Double(s) }
+        let sizes = Double(n - m)
+        return marginalSums(table, playerCount: n) { s in s >= m ? 1 / (sizes * binomial[s]) : 0 }
+    }
+
     private static func marginalSums(_ table: [Double], playerCount n: Int, weight: (Int) -> Double) -> [Double] {
         let weights = (0..<n).map(weight)
         var phi = [Double](repeating: 0, count: n)

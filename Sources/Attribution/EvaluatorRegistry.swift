@@ -1,6 +1,6 @@
 /// Builds evaluators by name with numeric options (see docs/ATTRIBUTION.md for every option and default).
 public enum EvaluatorRegistry {
-    public static let names: [String] = ["marginal", "loo", "shapley-exact", "gtg-shapley", "mr-shapley", "banzhaf", "cosine"]
+    public static let names: [String] = ["marginal", "loo", "shapley-exact", "gtg-shapley", "mr-shapley", "banzhaf", "cosine", "large-coalition-shapley"]
 
     /// The option names each evaluator accepts.
     public static let optionNames: [String: [String]] = [
@@ -11,6 +11,7 @@ public enum EvaluatorRegistry {
         "mr-shapley": ["decay", "maxPlayers"],
         "banzhaf": ["exactLimit", "samples", "seed"],
         "cosine": [],
+        "large-coalition-shapley": ["minFraction", "maxPlayers"],
     ]
 
     public static func make(_ name: String, options: [String: Double] = [:]) throws -> any Evaluator {
@@ -43,6 +44,10 @@ public enum EvaluatorRegistry {
                 exactLimit: try o.integer("exactLimit", default: 12, range: 0...BanzhafEvaluator.exactCeiling),
                 samples: try o.integer("samples", default: 2000, range: 1...100_000_000),
                 seed: try o.seed())
+        case "large-coalition-shapley":
+            let limit = ExactShapleyEvaluator.playerLimit
+            return LargeCoalitionShapleyEvaluator(minFraction: try o.double("minFraction", default: 0.5, range: 0...1),
+                                                  maxPlayers: try o.integer("maxPlayers", default: limit, range: 1...limit))
         default:
             return CosineEvaluator()
         }

@@ -71,6 +71,8 @@ struct FederationOptions: ParsableArguments {
     @Option(help: Setting.momentum.argumentHelp) var momentum: String?
     @Option(name: .customLong("weight-decay"), help: Setting.weightDecay.argumentHelp) var weightDecay: String?
     @Option(help: Setting.seed.argumentHelp) var seed: String?
+    @Option(name: .customLong("model-seed"), help: Setting.modelSeed.argumentHelp) var modelSeed: String?
+    @Option(name: .customLong("shuffle-seed"), help: Setting.shuffleSeed.argumentHelp) var shuffleSeed: String?
     @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
     @Option(help: Setting.detectors.argumentHelp) var detectors: String?
     @Option(name: .customLong("drop-flagged"), help: Setting.dropFlagged.argumentHelp) var dropFlagged: String?
@@ -87,7 +89,7 @@ struct FederationOptions: ParsableArguments {
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         return settingFlags(pairs)

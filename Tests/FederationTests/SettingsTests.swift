@@ -98,6 +98,7 @@ import Transport
         #expect(Client.hint(for: .connectionRefused, url: url).contains("nothing listens there"))
         #expect(Client.hint(for: .cryptoRefused, url: url).contains("names 'coordniator.example'"))
         #expect(Client.hint(for: .connectionShut, url: url).contains("refused this client's certificate"))
+        #expect(Client.hint(for: .invalidURL(url), url: url).contains("'coordniator.example' does not resolve"))
     }
 
     @Test func clientIDMustNameAShard() throws {

@@ -112,6 +112,35 @@ struct TLSRefusalTests {
         #expect(!log.contains("data shard loaded") && !log.contains("registration sent"), "client log: \(log)")
     }
 
+    /// A path that swallows everything (here: a TCP listener that accepts and never answers the TLS handshake, as a
+    /// firewall dropping packets looks to the client) gets a warning after 10 s instead of silence until TCP gives up.
+    @Test func aCoordinatorThatNeverAnswersIsReportedAfterTenSeconds() throws {
+        let dir = try TemporaryDirectory("tls-silent")
+        defer { dir.remove() }
+        let pki = try PKIBuilder.initialize(directory: dir.path + "/pki", clients: 1)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        try #require(bound && listen(listener, 4) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let clientLog = dir.path + "/client.log"
+        let client = try DaemonProcess(name: "client", arguments: Self.clientArguments(url: "tls+tcp://127.0.0.1:\(port)", pki: pki.directory, log: clientLog),
+                                       directory: dir.path)
+        defer { client.stop() }
+        let warned = ProcessHarness.eventually(timeout: 40) { read(clientLog).contains("msg=\"no answer from the coordinator yet; still trying\"") }
+        #expect(warned, "client log: \(read(clientLog))")
+        #expect(read(clientLog).contains("hint=\"nothing answered at all"), "client log: \(read(clientLog))")
+        #expect(!read(clientLog).contains("connected to coordinator"))
+    }
+
     /// The same set-up with the real client-0 credentials registers, runs its round and exits 0: the refusals above come
     /// from the credentials, not from the harness.
     @Test func controlClientWithRealCredentialsRegisters() throws {

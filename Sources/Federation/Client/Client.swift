@@ -90,7 +90,8 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         case .connectionShut:
             return "the coordinator closed the connection during set-up: it refused this client's certificate (another CA, expired, not a client certificate) or the scheme differs (tls+tcp:// vs tcp://)"
         case .invalidURL:
-            return "write the coordinator as tls+tcp://HOST:PORT"
+            // nng reports an unknown host name (EAI_NONAME) as an invalid address too.
+            return "the host '\(host)' does not resolve or the URL is malformed: check its spelling, written as tls+tcp://HOST:PORT"
         case let .nng(_, code, _) where code == 8:  // NNG_EAGAIN: the name lookup failed
             return "the host name '\(host)' does not resolve: check its spelling in --coordinator (or use an IP address with --server-name)"
         case let .nng(_, code, _) where code == 14:  // NNG_EUNREACHABLE

@@ -1,5 +1,6 @@
 import Adversary
 import Foundation
+import Learning
 import Logging
 import PKI
 
@@ -7,14 +8,18 @@ import PKI
 /// transport — for tests and sweeps. Identity is still certificate-bound: a throwaway PKI is made first.
 public enum InProcessCluster {
     /// Runs a whole federation; `config.listen` is replaced by a fresh inproc:// URL. `plan` names the client that
-    /// attacks; `strategies` overrides the strategy of single clients by shard index (tests, benchmarks).
+    /// attacks; `strategies` overrides the strategy of single clients by shard index (tests, benchmarks). Clients in
+    /// `absent` are not started (their shards stay unused: leave-one-client-out runs); `config.minClients` must allow for them.
     public static func run(config: CoordinatorConfig, logger: Logger, plan: AttackPlan? = nil,
-                           strategies: [Int: any UpdateStrategy] = [:]) throws -> RunSummary {
+                           strategies: [Int: any UpdateStrategy] = [:], absent: Set<Int> = []) throws -> RunSummary {
         var strategies = strategies
         if let plan, strategies[plan.attackerIndex] == nil {
             strategies[plan.attackerIndex] = try StrategyRegistry.make(plan.attack)
         }
         var config = config
+        // Ten client threads and the coordinator share the cores: OpenBLAS's own threads would contend with them
+        // (and serialise concurrent callers), so every BLAS call runs in its calling thread.
+        BLASThreads.set(config.blasThreads)
         let pkiDirectory = RunLayout(directory: config.outputDirectory).pki.directory
         try? FileManager.default.removeItem(atPath: pkiDirectory)
         let layout = try PKIBuilder.initialize(directory: pkiDirectory, clients: config.spec.clients)
@@ -23,7 +28,7 @@ public enum InProcessCluster {
         config.caFile = layout.caCertificate
         let coordinator = try Coordinator(config: config, logger: logger)
         var clients: [Client] = []
-        for i in 0..<config.spec.clients {
+        for i in 0..<config.spec.clients where !absent.contains(i) {
             let id = "client-\(i)"
             var clientConfig = ClientConfig(id: id, coordinator: config.listen, tls: nil,
                                             certificateFile: layout.certificate(id), keyFile: layout.key(id),

@@ -17,10 +17,17 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         public var port: Int?
         /// Client id → attack item (`--attack`) for the clients that attack; the rest are honest.
         public var attacks: [String: String]
+        /// Client indices not started (leave-one-client-out runs; the coordinator's min-clients must allow for them).
+        public var absent: Set<Int>
+        /// Relay the coordinator's progress lines to standard output (else they go to OUT/logs/coordinator.stdout).
+        public var relayProgress: Bool
 
         public init(executable: String, clients: Int, outputDirectory: String, coordinatorFlags: [String: String] = [:],
-                    clientFlags: [String: String] = [:], port: Int? = nil, attacks: [String: String] = [:]) {
+                    clientFlags: [String: String] = [:], port: Int? = nil, attacks: [String: String] = [:],
+                    absent: Set<Int> = [], relayProgress: Bool = true) {
             self.attacks = attacks
+            self.absent = absent
+            self.relayProgress = relayProgress
             self.executable = executable
             self.clients = clients
             self.outputDirectory = outputDirectory
@@ -66,9 +73,10 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         coordinatorFlags["out"] = out
         coordinatorFlags["clients"] = "\(options.clients)"
         coordinatorFlags["log-file"] = run.coordinatorLog
+        let progress = options.relayProgress ? FileHandle.standardOutput : Self.file(run.logs + "/coordinator.stdout")
         let coordinator = try start(name: "coordinator", arguments: ["coordinator"] + Self.arguments(coordinatorFlags),
-                                    stdout: FileHandle.standardOutput, stderr: run.standardError("coordinator"))
-        for i in 0..<options.clients {
+                                    stdout: progress, stderr: run.standardError("coordinator"))
+        for i in 0..<options.clients where !options.absent.contains(i) {
             var flags = options.clientFlags
             flags["id"] = "client-\(i)"
             flags["attack"] = options.attacks["client-\(i)"] ?? "none"  // FEDATTR_ATTACK inherited from the environment must not make every client attack
@@ -107,8 +115,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = stdout ?? FileHandle.nullDevice
-        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: stderr) ?? FileHandle.nullDevice
+        p.standardError = Self.file(stderr)
         do { try p.run() } catch {
             throw FederationError.processFailed(name: name, status: -1)
         }
@@ -117,6 +124,11 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         lock.unlock()
         logger.debug("started", metadata: ["process": "\(name)", "pid": "\(p.processIdentifier)"])
         return p
+    }
+
+    private static func file(_ path: String) -> FileHandle {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
     }
 
     static func arguments(_ flags: [String: String]) -> [String] {

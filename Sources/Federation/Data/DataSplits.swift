@@ -35,18 +35,28 @@ public struct DataSplits: Sendable {
     }
 
     /// The splits for `spec`, loaded once per process: in-process clusters share one copy between all clients.
+    /// Only the `cacheLimit` most recently used specs are kept, so a process running many federations with
+    /// different partitions does not grow without bound.
     public static func cached(spec: FederationSpec, dataDirectory: String) throws -> DataSplits {
         let key = spec.json() + "|" + dataDirectory
         cacheLock.lock()
         defer { cacheLock.unlock() }
-        if let hit = cache[key] { return hit }
+        if let hit = cache[key] {
+            cacheOrder.removeAll { $0 == key }
+            cacheOrder.append(key)
+            return hit
+        }
         let splits = try DataSplits(spec: spec, dataDirectory: dataDirectory)
         cache[key] = splits
+        cacheOrder.append(key)
+        while cacheOrder.count > cacheLimit { cache[cacheOrder.removeFirst()] = nil }
         return splits
     }
 
+    static let cacheLimit = 4
     private static let cacheLock = NSLock()
     nonisolated(unsafe) private static var cache: [String: DataSplits] = [:]
+    nonisolated(unsafe) private static var cacheOrder: [String] = []
 
     /// The test set for `spec`: Fashion-MNIST's t10k split, or fresh synthetic data.
     public static func testSet(spec: FederationSpec, dataDirectory: String, limit: Int) throws -> Dataset {

@@ -92,12 +92,30 @@ public final class LogSink: @unchecked Sendable {  // all writes go through `loc
         if toStandardError { FileHandle.standardError.write(data) }
     }
 
-    /// Installs logfmt logging process-wide at `level`, writing to this sink.
-    public func bootstrap(level: Logger.Level) {
+    /// Installs logfmt logging process-wide at `level`, writing to this sink. swift-log allows this once per
+    /// process; later calls (a process that runs many federations) change nothing and return false.
+    @discardableResult
+    public func bootstrap(level: Logger.Level) -> Bool {
+        Self.bootstrapLock.lock()
+        defer { Self.bootstrapLock.unlock() }
+        guard !Self.bootstrapped else { return false }
+        Self.bootstrapped = true
         LoggingSystem.bootstrap { label in
             var handler = LogfmtLogHandler(label: label, sink: self)
             handler.logLevel = level
             return handler
         }
+        return true
+    }
+
+    private static let bootstrapLock = NSLock()
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    /// A logger writing logfmt lines at `level` to this sink only, whatever the process-wide logging set-up
+    /// (one per run when a process runs many federations).
+    public func logger(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { label in LogfmtLogHandler(label: label, sink: self) }
+        logger.logLevel = level
+        return logger
     }
 }

@@ -21,9 +21,24 @@ public struct RunSummary: Sendable, Codable {
     /// evaluator → client → cumulative value over all rounds.
     public var cumulativeAttribution: [String: [String: Double]]
     public var seconds: Double
+    /// The three independent seeds of the run (absent in summaries written before they were separated).
+    public var seeds: Seeds?
+
+    /// The partition (and synthetic data), model-initialisation and mini-batch shuffling seeds.
+    public struct Seeds: Sendable, Codable, Equatable {
+        public var partition: UInt64
+        public var model: UInt64
+        public var shuffle: UInt64
+
+        public init(partition: UInt64, model: UInt64, shuffle: UInt64) {
+            self.partition = partition
+            self.model = model
+            self.shuffle = shuffle
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case rounds, clients, model, dataset, partition, aggregation, detectors, evaluators, seconds
+        case rounds, clients, model, dataset, partition, aggregation, detectors, evaluators, seconds, seeds
         case flagRates = "flag_rates"
         case fallbackRounds = "fallback_rounds"
         case finalValidationAccuracy = "final_validation_accuracy"
@@ -54,5 +69,6 @@ public struct RunSummary: Sendable, Codable {
         medianRoundMs = records.isEmpty ? nil : Percentiles.median(records.map(\.durationsMs.total))
         cumulativeAttribution = attribution
         self.seconds = seconds
+        seeds = Seeds(partition: config.spec.partitionSeed, model: config.modelSeed, shuffle: config.hyperparameters.seed)
     }
 }

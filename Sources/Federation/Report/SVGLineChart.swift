@@ -6,9 +6,12 @@ public struct SVGLineChart: Sendable {
     public struct Series: Sendable {
         public var name: String
         public var points: [(x: Double, y: Double)]
-        public init(name: String, points: [(x: Double, y: Double)]) {
+        /// Drawn thick and red over the others (e.g. the attacker), which are then drawn lighter.
+        public var emphasized: Bool
+        public init(name: String, points: [(x: Double, y: Double)], emphasized: Bool = false) {
             self.name = name
             self.points = points
+            self.emphasized = emphasized
         }
     }
 
@@ -61,10 +64,12 @@ public struct SVGLineChart: Sendable {
         }
         svg += "<text x=\(q(left + plotW / 2)) y=\"\(height - 10)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(16,\(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+        let anyEmphasized = series.contains(where: \.emphasized)
         for (k, s) in series.enumerated() {
-            let color = Self.palette[k % Self.palette.count]
+            let color = s.emphasized ? "#d62728" : Self.palette[k % Self.palette.count]
+            let style = s.emphasized ? "stroke-width=\"4\"" : anyEmphasized ? "stroke-width=\"1.5\" stroke-opacity=\"0.55\"" : "stroke-width=\"2\""
             let pts = s.points.map { "\(Self.fmt(px($0.x))),\(Self.fmt(py($0.y)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(pts)\"><title>\(Self.escape(s.name))</title></polyline>\n"
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" \(style) points=\"\(pts)\"><title>\(Self.escape(s.name))</title></polyline>\n"
             let ly = top + 14 + Double(k) * 18
             svg += "<line x1=\"\(left + plotW + 12)\" y1=\(q(ly - 4)) x2=\"\(left + plotW + 32)\" y2=\(q(ly - 4)) stroke=\"\(color)\" stroke-width=\"3\"/>"
             svg += "<text x=\"\(left + plotW + 38)\" y=\(q(ly))>\(Self.escape(s.name))</text>\n"
@@ -74,13 +79,16 @@ public struct SVGLineChart: Sendable {
 
     private func q(_ v: Double) -> String { "\"\(Self.fmt(v))\"" }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// A coordinate with one decimal.
+    public static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    static func tick(_ v: Double) -> String {
+    /// An axis tick label: whole numbers plain, others with three significant digits.
+    public static func tick(_ v: Double) -> String {
         abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.3g", v)
     }
 
-    static func escape(_ s: String) -> String {
+    /// Text safe inside SVG/HTML elements.
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -19,6 +19,7 @@ public struct CoordinatorConfig: Sendable {
     public var dataDirectory: String
     public var testSize: Int
     public var hyperparameters: Hyperparameters
+    /// Seed of the initial global model; `hyperparameters.seed` is the shuffling seed, `spec.partitionSeed` the partition's.
     public var modelSeed: UInt64
     /// The aggregation rule's canonical text (options spelled out), checked against the registry and `minClients`.
     public var aggregation: String
@@ -63,8 +64,8 @@ public struct CoordinatorConfig: Sendable {
             learningRate: Float(try s.double(.learningRate, range: 0...100)),
             momentum: Float(try s.double(.momentum, range: 0...0.999999)),
             weightDecay: Float(try s.double(.weightDecay, range: 0...10)),
-            seed: UInt64(try s.int(.seed, range: 0...Int.max)))
-        modelSeed = hyperparameters.seed
+            seed: UInt64(try s.int(s.string(.shuffleSeed) == nil ? .seed : .shuffleSeed, range: 0...Int.max)))
+        modelSeed = UInt64(try s.int(s.string(.modelSeed) == nil ? .seed : .modelSeed, range: 0...Int.max))
         let rule = try s.required(.aggregation)
         do {
             aggregation = try AggregationRegistry.make(rule, clients: minClients).name

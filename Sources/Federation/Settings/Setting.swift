@@ -53,7 +53,9 @@ extension Setting {
     public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
     public static let momentum = Setting("momentum", "0", c, "Local SGD momentum.")
     public static let weightDecay = Setting("weight-decay", "0", c, "Local SGD weight decay.")
-    public static let seed = Setting("seed", "1", c, "Seed of the model initialisation and of the clients' shuffling.")
+    public static let seed = Setting("seed", "1", c, "Default of --model-seed and --shuffle-seed.")
+    public static let modelSeed = Setting("model-seed", nil, c, "Seed of the global model's initialisation (default: --seed).")
+    public static let shuffleSeed = Setting("shuffle-seed", nil, c, "Seed of the clients' mini-batch shuffling, varied per round and client (default: --seed).")
     public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
     public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
     public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
@@ -74,7 +76,7 @@ extension Setting {
     public static let catalog: [Setting] = [
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
-        epochs, batchSize, learningRate, momentum, weightDecay, seed, aggregation, detectors, dropFlagged, evaluators, utility, out,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
 

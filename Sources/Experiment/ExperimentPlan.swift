@@ -1,0 +1,99 @@
+import Federation
+import Foundation
+
+/// What an experiment runs: every condition under every seed, paired (seed k means the same partition, validation
+/// set and — for the varied seeds — the same model initialisation and shuffling in every condition).
+/// Saved as DIR/experiment.json so that results and reports know the design without re-reading the command line.
+public struct ExperimentPlan: Sendable, Codable, Equatable {
+    /// `honest` (every client honest), `without-client-N` (client N takes no part) or an attack name run by `attacker`.
+    public var conditions: [String]
+    /// Seed indices k = 1…seeds; run k uses base + k − 1 for every varied seed.
+    public var seeds: Int
+    public var attacker: String
+    /// Which seeds change with k: any of partition, model, shuffle.
+    public var vary: [SeedKind]
+    /// Base seeds (k = 1).
+    public var baseSeeds: RunSummary.Seeds
+    public var clients: Int
+    public var rounds: Int
+    /// Every federation setting given to the experiment (flag name → value), passed to each run.
+    public var settings: [String: String]
+
+    /// The three seeds a run can vary.
+    public enum SeedKind: String, Sendable, Codable, CaseIterable { case partition, model, shuffle }
+
+    public static let honest = "honest"
+    public static let withoutPrefix = "without-"
+    public static let fileName = "experiment.json"
+
+    public init(conditions: [String], seeds: Int, attacker: String, vary: [SeedKind], baseSeeds: RunSummary.Seeds,
+                clients: Int, rounds: Int, settings: [String: String]) {
+        self.conditions = conditions
+        self.seeds = seeds
+        self.attacker = attacker
+        self.vary = vary
+        self.baseSeeds = baseSeeds
+        self.clients = clients
+        self.rounds = rounds
+        self.settings = settings
+    }
+
+    /// One federation of the experiment.
+    public struct Run: Sendable, Hashable {
+        public var condition: String
+        public var seed: Int
+        /// Relative to the experiment directory: `<condition>/seed-<k>`.
+        public var path: String { "\(condition)/seed-\(seed)" }
+    }
+
+    /// Every run, seed-major so that an interrupted experiment has complete pairs for the first seeds.
+    public var runs: [Run] {
+        (1...max(seeds, 1)).flatMap { k in conditions.map { Run(condition: $0, seed: k) } }
+    }
+
+    /// The seeds of run `k`.
+    public func seeds(of k: Int) -> RunSummary.Seeds {
+        let step = UInt64(k - 1)
+        return RunSummary.Seeds(partition: baseSeeds.partition &+ (vary.contains(.partition) ? step : 0),
+                                model: baseSeeds.model &+ (vary.contains(.model) ? step : 0),
+                                shuffle: baseSeeds.shuffle &+ (vary.contains(.shuffle) ? step : 0))
+    }
+
+    /// The client a `without-client-N` condition leaves out, if it is one.
+    public static func absentClient(_ condition: String) -> String? {
+        condition.hasPrefix(withoutPrefix) ? String(condition.dropFirst(withoutPrefix.count)) : nil
+    }
+
+    /// Whether `condition` has the attacker run an attack (neither honest nor leave-one-out).
+    public static func isAttack(_ condition: String) -> Bool { condition != honest && absentClient(condition) == nil }
+
+    /// The settings flags of one run: the experiment's settings with this run's seeds and output directory.
+    public func flags(for run: Run, directory: String) -> [String: String] {
+        var f = settings
+        let s = seeds(of: run.seed)
+        f[Setting.partitionSeed.name] = "\(s.partition)"
+        f[Setting.modelSeed.name] = "\(s.model)"
+        f[Setting.shuffleSeed.name] = "\(s.shuffle)"
+        f[Setting.out.name] = directory + "/" + run.path
+        if Self.absentClient(run.condition) != nil { f[Setting.minClients.name] = "\(clients - 1)" }
+        return f
+    }
+
+    public func write(to directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let path = directory + "/" + Self.fileName
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        } catch { throw FederationError.cannotWrite(path: path) }
+    }
+
+    public static func read(from directory: String) throws -> ExperimentPlan {
+        let path = directory + "/" + fileName
+        guard let data = FileManager.default.contents(atPath: path) else { throw FederationError.cannotRead(path: path, reason: "missing") }
+        do { return try JSONDecoder().decode(ExperimentPlan.self, from: data) } catch {
+            throw FederationError.cannotRead(path: path, reason: "not an experiment plan: \(error)")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import Testing
+@testable import Experiment
+@testable import Federation
+
+/// A small experiment end to end, in process: paired runs, separate seeds, resume, leave-one-out, results.
+@Suite(.serialized) struct ExperimentRunnerTests {
+    static func temporaryDirectory(_ name: String) -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fedattr-exp-\(name)-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func plan(conditions: [String], seeds: Int = 2, vary: [ExperimentPlan.SeedKind] = [.model, .shuffle]) -> ExperimentPlan {
+        ExperimentPlan(conditions: conditions, seeds: seeds, attacker: "client-1", vary: vary,
+                       baseSeeds: .init(partition: 7, model: 11, shuffle: 13), clients: 3, rounds: 3,
+                       settings: ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "900",
+                                  "validation-size": "150", "test-size": "200", "model": "mlp:8", "round-deadline": "30",
+                                  "evaluators": "marginal,loo,shapley-exact", "partition": "iid"])
+    }
+
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    static func runner(_ plan: ExperimentPlan, _ dir: String, _ lines: Lines) -> ExperimentRunner {
+        ExperimentRunner(plan: plan, directory: dir, jobs: 2, logLevel: .error, console: { lines.add($0) })
+    }
+
+    static func summary(_ path: String) throws -> RunSummary {
+        try JSONDecoder().decode(RunSummary.self, from: try #require(FileManager.default.contents(atPath: path + "/summary.json")))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func pairedRunsRecordTheirSeedsAndResumeSkipsCompleteOnes() throws {
+        let dir = Self.temporaryDirectory("paired")
+        let plan = Self.plan(conditions: ["honest", "unchanged"])
+        let lines = Lines()
+        let first = try Self.runner(plan, dir, lines).run()
+        #expect(first.ran == 4 && first.skipped == 0 && first.failed.isEmpty)
+        #expect(lines.all.contains { $0.hasPrefix("[4/4]") && $0.contains("ETA") })
+        for condition in plan.conditions {
+            for k in 1...2 {
+                let s = try Self.summary("\(dir)/\(condition)/seed-\(k)")
+                #expect(s.rounds == 3)
+                // Partition fixed, model and shuffle seeds base + k − 1, whatever the condition (paired).
+                #expect(s.seeds == RunSummary.Seeds(partition: 7, model: 11 + UInt64(k - 1), shuffle: 13 + UInt64(k - 1)))
+            }
+        }
+        // Different model seeds start from different models: the honest runs differ between seeds.
+        let h1 = try Self.summary("\(dir)/honest/seed-1"), h2 = try Self.summary("\(dir)/honest/seed-2")
+        #expect(h1.cumulativeAttribution["marginal"] != h2.cumulativeAttribution["marginal"])
+
+        // Resume: nothing to do; then an interrupted run (no summary) is the only one redone, from an empty directory.
+        #expect(try Self.runner(plan, dir, Lines()).run().ran == 0)
+        try FileManager.default.removeItem(atPath: "\(dir)/unchanged/seed-2/summary.json")
+        try "stale".write(toFile: "\(dir)/unchanged/seed-2/stale.txt", atomically: true, encoding: .utf8)
+        let again = try Self.runner(plan, dir, Lines()).run()
+        #expect(again.ran == 1 && again.skipped == 3)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/unchanged/seed-2/stale.txt"))
+        #expect(try Self.summary("\(dir)/unchanged/seed-2").rounds == 3)
+
+        // Results from the raw files: the free-riding attacker (a zero update) is paired against honest runs.
+        let results = try ExperimentResults(directory: dir)
+        #expect(results.runs.count == 4 && results.incomplete.isEmpty)
+        let effect = try #require(results.attackEffect("unchanged", evaluator: "shapley-exact"))
+        #expect(effect.cumulative.differences.count == 2)
+        #expect(effect.cumulative.mean < 0, "a zero update earns less credit than honest training")
+        try ResultsWriter.write(results, to: dir, robust: ["loo"])
+        let md = try String(contentsOfFile: dir + "/results.md", encoding: .utf8)
+        #expect(md.contains("## Attacker (client-1) against `honest`") && md.contains("| unchanged | shapley-exact |"))
+        let csv = try String(contentsOfFile: dir + "/results.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.first.map(String.init) == ResultsWriter.csvHeader)
+        #expect(csv.contains { $0.hasPrefix("paired,unchanged,honest,shapley-exact,client-1,cumulative_difference,2,") })
+        #expect(csv.contains { $0.hasPrefix("attribution,honest,,marginal,client-0,cumulative,2,") })
+    }
+
+    @Test(.timeLimit(.minutes(3))) func leaveOneOutRunsLeaveTheClientOutAndGiveInfluence() throws {
+        let dir = Self.temporaryDirectory("loo")
+        let plan = Self.plan(conditions: ["honest", "without-client-0"], vary: [.model, .shuffle, .partition])
+        let outcome = try Self.runner(plan, dir, Lines()).run()
+        #expect(outcome.ran == 4)
+        let rounds = try RunReport(directory: dir + "/without-client-0/seed-1").rounds
+        #expect(rounds.allSatisfy { $0.participants == ["client-1", "client-2"] })
+        #expect(try Self.summary(dir + "/without-client-0/seed-2").seeds?.partition == 8)
+        let influence = try ExperimentResults(directory: dir).influences()
+        #expect(influence.map(\.quantity) == ["test_loss", "test_accuracy"])
+        #expect(influence.allSatisfy { $0.client == "client-0" && $0.wasserstein >= abs($0.meanShift) - 1e-12 })
+    }
+
+    @Test func planFlagsCarryTheRunsSeedsAndDirectory() {
+        let plan = Self.plan(conditions: ["honest", "without-client-2"], seeds: 3, vary: [.partition])
+        let f = plan.flags(for: .init(condition: "without-client-2", seed: 3), directory: "/x")
+        #expect(f["partition-seed"] == "9" && f["model-seed"] == "11" && f["shuffle-seed"] == "13")
+        #expect(f["out"] == "/x/without-client-2/seed-3" && f["min-clients"] == "2")
+        #expect(plan.runs.map(\.path).prefix(2) == ["honest/seed-1", "without-client-2/seed-1"])
+        #expect(ExperimentPlan.isAttack("scale") && !ExperimentPlan.isAttack("honest") && !ExperimentPlan.isAttack("without-client-1"))
+    }
+
+    @Test func loggingBootstrapsOncePerProcess() throws {
+        let sink = try LogSink(path: nil)
+        _ = sink.bootstrap(level: .error)
+        #expect(sink.bootstrap(level: .error) == false, "a second bootstrap changes nothing instead of crashing")
+    }
+}
