@@ -73,7 +73,7 @@ public enum LedgerVerifier {
     }
 
     /// Reads a ledger checking digests and the chain only; throws the first problem.
-    static func readLedger(path: String) throws -> [LedgerRecord] {
+    public static func readLedger(path: String) throws -> [LedgerRecord] {
         var problems: [LedgerError] = []
         let parsed = try parseLedger(path: path, problems: &problems)
         if let first = problems.first { throw first }

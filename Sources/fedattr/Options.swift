@@ -19,8 +19,11 @@ struct PKIOptions: ParsableArguments {
 struct CoordinatorOptions: ParsableArguments {
     @Option(help: Setting.listen.argumentHelp) var listen: String?
     @Option(name: .customLong("insecure-tcp"), help: Setting.insecureTCP.argumentHelp) var insecureTCP: String?
+    @Option(help: Setting.resume.argumentHelp) var resume: String?
 
-    var flags: [String: String] { settingFlags([(.listen, listen), (.insecureTCP, insecureTCP)]) }
+    var flags: [String: String] {
+        settingFlags([(.listen, listen), (.insecureTCP, insecureTCP), (.resume, resume)])
+    }
 }
 
 /// The client daemon's options.
@@ -57,6 +60,7 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("min-clients"), help: Setting.minClients.argumentHelp) var minClients: String?
     @Option(name: .customLong("round-deadline"), help: Setting.roundDeadline.argumentHelp) var roundDeadline: String?
     @Option(name: .customLong("registration-timeout"), help: Setting.registrationTimeout.argumentHelp) var registrationTimeout: String?
+    @Option(name: .customLong("unregistered-timeout"), help: Setting.unregisteredTimeout.argumentHelp) var unregisteredTimeout: String?
     @Option(help: Setting.dataset.argumentHelp) var dataset: String?
     @Option(name: .customLong("train-limit"), help: Setting.trainLimit.argumentHelp) var trainLimit: String?
     @Option(name: .customLong("synthetic-count"), help: Setting.syntheticCount.argumentHelp) var syntheticCount: String?
@@ -85,7 +89,7 @@ struct FederationOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
             (.rounds, rounds), (.clients, clients), (.minClients, minClients), (.roundDeadline, roundDeadline),
-            (.registrationTimeout, registrationTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
+            (.registrationTimeout, registrationTimeout), (.unregisteredTimeout, unregisteredTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),

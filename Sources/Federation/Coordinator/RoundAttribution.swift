@@ -43,7 +43,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         self.rule = rule
         utility = config.utility
         try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
-        for file in [AttributionBook.fileName, Ledger.fileName] {
+        for file in [AttributionBook.fileName, Ledger.fileName] where !config.resume {
             try? FileManager.default.removeItem(atPath: config.outputDirectory + "/" + file)
         }
         book = try AttributionBook(directory: config.outputDirectory, evaluators: config.evaluators)
@@ -145,6 +145,9 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     }
 
     func table(round: Int) -> String { book.table(round: round) }
+
+    /// The digest of the ledger's last record.
+    var ledgerHead: String { ledger.lastDigest }
 
     /// evaluator → client → cumulative value.
     func cumulative() -> [String: [String: Double]] {

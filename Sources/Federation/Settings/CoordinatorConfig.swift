@@ -15,6 +15,11 @@ public struct CoordinatorConfig: Sendable {
     public var minClients: Int
     public var roundDeadline: Double
     public var registrationTimeout: Double
+    public var unregisteredTimeout: Double
+    /// Continue the run in `outputDirectory` after its last checkpointed round.
+    public var resume: Bool
+    /// How long a round whose files cannot be written is kept in memory and retried before the run stops.
+    public var writeRetrySeconds: Double = 60
     public var spec: FederationSpec
     public var dataDirectory: String
     public var testSize: Int
@@ -56,6 +61,8 @@ public struct CoordinatorConfig: Sendable {
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)
         roundDeadline = try s.double(.roundDeadline, range: 0.01...86_400)
         registrationTimeout = try s.double(.registrationTimeout, range: 0...86_400 * 7)
+        unregisteredTimeout = try s.double(.unregisteredTimeout, range: 0.1...86_400)
+        resume = try s.bool(.resume)
         dataDirectory = try s.required(.dataDir)
         testSize = try s.int(.testSize, range: 0...10_000_000)
         hyperparameters = Hyperparameters(

@@ -39,6 +39,8 @@ extension Setting {
     public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
     public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
+    public static let unregisteredTimeout = Setting("unregistered-timeout", "10", c, "Seconds a connection may stay without registering (after it was offered a probe or task) before it is closed.")
+    public static let resume = Setting("resume", "false", [.coordinator], "Continue the run in --out after its last complete round (from checkpoint.safetensors) instead of starting over.")
     public static let dataset = Setting("dataset", "fashion-mnist", c, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
     public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
     public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
@@ -75,7 +77,7 @@ extension Setting {
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
-        dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
+        unregisteredTimeout, resume, dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
