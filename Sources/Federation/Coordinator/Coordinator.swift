@@ -289,7 +289,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
         } else {
             let t0 = Date()
-            let o = robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
+            let o = try robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
                                trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
             outcome = o
             model.parameters = ParameterVector.adding(o.result.aggregate, to: base)

@@ -31,9 +31,9 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
 
     /// Detects, then aggregates. The returned input is the prepared one every coalition of the game starts from.
     func run(round: Int, base: [Float], clients: [String], sampleCounts: [Int], trainLosses: [Double], updates: [[Float]],
-             logger: Logger) -> Outcome {
+             logger: Logger) throws -> Outcome {
         let report = detection.run(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates)
-        for check in report.checks { detections.append(check) }
+        for check in report.checks { try detections.append(check) }
         for client in report.flaggedClients {
             logger.warning("client flagged", metadata: ["round": "\(round)", "client": "\(client)",
                                                          "detectors": "\(report.flags[client]!.joined(separator: ","))"])
