@@ -217,4 +217,25 @@ struct IdentityAttackTests {
                                       2: ["client-1": next.update, "client-2": held2.update]],
                       refusedDigests: [updateDigestHex(duplicate.update)])
     }
+
+    /// client-2's connection relays client-1's correctly signed registration (client-1 cooperates, or its signing service
+    /// is reachable): under the OpenSSL engine the pipe's TLS certificate is client-2's, not the signer's, so the
+    /// registration is refused (tls_identity_mismatch) and client-1 never joins; the honest client-0 runs the round alone.
+    @Test(.enabled(if: TLSEngine.builtInDefault == .openssl, "mbedTLS exposes no peer certificate (docs/SECURITY.md)"))
+    func registrationRelayedOverAnotherClientsConnectionIsRefused() throws {
+        let h = try FederationHarness(name: "relay", rounds: 1, clients: 2, minClients: 1, roundDeadline: 3)
+        defer { h.shutdown(); h.cleanUp() }
+        let relay = try h.respondent(tlsAs: "client-2", registerAs: "client-1")
+        try h.start()
+        _ = try? relay.nextTask(within: 30)
+        let summary = try h.finish(within: 40)
+        let log = h.log()
+        #expect(relay.registrationsSent >= 1)
+        #expect(log.contains("code=tls_identity_mismatch"), "log: \(log)")
+        #expect(log.contains("message signed by client-1 arrived on pipe"), "log: \(log)")
+        #expect(!log.split(separator: "\n").contains { $0.contains("client registered") && $0.contains("client=client-1") },
+                "log: \(log)")
+        #expect(summary.participantsPerRound == [1])
+        #expect(try h.roundRecords().first?.participants == ["client-0"])
+    }
 }
