@@ -12,6 +12,9 @@ public final class AttributionBook: @unchecked Sendable {
     private let lock = NSLock()
     private var cumulativeValues: [String: [String: Double]] = [:]
     private var rounds: [Int: [AttributionRecord]] = [:]
+    /// The cumulative values before the last recorded round, so that recording that round again (after its write
+    /// failed) replaces it instead of counting it twice.
+    private var beforeLastRound: (round: Int, cumulative: [String: [String: Double]])?
 
     /// Opens (creating the directory if needed) `directory/attribution.jsonl`; existing lines are read back so
     /// cumulative values continue where a previous run stopped. `directory` nil keeps the book in memory.
@@ -48,6 +51,12 @@ public final class AttributionBook: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        if let undo = beforeLastRound, undo.round == round {
+            cumulativeValues = undo.cumulative
+            rounds[round] = nil
+        } else {
+            beforeLastRound = (round, cumulativeValues)
+        }
         var records: [AttributionRecord] = []
         for name in evaluators {
             guard let scores = values[name] else { continue }

@@ -16,7 +16,7 @@ public final class Socket: @unchecked Sendable {
     /// "surveyor" or "respondent".
     public let protocolName: String
 
-    private let handle: nng_socket
+    let handle: nng_socket
     private let lock = NSLock()
     private var isClosed = false
     private var listeners: [nng_listener] = []
@@ -188,27 +188,29 @@ public final class Socket: @unchecked Sendable {
     /// Sends one message: a surveyor starts a new survey to every connected respondent (cancelling the previous
     /// one); a respondent answers the survey it received last.
     public func send(_ bytes: [UInt8]) throws(TransportError) {
-        var message: OpaquePointer?
-        var rv = nng_msg_alloc(&message, bytes.count)
-        guard rv == 0, let message else { throw TransportError(operation: "allocate message", code: rv) }
-        if !bytes.isEmpty {
-            bytes.withUnsafeBytes { source in
-                nng_msg_body(message).copyMemory(from: source.baseAddress!, byteCount: source.count)
-            }
-        }
-        rv = nng_sendmsg(handle, message, 0)
+        let message = try Self.message(bytes)
+        let rv = nng_sendmsg(handle, message, 0)
         if rv != 0 {
             nng_msg_free(message)
             throw TransportError(operation: "send", code: rv)
         }
     }
 
-    /// Blocks for the next message and says which connection it came on; throws `.timedOut` after the receive
-    /// timeout (or, on a surveyor, when the survey time is over) and `.closed` once the socket is closed.
-    public func receive() throws(TransportError) -> Received {
+    /// A new nng message holding a copy of `bytes`; the caller owns it.
+    static func message(_ bytes: [UInt8]) throws(TransportError) -> OpaquePointer {
         var message: OpaquePointer?
-        let rv = nng_recvmsg(handle, &message, 0)
-        guard rv == 0, let message else { throw TransportError(operation: "receive", code: rv) }
+        let rv = nng_msg_alloc(&message, bytes.count)
+        guard rv == 0, let message else { throw TransportError(operation: "allocate message", code: rv) }
+        if !bytes.isEmpty {
+            bytes.withUnsafeBytes { source in
+                nng_msg_body(message).copyMemory(from: source.baseAddress!, byteCount: source.count)
+            }
+        }
+        return message
+    }
+
+    /// The body of `message` and the pipe it came on; frees `message`.
+    static func received(_ message: OpaquePointer) -> Received {
         defer { nng_msg_free(message) }
         let count = nng_msg_len(message)
         var bytes = [UInt8](repeating: 0, count: count)
@@ -219,6 +221,21 @@ public final class Socket: @unchecked Sendable {
         }
         let pipe = UInt32(bitPattern: nng_pipe_id(nng_msg_get_pipe(message)))
         return Received(bytes: bytes, pipe: pipe)
+    }
+
+    /// Blocks for the next message and says which connection it came on; throws `.timedOut` after the receive
+    /// timeout (or, on a surveyor, when the survey time is over) and `.closed` once the socket is closed.
+    public func receive() throws(TransportError) -> Received {
+        var message: OpaquePointer?
+        let rv = nng_recvmsg(handle, &message, 0)
+        guard rv == 0, let message else { throw TransportError(operation: "receive", code: rv) }
+        return Self.received(message)
+    }
+
+    /// A new context of this socket (see `SocketContext`).
+    public func openContext() throws(TransportError) -> SocketContext {
+        try ensureOpen()
+        return try SocketContext(socket: self)
     }
 
     // MARK: Pipes
@@ -236,14 +253,9 @@ public final class Socket: @unchecked Sendable {
         guard nng_pipe_get_addr(nng_pipe(id: pipe), NNG_OPT_REMADDR, &address) == 0 else { return nil }
         switch UInt32(address.s_family) {
         case NNG_AF_INET.rawValue:
-            let ip = UInt32(bigEndian: address.s_in.sa_addr)
-            let port = UInt16(bigEndian: address.s_in.sa_port)
-            return "\(ip >> 24).\((ip >> 16) & 0xff).\((ip >> 8) & 0xff).\(ip & 0xff):\(port)"
+            return AddressText.ipv4(UInt32(bigEndian: address.s_in.sa_addr), port: UInt16(bigEndian: address.s_in.sa_port))
         case NNG_AF_INET6.rawValue:
-            let port = UInt16(bigEndian: address.s_in6.sa_port)
-            let bytes = withUnsafeBytes(of: address.s_in6.sa_addr) { Array($0) }
-            let groups = stride(from: 0, to: 16, by: 2).map { String((UInt16(bytes[$0]) << 8) | UInt16(bytes[$0 + 1]), radix: 16) }
-            return "[\(groups.joined(separator: ":"))]:\(port)"
+            return AddressText.ipv6(withUnsafeBytes(of: address.s_in6.sa_addr) { Array($0) }, port: UInt16(bigEndian: address.s_in6.sa_port))
         case NNG_AF_INPROC.rawValue:
             let name = withUnsafeBytes(of: address.s_inproc.sa_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -252,6 +264,13 @@ public final class Socket: @unchecked Sendable {
         default:
             return nil
         }
+    }
+
+    /// Whether nng still knows the connection (false once it is closed and reaped), whatever pipe events said.
+    public func pipeExists(_ pipe: PipeID) -> Bool {
+        var address = nng_sockaddr()
+        let rv = UInt32(bitPattern: nng_pipe_get_addr(nng_pipe(id: pipe), NNG_OPT_REMADDR, &address))
+        return rv != NNG_ENOENT.rawValue && rv != NNG_ECLOSED.rawValue
     }
 
     /// Drops one connection (e.g. a peer that failed authentication at the application level).

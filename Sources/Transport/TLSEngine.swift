@@ -17,7 +17,7 @@ public enum TLSEngine: String, Sendable, CaseIterable {
     }
 
     /// The default when the environment names none.
-    public static let builtInDefault: TLSEngine = .mbedtls
+    public static let builtInDefault: TLSEngine = .openssl
 
     private static let state = Selection()
 

@@ -24,6 +24,8 @@ extension Bench {
         @Option(help: "Rounds per run.") var rounds = 20
         @Option(help: "Runs per strategy.") var repeats = 3
         @Option(help: "Client strategies to run, comma-separated (unchanged, honest).") var strategies = "unchanged,honest"
+        @Option(help: "TLS engines to compare, comma-separated (openssl, mbedtls); every strategy runs on each.") var tlsEngines = "openssl,mbedtls"
+        @Option(help: "Partition of the training images (iid, dirichlet:ALPHA, shards:K).") var partition = "dirichlet:0.5"
         @Option(help: "Model.") var model = "mlp"
         @Option(help: "Dataset.") var dataset = "fashion-mnist"
         @Option(help: "Evaluators (the cheapest by default).") var evaluators = "cosine"
@@ -40,6 +42,12 @@ extension Bench {
         func run() throws {
             let names = strategies.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             for name in names { _ = try StrategyRegistry.make(name) }
+            let engines = try tlsEngines.split(separator: ",").map { raw in
+                guard let e = TLSEngine(rawValue: raw.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("unknown TLS engine '\(raw)'; expected openssl or mbedtls")
+                }
+                return e
+            }
             if costModelOnly {
                 print(BenchMachine.describe())
                 _ = try PKIBuilder.initialize(directory: RunLayout(directory: out).pki.directory, clients: clients)
@@ -52,29 +60,32 @@ extension Bench {
             print(BenchMachine.describe())
             var results: [(strategy: String, runs: [RunStats])] = []
             for name in names {
-                var runs: [RunStats] = []
-                for r in 1...max(1, repeats) {
-                    let directory = "\(out)/\(name)-\(r)"
-                    let load = BenchMachine.loadAverage()
-                    let wall = Date()
-                    try runCluster(executable: executable, strategy: name, directory: directory)
-                    var stats = try RunStats(directory: directory)
-                    stats.loadBefore = load
-                    stats.wallSeconds = Date().timeIntervalSince(wall)
-                    print(stats.line(label: "\(name) run \(r)"))
-                    runs.append(stats)
+                for engine in engines {
+                    var runs: [RunStats] = []
+                    let label = "\(name)/\(engine.rawValue)"
+                    for r in 1...max(1, repeats) {
+                        let directory = "\(out)/\(name)-\(engine.rawValue)-\(r)"
+                        let load = BenchMachine.loadAverage()
+                        let wall = Date()
+                        try runCluster(executable: executable, strategy: name, engine: engine, directory: directory)
+                        var stats = try RunStats(directory: directory)
+                        stats.loadBefore = load
+                        stats.wallSeconds = Date().timeIntervalSince(wall)
+                        print(stats.line(label: "\(label) run \(r)"))
+                        runs.append(stats)
+                    }
+                    results.append((label, runs))
                 }
-                results.append((name, runs))
             }
             print("")
             print("summary (ms per round; median of the per-run medians, [min–max of the per-run medians]; p10/p90 over all rounds of all runs)")
-            print(pad("strategy", 10) + pad("overhead b+c+a", 26) + pad("p10/p90", 14) + pad("broadcast", 10)
+            print(pad("strategy/TLS", 18) + pad("overhead b+c+a", 26) + pad("p10/p90", 14) + pad("broadcast", 10)
                   + pad("collect", 10) + pad("aggregate", 10) + pad("total", 24) + pad("p10/p90", 14))
             for (name, runs) in results {
                 let overhead = runs.map { Stats.median($0.overhead) }
                 let total = runs.map { Stats.median($0.total) }
                 let allOverhead = runs.flatMap(\.overhead), allTotal = runs.flatMap(\.total)
-                print(pad(name, 10)
+                print(pad(name, 18)
                       + pad("\(f(Stats.median(overhead), 2)) [\(f(overhead.min()!, 2))–\(f(overhead.max()!, 2))]", 26)
                       + pad("\(f(Stats.percentile(allOverhead, 0.1), 1))/\(f(Stats.percentile(allOverhead, 0.9), 1))", 14)
                       + pad(f(Stats.median(runs.map { Stats.median($0.broadcast) }), 2), 10)
@@ -105,15 +116,17 @@ extension Bench {
             }
         }
 
-        private func runCluster(executable: String, strategy: String, directory: String) throws {
+        private func runCluster(executable: String, strategy: String, engine: TLSEngine, directory: String) throws {
             var coordinatorFlags: [String: String] = [
                 "rounds": "\(rounds)", "model": model, "dataset": dataset, "evaluators": evaluators,
                 "test-size": "\(testSize)", "epochs": "\(epochs)", "batch-size": "\(batchSize)",
                 "data-dir": dataDir, "log-level": "info", "registration-timeout": "120",
+                "partition": partition, "tls-engine": engine.rawValue,
             ]
             if trainLimit > 0 { coordinatorFlags["train-limit"] = "\(trainLimit)" }
             if float16 { coordinatorFlags["float16"] = "true" }
-            let clientFlags = ["strategy": strategy, "data-dir": dataDir, "log-level": "info", "blas-threads": "1"]
+            let clientFlags = ["strategy": strategy, "data-dir": dataDir, "log-level": "info", "blas-threads": "1",
+                               "tls-engine": engine.rawValue]
             var logger = Logger(label: "bench")
             logger.logLevel = .warning
             let cluster = LocalCluster(options: .init(executable: executable, clients: clients, outputDirectory: directory,

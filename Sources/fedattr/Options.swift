@@ -19,8 +19,11 @@ struct PKIOptions: ParsableArguments {
 struct CoordinatorOptions: ParsableArguments {
     @Option(help: Setting.listen.argumentHelp) var listen: String?
     @Option(name: .customLong("insecure-tcp"), help: Setting.insecureTCP.argumentHelp) var insecureTCP: String?
+    @Option(help: Setting.resume.argumentHelp) var resume: String?
 
-    var flags: [String: String] { settingFlags([(.listen, listen), (.insecureTCP, insecureTCP)]) }
+    var flags: [String: String] {
+        settingFlags([(.listen, listen), (.insecureTCP, insecureTCP), (.resume, resume)])
+    }
 }
 
 /// The client daemon's options.
@@ -57,6 +60,7 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("min-clients"), help: Setting.minClients.argumentHelp) var minClients: String?
     @Option(name: .customLong("round-deadline"), help: Setting.roundDeadline.argumentHelp) var roundDeadline: String?
     @Option(name: .customLong("registration-timeout"), help: Setting.registrationTimeout.argumentHelp) var registrationTimeout: String?
+    @Option(name: .customLong("unregistered-timeout"), help: Setting.unregisteredTimeout.argumentHelp) var unregisteredTimeout: String?
     @Option(help: Setting.dataset.argumentHelp) var dataset: String?
     @Option(name: .customLong("train-limit"), help: Setting.trainLimit.argumentHelp) var trainLimit: String?
     @Option(name: .customLong("synthetic-count"), help: Setting.syntheticCount.argumentHelp) var syntheticCount: String?
@@ -75,6 +79,8 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("model-seed"), help: Setting.modelSeed.argumentHelp) var modelSeed: String?
     @Option(name: .customLong("shuffle-seed"), help: Setting.shuffleSeed.argumentHelp) var shuffleSeed: String?
     @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
+    @Option(help: Setting.detectors.argumentHelp) var detectors: String?
+    @Option(name: .customLong("drop-flagged"), help: Setting.dropFlagged.argumentHelp) var dropFlagged: String?
     @Option(help: Setting.evaluators.argumentHelp) var evaluators: String?
     @Option(help: Setting.utility.argumentHelp) var utility: String?
     @Option(help: Setting.out.argumentHelp) var out: String?
@@ -84,11 +90,11 @@ struct FederationOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(Setting, String?)] = [
             (.rounds, rounds), (.clients, clients), (.minClients, minClients), (.roundDeadline, roundDeadline),
-            (.registrationTimeout, registrationTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
+            (.registrationTimeout, registrationTimeout), (.unregisteredTimeout, unregisteredTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
             (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.publicSize, publicSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16),
         ]
         return settingFlags(pairs)

@@ -123,7 +123,7 @@ struct IdentityAttackTests {
 
     /// A second connection with client-1's credentials, while client-1's registered connection is still up, sends a
     /// correctly signed client-1 update: identity_on_other_pipe. That connection never proved an identity, so the round
-    /// waits for it until the deadline and lists it as a straggler by pipe.
+    /// does not wait for it (it is no straggler); the registered connection answers afterwards and is accepted.
     @Test func sameIdentityOnASecondLiveConnectionIsRefused() throws {
         let h = try FederationHarness(name: "otherpipe", rounds: 1, roundDeadline: 3)
         defer { h.shutdown(); h.cleanUp() }
@@ -133,18 +133,18 @@ struct IdentityAttackTests {
         try h.start()
 
         let task = try registered.nextTask(within: 30)
-        let accepted = try craftUpdate(for: task, signer: me)
-        try registered.send(.update(accepted))
         #expect(try intruder.nextTask(within: 5) == task)
         let second = try craftUpdate(for: task, signer: me, delta: smallDelta(count: task.parameters.count, seed: 99))
         try intruder.send(.update(second))
+        usleep(500_000)  // the round stays open until the registered connection answers
+        let accepted = try craftUpdate(for: task, signer: me)
+        try registered.send(.update(accepted))
 
         let summary = try h.finish(within: 40)
         try expectRun(h, summary: summary,
                       rejections: [ExpectedRejection(round: 1, code: "identity_on_other_pipe", client: nil, claimed: "client-1",
                                                      reasonContains: "client-1 is already connected on pipe")],
-                      acceptedExtra: [1: ["client-1": accepted.update]], refusedDigests: [updateDigestHex(second.update)],
-                      unidentifiedStragglers: [1: 1])
+                      acceptedExtra: [1: ["client-1": accepted.update]], refusedDigests: [updateDigestHex(second.update)])
     }
 
     /// FedAvg weights come from the shard sizes the coordinator derives from the spec, not from what a client claims:
@@ -170,15 +170,19 @@ struct IdentityAttackTests {
 
     /// survey0 lets a respondent answer a survey once per connection, so the second update of a round comes the way a
     /// real client would resend it: client-1 answers round 1 (accepted), drops its connection, and a second connection
-    /// with client-1's credentials, already connected at broadcast time, sends another correctly signed round-1 update.
-    /// That one is a duplicate; in round 2 the new connection is client-1's and its update is accepted.
+    /// with client-1's credentials, already connected at broadcast time, sends another correctly signed round-1 update
+    /// while the round is still open (registered client-2 answers last). That one is a duplicate; in round 2 the new
+    /// connection is client-1's and its update is accepted.
     @Test func secondUpdateInTheSameRoundIsDuplicate() throws {
-        let h = try FederationHarness(name: "duplicate", rounds: 2)
+        let h = try FederationHarness(name: "duplicate", rounds: 2, clients: 3, minClients: 3)
         defer { h.shutdown(); h.cleanUp() }
         let first = try h.respondent(tlsAs: "client-1", registerAs: "client-1")
         let second = try h.respondent(tlsAs: "client-1", registerAs: nil)
+        let holder = try h.respondent(tlsAs: "client-2", registerAs: "client-2")
         let me = try h.identity("client-1")
+        let other = try h.identity("client-2")
         try h.start()
+        let holderTask = Background { try? holder.nextTask(within: 40) }  // answers probes meanwhile: registers
 
         let task1 = try first.nextTask(within: 30)
         #expect(task1.round == 1)
@@ -192,17 +196,46 @@ struct IdentityAttackTests {
         usleep(1_000_000)  // the coordinator sees the first connection go
         let duplicate = try craftUpdate(for: task1, signer: me, sampleCount: 999, delta: smallDelta(count: task1.parameters.count, seed: 77))
         try second.send(.update(duplicate))
+        usleep(300_000)
+        #expect(holderTask.wait(seconds: 10) == task1)
+        let held1 = try craftUpdate(for: task1, signer: other, delta: smallDelta(count: task1.parameters.count, seed: 5))
+        try holder.send(.update(held1))
 
         let task2 = try second.nextTask(within: 30)
         #expect(task2.round == 2)
         let next = try craftUpdate(for: task2, signer: me)
         try second.send(.update(next))
+        #expect(try holder.nextTask(within: 30) == task2)
+        let held2 = try craftUpdate(for: task2, signer: other, delta: smallDelta(count: task2.parameters.count, seed: 6))
+        try holder.send(.update(held2))
 
         let summary = try h.finish(within: 40)
         try expectRun(h, summary: summary,
                       rejections: [ExpectedRejection(round: 1, code: "duplicate", client: "client-1",
                                                      reasonContains: "second update from client-1 in the same round")],
-                      acceptedExtra: [1: ["client-1": accepted.update], 2: ["client-1": next.update]],
+                      acceptedExtra: [1: ["client-1": accepted.update, "client-2": held1.update],
+                                      2: ["client-1": next.update, "client-2": held2.update]],
                       refusedDigests: [updateDigestHex(duplicate.update)])
+    }
+
+    /// client-2's connection relays client-1's correctly signed registration (client-1 cooperates, or its signing service
+    /// is reachable): under the OpenSSL engine the pipe's TLS certificate is client-2's, not the signer's, so the
+    /// registration is refused (tls_identity_mismatch) and client-1 never joins; the honest client-0 runs the round alone.
+    @Test(.enabled(if: TLSEngine.builtInDefault == .openssl, "mbedTLS exposes no peer certificate (docs/SECURITY.md)"))
+    func registrationRelayedOverAnotherClientsConnectionIsRefused() throws {
+        let h = try FederationHarness(name: "relay", rounds: 1, clients: 2, minClients: 1, roundDeadline: 3)
+        defer { h.shutdown(); h.cleanUp() }
+        let relay = try h.respondent(tlsAs: "client-2", registerAs: "client-1")
+        try h.start()
+        _ = try? relay.nextTask(within: 30)
+        let summary = try h.finish(within: 40)
+        let log = h.log()
+        #expect(relay.registrationsSent >= 1)
+        #expect(log.contains("code=tls_identity_mismatch"), "log: \(log)")
+        #expect(log.contains("message signed by client-1 arrived on pipe"), "log: \(log)")
+        #expect(!log.split(separator: "\n").contains { $0.contains("client registered") && $0.contains("client=client-1") },
+                "log: \(log)")
+        #expect(summary.participantsPerRound == [1])
+        #expect(try h.roundRecords().first?.participants == ["client-0"])
     }
 }

@@ -10,11 +10,12 @@ import Testing
     static let samples: [String: String] = [
         "listen": "tcp://127.0.0.1:7499", "insecure-tcp": "true", "coordinator": "tls+tcp://coordinator.example:7401",
         "id": "client-3", "pki-dir": "/tmp/p k i", "server-name": "coordinator.example", "rounds": "7", "clients": "4",
-        "min-clients": "3", "round-deadline": "12.5", "registration-timeout": "30", "dataset": "synthetic",
+        "min-clients": "3", "round-deadline": "12.5", "registration-timeout": "30", "unregistered-timeout": "7", "resume": "true", "dataset": "synthetic",
         "data-dir": "/data/fashion mnist", "train-limit": "500", "synthetic-count": "700", "validation-size": "50", "public-size": "60",
         "test-size": "60", "partition": "shards:2", "partition-seed": "9", "model": "mlp:32,16", "epochs": "2",
         "batch-size": "16", "learning-rate": "0.1", "momentum": "0.9", "weight-decay": "0.001", "seed": "5", "model-seed": "6", "shuffle-seed": "8",
-        "aggregation": "fedavg", "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
+        "aggregation": "trimmed-mean(beta=0.2)", "detectors": "norm(z=4),history(k=2;m=3)", "drop-flagged": "true",
+        "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
         "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
         "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import PKI
 import Testing
+import Transport
 @testable import Federation
 
 /// Real `fedattr coordinator` and `fedattr client` processes on 127.0.0.1: a client that cannot complete the mutual TLS
@@ -97,6 +98,21 @@ struct TLSRefusalTests {
         // Refused in the TLS handshake itself: nng never made a connection (pipe) of it.
         #expect(!coordinatorLog.contains("msg=\"pipe added\""), "log: \(coordinatorLog)")
         #expect(!FileManager.default.fileExists(atPath: out + "/summary.json"))
+        // The coordinator (OpenSSL engine, the default) logs why, and who presented what.
+        if TLSEngine.builtInDefault == .openssl {
+            let refusal = coordinatorLog.split(separator: "\n").first { $0.contains("msg=\"TLS handshake refused\"") }
+            #expect(refusal != nil, "no refusal logged: \(coordinatorLog)")
+            let line = String(refusal ?? "")
+            switch offender {
+            case .plaintext:
+                #expect(line.contains("subject=none") && line.contains("peer=127.0.0.1:"), "\(line)")
+            case .foreignCA:
+                #expect(line.contains("unable to get local issuer certificate") && line.contains("CN=client-0")
+                        && line.contains("fingerprint="), "\(line)")
+            case .expiredCertificate:
+                #expect(line.contains("certificate has expired") && line.contains("CN=client-0") && line.contains("fingerprint="), "\(line)")
+            }
+        }
 
         // The client keeps retrying in the background and never gets a connection, so it never sees a probe.
         #expect(client.isRunning, "a refused client keeps retrying; stderr: \(client.standardError)")

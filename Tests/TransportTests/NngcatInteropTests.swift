@@ -10,6 +10,16 @@ import Testing
           .timeLimit(.minutes(1)))
     func nngcatRespondentAnswersOverMutualTLS() throws {
         let pki = try TestPKI.shared.get()
+        let engine = try TLSEngine.active
+        final class Versions: @unchecked Sendable {  // guarded by lock
+            let lock = NSLock()
+            var seen: [String] = []
+        }
+        let versions = Versions()
+        let observation = TLSHandshake.observe { e in
+            if e.server, !e.refused { versions.lock.lock(); versions.seen.append(e.version); versions.lock.unlock() }
+        }
+        defer { observation.cancel() }
         let (surveyor, url) = try listeningSurveyor(tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle))
         defer { surveyor.close() }
         let log = EventLog()
@@ -59,5 +69,66 @@ import Testing
             #expect(surveyor.pipeIsTLSVerified(response.pipe))
         }
         #expect(process.isRunning)
+        if engine == .openssl {
+            versions.lock.lock()
+            #expect(versions.seen.first == "TLSv1.2", "nngcat's mbedTLS speaks TLS 1.2 only")
+            versions.lock.unlock()
+        }
     }
+
+    /// The other way round: nngcat (mbedTLS, TLS 1.2 only) listens as the surveyor and our respondent dials it. Under
+    /// the OpenSSL engine the handshake settles on TLS 1.2 with an ECDHE + AEAD suite, and the survey round-trips.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: nngcat), "nngcat (nng-utils) not installed"),
+          .timeLimit(.minutes(1)))
+    func ourRespondentAnswersAnNngcatSurveyorOverTLS12() throws {
+        let pki = try TestPKI.shared.get()
+        let engine = try TLSEngine.active
+        final class Seen: @unchecked Sendable {  // guarded by lock
+            let lock = NSLock()
+            var events: [TLSHandshake] = []
+        }
+        let seen = Seen()
+        let observation = TLSHandshake.observe { e in seen.lock.lock(); seen.events.append(e); seen.lock.unlock() }
+        defer { observation.cancel() }
+
+        let port = try freeTCPPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.nngcat)
+        process.arguments = ["--surveyor", "--listen", "tls+tcp://127.0.0.1:\(port)", "--cert", pki.serverBundle,
+                             "--cacert", pki.caFile, "--data", "ping", "--interval", "1", "--ascii"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        try respondent.setReceiveTimeout(milliseconds: 10_000)
+        try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 200)
+        try respondent.dial("tls+tcp://127.0.0.1:\(port)", tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0)))
+        let survey = try respondent.receive()
+        #expect(text(survey.bytes) == "ping")
+        try respondent.send(bytes("pong"))
+        let reply = Background { String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self) }
+        let printed = reply.wait(seconds: 10) ?? ""
+        #expect(printed.contains("pong"), "nngcat printed: \(printed)")
+        if engine == .openssl {
+            seen.lock.lock()
+            let client = seen.events.first { !$0.server && !$0.refused }
+            seen.lock.unlock()
+            #expect(client?.version == "TLSv1.2")
+            // The server picks: mbedTLS prefers ChaCha20-Poly1305; either way ECDHE + AEAD, the only TLS 1.2 suites we offer.
+            let cipher = client?.cipher ?? "none"
+            print("our OpenSSL client ↔ nngcat mbedTLS server:", client?.version ?? "-", cipher)
+            #expect(cipher.hasPrefix("ECDHE-") && (cipher.contains("-GCM-") || cipher.contains("CHACHA20-POLY1305")), "\(cipher)")
+        }
+    }
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1.
+func freeTCPPort() throws -> Int {
+    let (probe, url) = try listeningSurveyor(scheme: "tcp", tls: nil)
+    probe.close()
+    return Int(url.split(separator: ":").last!)!
 }

@@ -24,6 +24,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var history: [[Float]] = []
     private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
+    private let inbox: ClientInbox
 
     /// Loads the client's key and certificate and starts dialing the coordinator.
     public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
@@ -49,6 +50,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             case .removed: log.warning("disconnected from coordinator; reconnecting", metadata: ["pipe": "\(pipe)"])
             }
         }
+        inbox = ClientInbox(socket: socket) { error in log.error("receive failed", metadata: ["error": "\(error)"]) }
         try socket.setReceiveMaxSize(64 << 20)
         try socket.setReconnect(minMilliseconds: 100, maxMilliseconds: 5000)
         // A first blocking dial surfaces why a connection is refused (nng retries a background dial silently). A path
@@ -104,46 +106,81 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     public func stop() {
         stopFlag.raise()
         socket.close()
+        inbox.close()
     }
 
     private var isStopped: Bool { stopFlag.isRaised }
 
     /// Serves probes and tasks until the coordinator announces the end of the federation or `stop()` is called.
+    /// When several messages are waiting (the client was busy past a deadline), only the newest probe and the newest
+    /// task are answered: the coordinator has closed the older surveys. Throws when this client has no shard.
     public func run() throws {
         while !isStopped {
-            let received: Received
-            do { received = try socket.receive() } catch let error {
-                if case .closed = error { return }
-                if case .timedOut = error { continue }
-                logger.error("receive failed", metadata: ["error": "\(error)"])
-                continue
-            }
-            do {
-                let message = try WireCodec.decode(received.bytes)
-                switch message {
-                case let .probe(p): try answer(p)
-                case let .task(t): try answer(t)
-                case let .finish(f):
-                    logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
-                    stop()
-                    return
-                default: logger.warning("ignored unexpected message", metadata: ["type": "\(message.typeName)"])
+            let items = inbox.takeAll()
+            if items.isEmpty { break }
+            var probe: (ClientInbox.Item, ProbeMessage)?
+            var task: (ClientInbox.Item, TaskMessage)?
+            for item in items {
+                do {
+                    switch try WireCodec.decode(item.received.bytes) {
+                    case let .probe(p):
+                        probe?.0.context.close()
+                        probe = (item, p)
+                    case let .task(t):
+                        if let (older, old) = task {
+                            logger.warning("skipped a task: a newer round started while this client was busy",
+                                           metadata: ["round": "\(old.round)", "newer_round": "\(t.round)"])
+                            older.context.close()
+                        }
+                        task = (item, t)
+                    case let .finish(f):
+                        logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
+                        items.forEach { $0.context.close() }
+                        stop()
+                        return
+                    case let message:
+                        logger.warning("ignored unexpected message", metadata: ["type": "\(message.typeName)"])
+                        item.context.close()
+                    }
+                } catch {
+                    logger.error("message refused", metadata: ["error": "\(error)"])
+                    item.context.close()
                 }
-            } catch {
-                logger.error("message refused", metadata: ["error": "\(error)"])
+            }
+            for (item, p) in probe.map({ [$0] }) ?? [] {
+                defer { item.context.close() }
+                try serve { try answer(p, on: item.context) }
+            }
+            for (item, t) in task.map({ [$0] }) ?? [] {
+                defer { item.context.close() }
+                try serve { try answer(t, on: item.context) }
             }
         }
     }
 
-    private func answer(_ probe: ProbeMessage) throws {
+    /// Runs one answer; a failure is logged and the client goes on, except that a client without a shard stops.
+    private func serve(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as FederationError {
+            if case .noShard = error {
+                logger.critical("this certificate names no shard of the federation; stopping", metadata: ["error": "\(error)"])
+                stop()
+                throw error
+            }
+            logger.error("message refused", metadata: ["error": "\(error)"])
+        } catch {
+            logger.error("message refused", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func answer(_ probe: ProbeMessage, on reply: SocketContext) throws {
         try prepare(specJSON: probe.spec)
         let signature = try key.sign(RegisterMessage.signingBytes(nonce: probe.nonce, clientID: config.id))
-        let reply = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
-        try socket.send(WireCodec.encode(.register(reply)))
+        let registration = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
+        try reply.send(WireCodec.encode(.register(registration)))
         logger.debug("registration sent")
     }
 
-    private func answer(_ task: TaskMessage) throws {
+    private func answer(_ task: TaskMessage, on reply: SocketContext) throws {
         try prepare(specJSON: task.spec)
         guard let spec, let shard else { return }
         let started = Date()
@@ -165,7 +202,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                                    update: local.delta, signature: try key.sign(signed))
         let encoded = WireCodec.encode(.update(update))
         let sending = Date()
-        try socket.send(encoded)
+        try reply.send(encoded)
         let event = UpdateSentEvent(round: task.round, samples: samples, trainLoss: local.trainLoss,
                                     workMillis: Int(sending.timeIntervalSince(started) * 1000),
                                     sendMillis: Int(Date().timeIntervalSince(sending) * 1000))

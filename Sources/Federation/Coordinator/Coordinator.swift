@@ -16,7 +16,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let pipes = PipeTable()
     private let handshakes: HandshakeLog
     private let verifier: IdentityVerifier
-    private let rule: any AggregationRule
+    private let robust: RoundAggregation
     private let output: RunOutput
     private let attribution: RoundAttribution
     private var model: Model
@@ -26,6 +26,14 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let test: Dataset
     private let specJSON: String
     private let stopFlag = StopFlag()
+    /// Earlier rounds' surveys, kept open (at most `maxOpenSurveys`) until their survey time ends so that late answers are logged.
+    private var openSurveys: [SurveyCollector] = []
+    private static let maxOpenSurveys = 8
+    /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
+    private var stalledConnections: StalledConnectionReaper?
+    private var lastMaintenance = Date.distantPast
+    /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
+    private let resumedRecords: [RoundRecord]
 
     /// Loads the validation and test data, builds the initial model, opens the output directory and listens.
     public init(config: CoordinatorConfig, logger: Logger) throws {
@@ -33,16 +41,34 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         self.logger = logger
         specJSON = config.spec.json()
         verifier = IdentityVerifier(trust: try TrustAnchor(caPEMFile: config.caFile))
-        rule = try AggregationRegistry.make(config.aggregation)
         let splits = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory)
         validation = splits.validation
         shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
-        attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
-        output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates)
+        if config.resume {
+            // Cut the outputs back to the checkpoint before the ledger and attribution book read them.
+            let checkpoint = try RunCheckpoint.read(directory: config.outputDirectory)
+            guard checkpoint.specDigest == RunCheckpoint.specDigest(specJSON) else {
+                throw FederationError.invalidSpec("--resume: the federation settings differ from those of the run in \(config.outputDirectory)")
+            }
+            guard checkpoint.parameters.count == model.parameterCount else {
+                throw FederationError.invalidSpec("--resume: the checkpoint holds \(checkpoint.parameters.count) parameters, the model \(model.parameterCount)")
+            }
+            resumedRecords = try checkpoint.truncateOutputs(directory: config.outputDirectory)
+            model.parameters = checkpoint.parameters
+            verifier.restorePins(checkpoint.pinnedCertificates)
+            logger.notice("resuming", metadata: ["after_round": "\(checkpoint.round)", "ledger_head": "\(checkpoint.ledgerHead.prefix(16))",
+                                                 "out": "\(config.outputDirectory)"])
+        } else {
+            resumedRecords = []
+        }
+        robust = try RoundAggregation(config: config, root: splits.root)
+        attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
+        output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume)
         try output.recordTrustAnchor(caFile: config.caFile)
 
+        let descriptors = DescriptorLimit.raiseToHard()
         handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
         let pipes = self.pipes
@@ -55,10 +81,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         // No receive timeout: on a surveyor it would cancel the survey. The survey time is the deadline.
         try socket.setReceiveTimeout(milliseconds: -1)
         try socket.listen(config.listen, tls: config.tls)
+        stalledConnections = socket.boundPort.map(StalledConnectionReaper.init(port:))
         logger.info("listening", metadata: [
             "url": "\(config.listen)", "tls": "\(config.tls?.engine.rawValue ?? "none")", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
-            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
+            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))", "aggregation": "\(robust.rule.name)",
+            "detectors": "\(robust.detection.names.joined(separator: ","))", "drop_flagged": "\(robust.dropFlagged)",
+            "descriptor_limit": "\(descriptors.soft)",
         ])
     }
 
@@ -74,14 +103,22 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     @discardableResult
     public func run() throws -> RunSummary {
         let started = Date()
-        var records: [RoundRecord] = []
+        var records = resumedRecords
         let initial = model.evaluate(test)
         do {
             try waitForClients()
             logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
-            for round in 1...config.rounds {
+            for round in stride(from: (records.last?.round ?? 0) + 1, through: config.rounds, by: 1) {
                 records.append(try runRound(round))
             }
+        } catch let error as FederationError where error.isUnwritableRound {
+            // The outputs could not be written even after retrying: stop at this round boundary. Everything up to the
+            // last checkpoint is intact; the clients keep dialing, so `--resume` continues with them.
+            logger.critical("stopping: the run's files cannot be written; resume with --resume true once fixed", metadata: [
+                "completed_rounds": "\(records.count)", "error": "\(error)",
+            ])
+            socket.close()
+            throw error
         } catch where isStopped {
             // A stop request (SIGTERM/SIGINT) ends the run between steps; an interrupted round is not recorded.
             logger.notice("stopping on request", metadata: ["completed_rounds": "\(records.count)"])
@@ -120,9 +157,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             if isStopped { throw TransportError.closed }
             let nonce = Self.randomNonce()
             let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
-            try socket.setSurveyTime(milliseconds: 500)
-            try socket.send(WireCodec.encode(.probe(probe)))
-            collect(until: Date().addingTimeInterval(0.5), expected: nil) { received, message in
+            let probed = Date()
+            let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.probe(probe)), surveyMilliseconds: 500) { _ in }
+            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { received, message in
                 guard case let .register(r) = message else {
                     return .failure(.unexpectedType("\(message.typeName) during registration"))
                 }
@@ -131,11 +168,14 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
                 case let .failure(rejection): return .failure(rejection)
                 case let .success(certificate):
+                    guard isMember(r.clientID) else { return .failure(.noShard(client: r.clientID)) }
                     if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
                     logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
                     return .success(())
                 }
             }
+            closeUnregisteredPipes(offeredBefore: probed)
+            maintainConnections()
             let count = pipes.boundIdentities.count
             if count != lastReport {
                 lastReport = count
@@ -182,15 +222,22 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let deadlineMillis = UInt32(config.roundDeadline * 1000)
         let task = TaskMessage(round: UInt64(round), nonce: nonce, deadlineMillis: deadlineMillis, hyperparameters: hp,
                                spec: specJSON, parameters: base)
-        let expected = pipes.livePipes
-        try socket.setSurveyTime(milliseconds: Int(deadlineMillis))
-        try socket.send(WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32))
+        pipes.sweep(exists: socket.pipeExists)
+        let expected = pipes.boundPipes  // connections that never registered are not waited for
+        let deadline = roundStart.addingTimeInterval(config.roundDeadline)
+        // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
+        openSurveys.removeAll { $0.isFinished }
+        while openSurveys.count >= Self.maxOpenSurveys { openSurveys.removeFirst().cancel() }
+        let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32),
+                                         surveyMilliseconds: Int(deadlineMillis) + max(2 * Int(deadlineMillis), 10_000),
+                                         onLate: lateUpdateLogger(round: round, deadline: deadline))
+        openSurveys.append(survey)
         durations.broadcast = Self.ms(since: roundStart)
         logger.info("round started", metadata: ["round": "\(round)", "clients": "\(expected.count)", "nonce": "\(Digest.hex(nonce).prefix(16))"])
 
         var accepted: [String: Accepted] = [:]
         let collectStart = Date()
-        let (answered, rejected) = collect(until: roundStart.addingTimeInterval(config.roundDeadline), expected: expected) { received, message in
+        let (answered, rejected) = collect(survey, until: deadline, expected: expected) { received, message in
             guard case let .update(u) = message else { return .failure(.unexpectedType(message.typeName)) }
             if u.round < UInt64(round) { return .failure(.staleRound(got: u.round, current: UInt64(round))) }
             if u.round > UInt64(round) { return .failure(.futureRound(got: u.round, current: UInt64(round))) }
@@ -203,13 +250,16 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             case let .failure(rejection): return .failure(rejection)
             case let .success(c): certificate = c
             }
+            if let bound = pipes.identity(of: received.pipe), bound != u.clientID {
+                return .failure(.pipeBoundToOtherIdentity(pipe: received.pipe, bound: bound, claimed: u.clientID))
+            }
+            guard isMember(u.clientID), let index = try? DataSplits.shardIndex(of: u.clientID) else {
+                return .failure(.noShard(client: u.clientID))
+            }
             if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
             guard accepted[u.clientID] == nil else { return .failure(.duplicate(client: u.clientID)) }
             guard u.sampleCount > 0 else { return .failure(.zeroSamples(client: u.clientID)) }
-            guard let index = try? DataSplits.shardIndex(of: u.clientID), index < shardSizes.count else {
-                return .failure(.noShard(client: u.clientID))
-            }
             let expectedSamples = hp.sampleCount(shardSize: shardSizes[index])
             guard Int(u.sampleCount) == expectedSamples else {
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
@@ -219,6 +269,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         durations.collect = Self.ms(since: collectStart)
         if isStopped { throw TransportError.closed }
+        closeUnregisteredPipes(offeredBefore: roundStart)
+        maintainConnections()
         let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
         if !stragglers.isEmpty {
             logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])
@@ -232,17 +284,21 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  utilityBefore: nil, utilityAfter: nil, validationAccuracy: 0, validationLoss: 0,
                                  testAccuracy: 0, testLoss: 0, durationsMs: durations)
         var scores: RoundScores? = nil
+        var outcome: RoundAggregation.Outcome? = nil
         if ids.isEmpty {
             logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
         } else {
             let t0 = Date()
-            let aggregate = rule.aggregate(updates, sampleCounts: counts)
-            model.parameters = ParameterVector.adding(aggregate, to: base)
+            let o = try robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
+                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
+            outcome = o
+            model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
+            record.aggregation = RoundRecord.Aggregation(o.result.decision)
 
             let t1 = Date()
-            scores = attribution.score(round: round, base: base, clients: ids, sampleCounts: counts,
-                                       updates: updates, aggregate: aggregate, logger: logger)
+            scores = attribution.score(round: round, input: o.input, aggregate: o.result.aggregate, logger: logger)
             record.utilityBefore = scores?.utilityBefore
             record.utilityAfter = scores?.utilityAfter
             record.durationsMs.attribution = Self.ms(since: t1)
@@ -261,8 +317,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let a = accepted[id]!
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
+        let checkpoint = RunCheckpoint(round: round, parameters: model.parameters, ledgerHead: "",
+                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON))
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
-                              newModel: model.parameters, attribution: attribution)
+                              newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
+                              retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
@@ -278,26 +337,24 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
     private enum Outcome { case accepted, rejected }
 
-    /// Receives responses until `deadline` (the survey time), or until every pipe in `expected` has answered or gone; `handle`
-    /// accepts or refuses each decoded message. Returns the pipes that answered and the refusals.
+    /// Takes the answers to `survey` until `deadline`, or until every pipe in `expected` has answered or gone (checked at
+    /// least every 100 ms, with pipes nng no longer knows swept away); `handle` accepts or refuses each decoded message.
+    /// Answers arriving after that go to the survey's late handler. Returns the pipes that answered and the refusals.
     @discardableResult
-    private func collect(until deadline: Date, expected: Set<PipeID>?,
+    private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?,
                          handle: (Received, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
         var answered = Set<PipeID>()
         var rejected: [RoundRecord.RejectedMessage] = []
         let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
+        defer { survey.closeRound() }
         while Date() < deadline, !isStopped {
-            // Every pipe connected at broadcast time has answered or gone. (A pipe that goes while we are blocked
-            // in receive is noticed at the deadline: nng offers no way to wake a blocked surveyor but closing it.)
             if let expected, expected.subtracting(answered).isDisjoint(with: pipes.livePipes) { break }
-            let received: Received
-            do { received = try socket.receive() } catch let error {
-                if case .timedOut = error { break }  // the survey time (the deadline) is over
-                if case .closed = error { break }
-                if Self.surveyOver(error) { break }
-                logger.error("receive failed", metadata: ["error": "\(error)"])
-                break
+            guard let arrival = survey.next(before: min(deadline, Date().addingTimeInterval(0.1))) else {
+                if survey.isFinished { break }  // the survey time is over, or the socket closed
+                maintainConnections()
+                continue
             }
+            let received = arrival.received
             let outcome: Result<Void, Rejection>
             var claimed: String?
             do {
@@ -326,9 +383,61 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         return (answered, rejected)
     }
 
-    private static func surveyOver(_ error: TransportError) -> Bool {
-        if case let .nng(_, code, _) = error, code == 11 /* NNG_ESTATE: no survey outstanding */ { return true }
-        return false
+    /// Whether `clientID` names one of the federation's shards: a valid certificate of anyone else is never waited for.
+    private func isMember(_ clientID: String) -> Bool {
+        guard let index = try? DataSplits.shardIndex(of: clientID) else { return false }
+        return index < shardSizes.count
+    }
+
+    /// At most once a second: forgets pipes nng no longer knows (whatever pipe events said) and shuts down TCP connections
+    /// that have not become a pipe within `unregisteredTimeout` (a peer that never completes the TLS handshake).
+    private func maintainConnections() {
+        guard Date().timeIntervalSince(lastMaintenance) >= 1 else { return }
+        lastMaintenance = Date()
+        let gone = pipes.sweep(exists: socket.pipeExists)
+        if !gone.isEmpty {
+            logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
+        }
+        guard let stalledConnections else { return }
+        let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))
+        let reaped = stalledConnections.reap(timeout: config.unregisteredTimeout, pipePeers: peers)
+        if !reaped.isEmpty {
+            logger.notice("shut down connections that never completed the handshake", metadata: [
+                "count": "\(reaped.count)", "timeout_s": "\(config.unregisteredTimeout)",
+                "peers": "\(reaped.prefix(10).joined(separator: ","))\(reaped.count > 10 ? ",…" : "")",
+            ])
+        }
+    }
+
+    /// Closes connections that have not registered although they were connected for `unregisteredTimeout` and before
+    /// `offeredBefore` (so they saw a probe or task they could have answered): they hold a descriptor and are no client.
+    private func closeUnregisteredPipes(offeredBefore: Date) {
+        let cutoff = min(offeredBefore, Date().addingTimeInterval(-config.unregisteredTimeout))
+        for pipe in pipes.unbound(connectedBefore: cutoff) {
+            logger.notice("closing connection that did not register", metadata: [
+                "pipe": "\(pipe)", "remote": "\(socket.pipeRemoteAddress(pipe) ?? "-")",
+                "timeout_s": "\(config.unregisteredTimeout)",
+            ])
+            socket.closePipe(pipe)
+        }
+    }
+
+    /// Logs an answer to round `round` that arrived after the round stopped taking answers: client, round, how late.
+    private func lateUpdateLogger(round: Int, deadline: Date) -> @Sendable (SurveyCollector.Arrival) -> Void {
+        let pipes = self.pipes
+        let logger = self.logger
+        let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
+        return { arrival in
+            let message = try? WireCodec.decode(arrival.received.bytes, limits: limits)
+            var round = "\(round)"
+            if case let .update(u)? = message { round = "\(u.round)" }
+            logger.warning("late update", metadata: [
+                "round": "\(round)", "client": "\(pipes.identity(of: arrival.received.pipe) ?? "-")",
+                "claimed_client": "\(message?.claimedClient ?? "-")", "pipe": "\(arrival.received.pipe)",
+                // Negative: the round had closed early, every client it waited for having answered.
+                "late_ms": "\(Int(arrival.time.timeIntervalSince(deadline) * 1000))",
+            ])
+        }
     }
 
     static func randomNonce() -> [UInt8] {

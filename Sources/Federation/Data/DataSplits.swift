@@ -7,6 +7,8 @@ import PKI
 public struct DataSplits: Sendable {
     public let pool: Dataset
     public let validation: Dataset
+    /// FLTrust's root dataset on the coordinator (empty unless the spec asks for one), held out like `validation`.
+    public let root: Dataset
     private let publicSlice: Dataset?
     private let spec: FederationSpec
     /// Index lists into `pool`, one per client.
@@ -21,11 +23,11 @@ public struct DataSplits: Sendable {
         var publicCount = spec.publicSize
         switch spec.dataset {
         case "synthetic":
-            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize, seed: spec.partitionSeed)
+            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize + spec.rootSize, seed: spec.partitionSeed)
             publicSlice = nil
             publicCount = 0
         default:
-            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize + spec.publicSize : nil
+            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize + spec.rootSize + spec.publicSize : nil
             let loaded = try FashionMNIST.load(.train, directory: dataDirectory, limit: limit)
             guard loaded.count > spec.publicSize else {
                 throw FederationError.invalidSpec("training pool of \(loaded.count) images is too small for \(spec.publicSize) public images")
@@ -33,11 +35,14 @@ public struct DataSplits: Sendable {
             publicSlice = loaded.subset(Array((loaded.count - publicCount)..<loaded.count))
             full = loaded
         }
-        guard full.count - publicCount > spec.validationSize + spec.clients else {
-            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images, \(publicCount) public images and \(spec.clients) clients")
+        guard full.count - publicCount > spec.validationSize + spec.rootSize + spec.clients else {
+            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images, \(spec.rootSize) root images, \(publicCount) public images and \(spec.clients) clients")
         }
-        let trainCount = full.count - publicCount - spec.validationSize
-        validation = full.subset(Array(trainCount..<(trainCount + spec.validationSize)))
+        // [client pool | root | validation | public]
+        let heldOut = full.count - publicCount - spec.validationSize
+        let trainCount = heldOut - spec.rootSize
+        validation = full.subset(Array(heldOut..<(heldOut + spec.validationSize)))
+        root = full.subset(Array(trainCount..<heldOut))
         pool = full.subset(Array(0..<trainCount))
         partitions = Partitioner.partition(labels: pool.labels, classCount: pool.classCount, clients: spec.clients,
                                            scheme: spec.partitionScheme, seed: spec.partitionSeed)

@@ -36,6 +36,20 @@ final class IdentityVerifier: @unchecked Sendable {  // the cache is behind `loc
         return .success(certificate)
     }
 
+    /// Client id → fingerprint of the certificate pinned for it (saved in the run's checkpoint).
+    var pinnedCertificates: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return pinnedFingerprint
+    }
+
+    /// Pins the certificates of a run being resumed.
+    func restorePins(_ pins: [String: String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        pinnedFingerprint.merge(pins) { current, _ in current }
+    }
+
     /// The message-level check the coordinator and `fedattr verify` share: the certificate names `claimedID` and the
     /// signature over `signedBytes` verifies with its key. (Whether the certificate chains to the CA is checked apart.)
     static func authenticate(_ certificate: Certificate, claimedID: String, signature: [UInt8], signedBytes: [UInt8]) -> Rejection? {

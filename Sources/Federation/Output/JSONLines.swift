@@ -16,12 +16,18 @@ final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
         self.handle = handle
     }
 
-    func append<T: Encodable>(_ value: T) {
-        var data = try! Self.encoder.encode(value)
+    /// Appends one line; throws (instead of trapping, as FileHandle.write(_:) does) when the disk refuses it.
+    func append<T: Encodable>(_ value: T) throws {
+        var data = try Self.encoder.encode(value)
         data.append(0x0a)
         lock.lock()
-        handle.write(data)
-        lock.unlock()
+        defer { lock.unlock() }
+        do {
+            try handle.seekToEnd()  // the file may have been cut back after a failed write
+            try handle.write(contentsOf: data)
+        } catch {
+            throw FederationError.cannotWriteBecause(path: path, reason: "\(error)")
+        }
     }
 
     static let encoder: JSONEncoder = {

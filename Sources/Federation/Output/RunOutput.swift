@@ -1,4 +1,6 @@
+import Attribution
 import Foundation
+import Logging
 import PKI
 
 /// The files a coordinator leaves in its output directory: rounds.jsonl, attribution.jsonl, ledger.jsonl,
@@ -9,7 +11,8 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
     private let rounds: JSONLines
     private let archiveUpdates: Bool
 
-    init(directory: String, archiveUpdates: Bool) throws {
+    /// `resume`: continue the files already there (cut back to the checkpoint by `RunCheckpoint`).
+    init(directory: String, archiveUpdates: Bool, resume: Bool = false) throws {
         self.directory = directory
         layout = RunLayout(directory: directory)
         self.archiveUpdates = archiveUpdates
@@ -21,7 +24,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         } catch {
             throw FederationError.cannotWrite(path: directory)
         }
-        for stale in [layout.rounds, layout.summary, layout.checkpoint] {
+        for stale in [layout.rounds, layout.summary, layout.checkpoint] where !resume {
             try? FileManager.default.removeItem(atPath: stale)
         }
         rounds = try JSONLines(path: layout.rounds)
@@ -37,12 +40,44 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         }
     }
 
+    /// Writes the round's lines and then its checkpoint. A failure (disk full, no descriptors, permissions) is logged
+    /// and retried, the files cut back to where the round began before each attempt, for up to `retrySeconds`; then it
+    /// throws, leaving every earlier round and its checkpoint intact (resume with `--resume`).
     func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
-                    refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8],
-                    newModel: [Float], attribution: RoundAttribution) throws {
-        rounds.append(record)
+                    refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
+                    attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger,
+                    aggregation: RoundAggregation.Outcome? = nil) throws {
+        let files = ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName].map { directory + "/" + $0 }
+        let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
+        let started = Date()
+        var pause = 0.25
+        for attempt in 1... {
+            do {
+                try writeRoundOnce(record, scores: scores, submissions: submissions, refused: refused, modelDigest: modelDigest,
+                                   newModel: newModel, attribution: attribution, checkpoint: checkpoint, aggregation: aggregation)
+                if attempt > 1 { logger.notice("round written after retrying", metadata: ["round": "\(record.round)", "attempts": "\(attempt)"]) }
+                return
+            } catch {
+                for (file, size) in zip(files, sizes) { _ = truncate(file, off_t(size)) }
+                let waited = Date().timeIntervalSince(started)
+                logger.error("cannot write round; keeping it in memory and retrying", metadata: [
+                    "round": "\(record.round)", "attempt": "\(attempt)", "error": "\(error)",
+                    "waited_s": "\(String(format: "%.1f", waited))", "give_up_after_s": "\(retrySeconds)",
+                ])
+                if waited + pause > retrySeconds { throw FederationError.roundNotWritten(round: record.round, reason: "\(error)") }
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 8)
+            }
+        }
+    }
+
+    private func writeRoundOnce(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
+                                refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
+                                attribution: RoundAttribution, checkpoint: RunCheckpoint, aggregation: RoundAggregation.Outcome?) throws {
+        try rounds.append(record)
         try attribution.record(round: record.round, scores: scores, submissions: submissions, refused: refused,
-                               modelDigest: modelDigest, nextModel: newModel)
+                               modelDigest: modelDigest, nextModel: newModel, flags: aggregation?.ledgerFlags ?? [],
+                               aggregation: aggregation?.ledgerAggregation)
         if archiveUpdates {
             for s in submissions {
                 try SafeTensors.write([("update", s.update.update)], metadata: [
@@ -51,8 +86,9 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                 ], to: layout.archivedUpdate(round: record.round, client: s.client))
             }
         }
-        try SafeTensors.write([("parameters", newModel)], metadata: ["round": "\(record.round)"],
-                              to: layout.checkpoint)
+        var checkpoint = checkpoint
+        checkpoint.ledgerHead = attribution.ledgerHead
+        try checkpoint.write(directory: directory)
     }
 
     func writeSummary(_ summary: RunSummary) throws {
@@ -66,6 +102,14 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                           r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
         if !r.stragglers.isEmpty { line += "  stragglers: " + r.stragglers.joined(separator: ",") }
         if !r.rejected.isEmpty { line += "  rejected: \(r.rejected.count)" }
+        if let flagged = r.flagged {
+            line += "  flagged: " + flagged.keys.sorted().map { "\($0)[\(flagged[$0]!.map { $0.prefix { $0 != "(" } }.joined(separator: ","))]" }.joined(separator: " ")
+        }
+        if let a = r.aggregation {
+            if let fallback = a.fallback { line += "  fallback \(a.applied): \(fallback)" }
+            let left = a.dropped.map(\.client)
+            if !left.isEmpty { line += "  left out: " + left.joined(separator: ",") }
+        }
         var out = line + "\n"
         if let table { out += table + "\n" }
         FileHandle.standardOutput.write(Data(out.utf8))

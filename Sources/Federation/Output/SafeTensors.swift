@@ -5,6 +5,13 @@ import Foundation
 public enum SafeTensors {
     /// Writes the named vectors with string metadata to `path`.
     public static func write(_ tensors: [(name: String, values: [Float])], metadata: [String: String], to path: String) throws {
+        do { try encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw FederationError.cannotWrite(path: path)
+        }
+    }
+
+    /// The bytes of a safetensors file holding the named vectors and string metadata.
+    public static func encode(_ tensors: [(name: String, values: [Float])], metadata: [String: String]) throws -> Data {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for t in tensors {
@@ -26,9 +33,7 @@ public enum SafeTensors {
                 }
             }
         }
-        do { try out.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw FederationError.cannotWrite(path: path)
-        }
+        return out
     }
 
     /// Reads back the tensors and metadata of a file `write` produced (used by tests and `fedattr report`).

@@ -1,3 +1,4 @@
+import Aggregation
 import Attribution
 import Foundation
 import Learning
@@ -14,13 +15,22 @@ public struct CoordinatorConfig: Sendable {
     public var minClients: Int
     public var roundDeadline: Double
     public var registrationTimeout: Double
+    public var unregisteredTimeout: Double
+    /// Continue the run in `outputDirectory` after its last checkpointed round.
+    public var resume: Bool
+    /// How long a round whose files cannot be written is kept in memory and retried before the run stops.
+    public var writeRetrySeconds: Double = 60
     public var spec: FederationSpec
     public var dataDirectory: String
     public var testSize: Int
     public var hyperparameters: Hyperparameters
     /// Seed of the initial global model; `hyperparameters.seed` is the shuffling seed, `spec.partitionSeed` the partition's.
     public var modelSeed: UInt64
+    /// The aggregation rule's canonical text (options spelled out), checked against the registry and `minClients`.
     public var aggregation: String
+    /// Canonical detector names, in the order they run (history last); empty with `none`.
+    public var detectors: [String]
+    public var dropFlagged: Bool
     public var evaluators: [String]
     /// Per-evaluator options from `name(key=value;key=value)` items of the evaluators setting.
     public var evaluatorOptions: [String: [String: Double]]
@@ -51,6 +61,8 @@ public struct CoordinatorConfig: Sendable {
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)
         roundDeadline = try s.double(.roundDeadline, range: 0.01...86_400)
         registrationTimeout = try s.double(.registrationTimeout, range: 0...86_400 * 7)
+        unregisteredTimeout = try s.double(.unregisteredTimeout, range: 0.1...86_400)
+        resume = try s.bool(.resume)
         dataDirectory = try s.required(.dataDir)
         testSize = try s.int(.testSize, range: 0...10_000_000)
         hyperparameters = Hyperparameters(
@@ -61,7 +73,17 @@ public struct CoordinatorConfig: Sendable {
             weightDecay: Float(try s.double(.weightDecay, range: 0...10)),
             seed: UInt64(try s.int(s.string(.shuffleSeed) == nil ? .seed : .shuffleSeed, range: 0...Int.max)))
         modelSeed = UInt64(try s.int(s.string(.modelSeed) == nil ? .seed : .modelSeed, range: 0...Int.max))
-        aggregation = try s.required(.aggregation)
+        let rule = try s.required(.aggregation)
+        do {
+            aggregation = try AggregationRegistry.make(rule, clients: minClients).name
+            spec.rootSize = try AggregationRegistry.rootSize(rule)
+        } catch {
+            throw s.invalid(.aggregation, rule, "a rule with options in range (\(error))")
+        }
+        do { detectors = try DetectorRegistry.make(try s.list(.detectors)).map(\.name) } catch {
+            throw s.invalid(.detectors, s.string(.detectors) ?? "", "detectors with options in range, or none (\(error))")
+        }
+        dropFlagged = try s.bool(.dropFlagged)
         (evaluators, evaluatorOptions) = try Self.parseEvaluators(s.list(.evaluators), settings: s)
         let u = try s.required(.utility)
         guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }

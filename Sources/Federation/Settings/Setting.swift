@@ -39,6 +39,8 @@ extension Setting {
     public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
     public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
+    public static let unregisteredTimeout = Setting("unregistered-timeout", "10", c, "Seconds a connection may stay without registering (after it was offered a probe or task) before it is closed.")
+    public static let resume = Setting("resume", "false", [.coordinator], "Continue the run in --out after its last complete round (from checkpoint.safetensors) instead of starting over.")
     public static let dataset = Setting("dataset", "fashion-mnist", c, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
     public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
     public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
@@ -57,7 +59,9 @@ extension Setting {
     public static let seed = Setting("seed", "1", c, "Default of --model-seed and --shuffle-seed.")
     public static let modelSeed = Setting("model-seed", nil, c, "Seed of the global model's initialisation (default: --seed).")
     public static let shuffleSeed = Setting("shuffle-seed", nil, c, "Seed of the clients' mini-batch shuffling, varied per round and client (default: --seed).")
-    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
+    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
+    public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
+    public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
     public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
@@ -74,8 +78,8 @@ extension Setting {
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
-        dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
-        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, evaluators, utility, out,
+        unregisteredTimeout, resume, dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, blasThreads,
     ]
 

@@ -1,6 +1,9 @@
 /// What went wrong while setting up or running a federation, with the value at fault.
 public enum FederationError: Error, CustomStringConvertible, Equatable {
     case cannotWrite(path: String)
+    case cannotWriteBecause(path: String, reason: String)
+    /// A round's files could not be written even after retrying; the run stopped before it.
+    case roundNotWritten(round: Int, reason: String)
     case cannotRead(path: String, reason: String)
     case unknownSetting(key: String, source: String)
     case invalidSetting(key: String, value: String, source: String, expected: String)
@@ -14,6 +17,9 @@ public enum FederationError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .cannotWrite(path): return "cannot write \(path)"
+        case let .cannotWriteBecause(path, reason): return "cannot write \(path): \(reason)"
+        case let .roundNotWritten(round, reason):
+            return "round \(round) could not be written (\(reason)); the run stopped after round \(round - 1), resumable with --resume true"
         case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"
         case let .unknownSetting(key, source): return "unknown setting '\(key)' in \(source)"
         case let .invalidSetting(key, value, source, expected):
@@ -27,5 +33,12 @@ public enum FederationError: Error, CustomStringConvertible, Equatable {
         case let .processFailed(name, status): return "\(name) exited with status \(status)"
         case let .invalidSpec(reason): return "invalid federation spec: \(reason)"
         }
+    }
+}
+
+extension FederationError {
+    var isUnwritableRound: Bool {
+        if case .roundNotWritten = self { return true }
+        return false
     }
 }

@@ -25,6 +25,8 @@ final class DaemonProcess: @unchecked Sendable {  // Process is only touched fro
     let stdoutPath: String
     let stderrPath: String
     private let process = Process()
+    /// The OS process id (for /proc readings).
+    var pid: Int32 { process.processIdentifier }
 
     /// Starts `fedattr arguments…` with a clean FEDATTR_* environment and one BLAS thread.
     init(name: String, arguments: [String], directory: String) throws {

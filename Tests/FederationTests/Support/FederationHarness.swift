@@ -117,7 +117,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
     /// `extraFlags` adds or overrides coordinator settings (e.g. `["float16": "true"]`).
     init(name: String, rounds: Int, honest: [String] = ["client-0"], clients: Int = 2, minClients: Int = 2,
          pkiClients: Int = 3, roundDeadline: Double = 20, registrationTimeout: Double = 30,
-         extraFlags: [String: String] = [:]) throws {
+         extraFlags: [String: String] = [:], adjust: (inout CoordinatorConfig) -> Void = { _ in }) throws {
         directory = try TemporaryDirectory(name)
         self.rounds = rounds
         honestIDs = honest
@@ -137,6 +137,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
         ].merging(extraFlags) { $1 }, environment: [:])
         var config = try CoordinatorConfig(settings: settings)
         config.printsProgress = false
+        adjust(&config)
         coordinator = try Coordinator(config: config, logger: logger)
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import Federation
+import PKI
+
+/// The coordinator process is SIGKILLed at random moments of several rounds and restarted with `--resume`; the clients
+/// reconnect by themselves. The finished run must hold every round exactly once, verify, and end at the same model as
+/// an uninterrupted run of the same settings.
+@Suite(.serialized) struct CrashResumeProcessTests {
+    @Test(.timeLimit(.minutes(5))) func aCoordinatorKilledAtRandomPointsResumesWithEveryRoundExactlyOnce() throws {
+        let rounds = 9
+        // 10 local epochs make a round take a few hundred ms, so kills land in collection, attribution and writing.
+        let flags = ["--round-deadline", "30", "--epochs", "10", "--evaluators", "marginal,loo,shapley-exact"]
+
+        // The reference: the same federation, uninterrupted.
+        let reference = try TLSClusterFixture("resume-ref", clients: 3)
+        let refCoordinator = try reference.startCoordinator(clients: 3, rounds: rounds, flags)
+        var refClients: [Process] = []
+        for i in 0..<3 { refClients.append(try reference.startClient(i)) }
+        defer { ProcessHarness.stop([refCoordinator] + refClients) }
+        #expect(ProcessHarness.wait(refCoordinator, timeout: 120) == 0, "\(reference.coordinatorStderr)")
+
+        let cluster = try TLSClusterFixture("resume", clients: 3)
+        var coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags)
+        var clients: [Process] = []
+        var coordinators = [coordinator]
+        defer { ProcessHarness.stop(coordinators + clients) }
+        for i in 0..<3 { clients.append(try cluster.startClient(i)) }
+        var generator = SystemRandomNumberGenerator()
+        for kill in 1...3 {
+            #expect(ProcessHarness.eventually(timeout: 90) { cluster.rounds.count >= 2 * kill })
+            usleep(UInt32.random(in: 0...600_000, using: &generator))
+            Glibc.kill(coordinator.processIdentifier, SIGKILL)
+            coordinator.waitUntilExit()
+            coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags + ["--resume", "true"])
+            coordinators.append(coordinator)
+        }
+        #expect(ProcessHarness.wait(coordinator, timeout: 150) == 0, "\(cluster.coordinatorStderr)")
+        #expect(cluster.coordinatorLog.components(separatedBy: "msg=resuming").count - 1 == 3)
+
+        let records = cluster.rounds
+        #expect(records.map { $0["round"] as? Int } == (1...rounds).map { $0 }, "rounds.jsonl: \(records.map { $0["round"]! })")
+        let attribution = ProcessHarness.jsonLines(cluster.out + "/attribution.jsonl")
+        for round in 1...rounds {
+            let lines = attribution.filter { $0["round"] as? Int == round }
+            let keys = Set(lines.map { "\($0["evaluator"]!)/\($0["client"]!)" })
+            #expect(lines.count == keys.count && keys.count == 3 * 3, "round \(round): \(lines.count) attribution lines")
+        }
+        let ledger = ProcessHarness.jsonLines(cluster.out + "/ledger.jsonl")
+        #expect(ledger.map { $0["round"] as? Int } == (1...rounds).map { $0 })
+        let report = try AuditVerifier.verify(directory: cluster.out, caFile: cluster.pki + "/ca.crt")
+        #expect(report.records == rounds)
+
+        // Every round had all three clients, and round seeds derive from the round number: same model as uninterrupted.
+        #expect(records.allSatisfy { ($0["participants"] as? [String])?.count == 3 })
+        let resumed = try SafeTensors.read(cluster.out + "/checkpoint.safetensors").tensors["parameters"]!
+        let uninterrupted = try SafeTensors.read(reference.out + "/checkpoint.safetensors").tensors["parameters"]!
+        #expect(resumed == uninterrupted, "final models differ")
+        #expect(try String(contentsOfFile: cluster.out + "/summary.json", encoding: .utf8).contains("\"rounds\" : \(rounds)"))
+    }
+}

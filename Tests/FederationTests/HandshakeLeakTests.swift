@@ -1,0 +1,117 @@
+import Foundation
+import PKI
+import Testing
+import Transport
+@testable import Federation
+
+/// A real `fedattr coordinator` process (OpenSSL engine) takes 1,000 TLS connections, half completing the mutual
+/// handshake and half refused (certificate from a foreign CA): its resident memory and open descriptors should end
+/// where they were after a warm-up (today they do not: a known nng issue, see below), and its log holds
+/// rate-limited refusal lines naming the presented certificate.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct HandshakeLeakTests {
+    static func residentKiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
+    }
+
+    static func descriptors(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    @Test func thousandHandshakesLeaveTheCoordinatorFlat() throws {
+        let dir = try TemporaryDirectory("handshake-leak")
+        defer { dir.remove() }
+        let pki = try PKIBuilder.initialize(directory: dir.path + "/pki", clients: 1)
+        let foreign = try PKIBuilder.initialize(directory: dir.path + "/foreign", clients: 1)
+        let out = dir.path + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let port = try LocalCluster.freePort()
+        let url = "tls+tcp://127.0.0.1:\(port)"
+        let coordinator = try DaemonProcess(
+            name: "coordinator",
+            arguments: TLSRefusalTests.coordinatorArguments(port: port, pki: pki.directory, out: out, registrationTimeout: 300)
+                + ["--tls-engine", "openssl", "--log-level", "info"],
+            directory: out)
+        defer { coordinator.stop() }
+        let logPath = out + "/coordinator.log"
+        #expect(ProcessHarness.eventually(timeout: 30) { read(logPath).contains("msg=listening") }, "coordinator did not listen")
+
+        let good = TLSSettings(caFile: pki.caCertificate, certKeyFile: pki.bundle("client-0"), serverName: "localhost")
+        let bad = TLSSettings(caFile: pki.caCertificate, certKeyFile: foreign.bundle("client-0"), serverName: "localhost")
+        // Non-blocking dials, each closed once this process's engine reports its side of the handshake finished
+        // (under TLS 1.3 a refused client finishes first and learns of the refusal from the server's alert).
+        final class Counter: @unchecked Sendable {  // guarded by lock
+            let lock = NSLock()
+            var finished = 0
+            var value: Int { lock.lock(); defer { lock.unlock() }; return finished }
+        }
+        let counter = Counter()
+        let observation = TLSHandshake.observe { e in
+            if !e.server { counter.lock.lock(); counter.finished += 1; counter.lock.unlock() }
+        }
+        defer { observation.cancel() }
+        var outcomes: [String: Int] = [:]
+        func connect(_ count: Int) throws {
+            for i in 0..<count {
+                let socket = try Socket.respondent()
+                try socket.setReconnect(minMilliseconds: 60_000, maxMilliseconds: 60_000)
+                let before = counter.value
+                try socket.dial(url, tls: i.isMultiple(of: 2) ? good : bad, blocking: false)
+                let deadline = Date().addingTimeInterval(10)
+                while counter.value == before, Date() < deadline { usleep(1_000) }
+                let done = counter.value > before
+                outcomes[done ? "handshake finished" : "no handshake within 10 s", default: 0] += 1
+                socket.close()
+            }
+        }
+        let pid = coordinator.pid
+        /// Waits until the coordinator is back to `floor` descriptors (closed connections reaped; a connection whose
+        /// peer vanished mid-negotiation is dropped by nng's 10 s negotiation timeout), at most 30 s.
+        func settled(floor: Int?) -> (rss: Int, fds: Int, seconds: Double) {
+            let start = Date()
+            var last = -1
+            _ = ProcessHarness.eventually(timeout: 30) {
+                usleep(300_000)
+                let now = Self.descriptors(pid)
+                defer { last = now }
+                if let floor { return now <= floor }
+                return now == last
+            }
+            return (Self.residentKiB(pid), Self.descriptors(pid), Date().timeIntervalSince(start))
+        }
+
+        try connect(200)   // warm-up: allocator arenas, OpenSSL's one-time tables, log buffers
+        let before = settled(floor: nil)
+        let started = Date()
+        try connect(1000)
+        let seconds = Date().timeIntervalSince(started)
+        let after = settled(floor: before.fds + 2)
+        print("1000 handshakes in \(String(format: "%.1f", seconds)) s; outcomes \(outcomes); coordinator RSS "
+              + "\(before.rss) → \(after.rss) KiB, descriptors \(before.fds) → \(after.fds) (settled after \(String(format: "%.1f", after.seconds)) s)")
+        #expect(outcomes["handshake finished"] == 1200)
+        #expect(before.rss > 0 && before.fds > 0)
+        // Known issue, not the engine's: with nng's own mbedTLS engine on the coordinator the same loop leaves the same
+        // ≈ 300 descriptors and ≈ 20 MB behind (measured: 72 → 379 descriptors, 45 → 66 MB), so nng 1.5.2's TLS
+        // transport (or the coordinator's pipe handling) keeps about one connection in four whose client closed
+        // right after its handshake. Recorded here so that a fix shows up as this known issue no longer occurring.
+        withKnownIssue("nng 1.5.2 keeps ≈ 30 % of connections closed right after the handshake (both TLS engines)") {
+            #expect(after.fds <= before.fds + 2, "descriptors grew \(before.fds) → \(after.fds)")
+            // A leak of one TLS connection object (SSL + buffers, > 30 KiB) per handshake would add ~30 MB.
+            #expect(after.rss - before.rss < 4096, "RSS grew \(before.rss) → \(after.rss) KiB")
+        }
+
+        let log = read(logPath)
+        let refusals = log.split(separator: "\n").filter { $0.contains("msg=\"TLS handshake refused\"") }
+        print("refusal lines: \(refusals.count); first: \(refusals.first ?? "none")")
+        #expect(!refusals.isEmpty)
+        #expect(refusals.count < 300, "600 refusals must be rate-limited, got \(refusals.count) lines")
+        #expect(refusals.contains { $0.contains("suppressed=") })
+        let foreignFingerprint = try Certificate(pemFile: foreign.certificate("client-0")).fingerprint
+        #expect(refusals.first?.contains("fingerprint=\(foreignFingerprint)") == true)
+        #expect(refusals.first?.contains("CN=client-0") == true)
+        #expect(refusals.first?.contains("unable to get local issuer certificate") == true)
+        #expect(coordinator.isRunning)
+    }
+}

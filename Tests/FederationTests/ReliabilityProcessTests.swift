@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import Federation
+import PKI
+
+/// Hostile and unlucky peers against a real coordinator process over mutual TLS on 127.0.0.1: connections that
+/// handshake and vanish, idle TCP connections, a certificate that names no shard, clients busy past the deadline
+/// while the coordinator closes their connection (nanomsg/nng #1959).
+@Suite(.serialized) struct ReliabilityProcessTests {
+    /// Hundreds of connections that complete the TLS handshake with a valid client certificate and the SP header and
+    /// then close, reset, or read and close, while the federation runs: no round counts them as clients or waits for
+    /// them, and the coordinator's descriptors return to where they were.
+    @Test(.timeLimit(.minutes(4))) func ghostConnectionsAreNeverWaitedForAndHoldFewDescriptors() throws {
+        let cluster = try TLSClusterFixture("ghosts", clients: 3)
+        let coordinator = try cluster.startCoordinator(clients: 3, rounds: 100_000, [
+            "--round-deadline", "10", "--evaluators", "marginal", "--unregistered-timeout", "2"])
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<3 { clients.append(try cluster.startClient(i)) }
+        #expect(ProcessHarness.eventually(timeout: 90) { cluster.rounds.count >= 2 })
+        let before = HostilePeer.descriptors(of: coordinator.processIdentifier)
+        let port = Int(cluster.url.split(separator: ":").last!)!
+
+        for mode in ["close", "reset", "readclose"] {
+            let report = try HostilePeer.run(port: port, caFile: cluster.pki + "/ca.crt", bundle: cluster.pki + "/client-1.pem",
+                                             count: 100, mode: mode, directory: cluster.dir)
+            #expect(report.contains("handshakes 100 failed 0"), "\(mode): \(report)")
+        }
+        let floodEnded = cluster.rounds.count
+        #expect(ProcessHarness.eventually(timeout: 60) { cluster.rounds.count >= floodEnded + 3 }, "rounds go on after the flood")
+        // nng 1.5.2 itself never closes the descriptor of some connections that vanish during its negotiation (its own
+        // nngcat listener keeps ~40 % of them); the coordinator's clean-up keeps that to a few percent (7–25 of 300
+        // measured), and no more than 10 % is tolerated here (docs/SECURITY.md).
+        usleep(3_000_000)
+        let after = HostilePeer.descriptors(of: coordinator.processIdentifier)
+        #expect(after - before <= 30, "descriptors: \(before) before 300 ghost connections, \(after) after")
+        kill(coordinator.processIdentifier, SIGTERM)
+        #expect(ProcessHarness.wait(coordinator, timeout: 30) == 0, "\(cluster.coordinatorStderr)")
+
+        let rounds = cluster.rounds
+        #expect(rounds.count >= floodEnded + 3)
+        for r in rounds {
+            #expect((r["participants"] as? [String]) == ["client-0", "client-1", "client-2"], "round \(r["round"]!)")
+            #expect((r["stragglers"] as? [String]) == [], "round \(r["round"]!) stragglers: \(r["stragglers"]!)")
+            let total = (r["durations_ms"] as! [String: Any])["total"] as! Double
+            #expect(total < 5000, "round \(r["round"]!) took \(total) ms: it waited for a ghost")
+        }
+    }
+
+    /// Plain TCP connections that never start the handshake, which nng 1.5.2 would keep forever: the coordinator shuts
+    /// them down after --unregistered-timeout, rounds meanwhile go on and the descriptors come back. (docs/SECURITY.md:
+    /// what can and cannot be bounded before the handshake.)
+    @Test(.timeLimit(.minutes(3))) func idleTCPConnectionsAreClosedAndRoundsGoOn() throws {
+        let cluster = try TLSClusterFixture("idle", clients: 2)
+        let coordinator = try cluster.startCoordinator(clients: 2, rounds: 100_000, [
+            "--round-deadline", "10", "--evaluators", "marginal", "--unregistered-timeout", "3"])
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<2 { clients.append(try cluster.startClient(i)) }
+        #expect(ProcessHarness.eventually(timeout: 90) { cluster.rounds.count >= 2 })
+        let before = HostilePeer.descriptors(of: coordinator.processIdentifier)
+        let port = Int(cluster.url.split(separator: ":").last!)!
+        let started = cluster.rounds.count
+        let report = try HostilePeer.run(port: port, caFile: cluster.pki + "/ca.crt", bundle: cluster.pki + "/client-1.pem",
+                                         count: 200, mode: "idle", hold: 25, directory: cluster.dir)
+        #expect(report.contains("opened 200"), "\(report)")
+        #expect(report.contains("closed_by_server 200"), "idle connections left open after 25 s: \(report)")
+        #expect(cluster.rounds.count > started + 3, "rounds went on during the flood")
+        #expect(ProcessHarness.eventually(timeout: 30) {
+            HostilePeer.descriptors(of: coordinator.processIdentifier) <= before + 2
+        })
+        #expect(cluster.coordinatorLog.contains("msg=\"shut down connections that never completed the handshake\""))
+        let durations = cluster.rounds.map { ($0["durations_ms"] as! [String: Any])["total"] as! Double }
+        #expect(durations.allSatisfy { $0 < 5000 }, "\(durations)")
+    }
+
+    /// A valid certificate whose client id names no shard of a 2-client federation: the `fedattr client` exits with the
+    /// reason, and no round waits for it.
+    @Test(.timeLimit(.minutes(3))) func aNonMemberCertificateIsRefusedWithAReasonAndNeverWaitedFor() throws {
+        let cluster = try TLSClusterFixture("nonmember", clients: 3)
+        let coordinator = try cluster.startCoordinator(clients: 2, rounds: 6, [
+            "--round-deadline", "10", "--evaluators", "marginal", "--unregistered-timeout", "1"])
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        clients.append(try cluster.startClient(2))
+        for i in 0..<2 { clients.append(try cluster.startClient(i)) }
+        #expect(ProcessHarness.wait(clients[0], timeout: 60) != 0, "the non-member client exits with an error")
+        #expect(ProcessHarness.read(cluster.dir + "/client-2.log").contains("names no shard"))
+        #expect(ProcessHarness.wait(coordinator, timeout: 90) == 0, "\(cluster.coordinatorStderr)")
+        let rounds = cluster.rounds
+        #expect(rounds.count == 6)
+        for r in rounds {
+            #expect((r["stragglers"] as? [String]) == [])
+            let total = (r["durations_ms"] as! [String: Any])["total"] as! Double
+            #expect(total < 5000)
+        }
+    }
+
+    /// Every client trains longer than the deadline, so each update is late and each next task (and the finish message)
+    /// arrives while the client is busy; then the coordinator closes the connections. With nng 1.5.2's respondent used
+    /// directly, a message parked on a pipe that then closes is freed memory the next receive dereferences (#1959): the
+    /// clients crashed. They must exit cleanly, and the coordinator logs each late update with client, round and lateness.
+    @Test(.timeLimit(.minutes(3))) func clientsBusyWithLateUpdatesWhenTheCoordinatorClosesDoNotCrash() throws {
+        let cluster = try TLSClusterFixture("late", clients: 2)
+        let coordinator = try cluster.startCoordinator(clients: 2, rounds: 10, [
+            "--round-deadline", "0.3", "--epochs", "20", "--evaluators", "marginal"])
+        var clients: [Process] = []
+        defer { ProcessHarness.stop([coordinator] + clients) }
+        for i in 0..<2 { clients.append(try cluster.startClient(i)) }
+        #expect(ProcessHarness.wait(coordinator, timeout: 120) == 0, "\(cluster.coordinatorStderr)")
+        for (i, client) in clients.enumerated() {
+            let status = ProcessHarness.wait(client, timeout: 30)
+            #expect(status == 0 && client.terminationReason == .exit,
+                    "client-\(i) ended with \(String(describing: status)) (\(client.terminationReason == .uncaughtSignal ? "signal" : "exit")): \(ProcessHarness.read("\(cluster.dir)/client-\(i).stderr"))")
+        }
+        let late = cluster.coordinatorLog.split(separator: "\n").filter { $0.contains("msg=\"late update\"") }
+        #expect(!late.isEmpty, "late updates are logged")
+        if let line = late.first {
+            #expect(line.contains("client=client-") && line.contains("round=") && line.contains("late_ms="), "\(line)")
+            let ms = line.split(separator: " ").first { $0.hasPrefix("late_ms=") }.flatMap { Int($0.dropFirst(8)) }
+            #expect((ms ?? -1) > 0, "\(line)")
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import Transport
+
+/// The OpenSSL engine's policy seen from outside, with the stock `openssl s_client` as the peer of our listener:
+/// TLS 1.3 with AES-GCM by default, TLS 1.2 only with ECDHE + AEAD, nothing older; every handshake reported to
+/// observers (refusals with reason and the presented certificate), and a pipe's verified certificate available.
+@Suite(.serialized, .enabled(if: TLSEngine.processDefault == .openssl, "the process runs nng's mbedTLS engine"))
+struct OpenSSLEngineTests {
+    let pki: TestPKI
+    var serverTLS: TLSSettings { TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle) }
+
+    init() throws {
+        pki = try TestPKI.shared.get()
+        try TLSEngine.select(.openssl)
+    }
+
+    /// Handshakes the observer saw while `body` ran.
+    final class Seen: @unchecked Sendable {  // guarded by lock
+        private let lock = NSLock()
+        private var events: [TLSHandshake] = []
+        func add(_ e: TLSHandshake) { lock.lock(); events.append(e); lock.unlock() }
+        var all: [TLSHandshake] { lock.lock(); defer { lock.unlock() }; return events }
+    }
+
+    /// Runs `openssl s_client` against `port` with a client certificate and `extra` flags; returns (exit status, output).
+    func sClient(port: Int, certificate: String, key: String, _ extra: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile", pki.caFile,
+                             "-cert", certificate, "-key", key, "-verify_return_error", "-brief"] + extra
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = Pipe()  // closed at once: s_client ends after the handshake
+        try process.run()
+        (process.standardInput as? Pipe)?.fileHandleForWriting.closeFile()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// SHA-256 of a PEM certificate's DER, as `openssl x509 -fingerprint` computes it (lower-case hex, no colons).
+    func fingerprint(_ pemFile: String) throws -> String {
+        let output = try pki.openssl(["x509", "-in", pemFile, "-noout", "-fingerprint", "-sha256"])
+        return String(output.split(separator: "=").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: ":", with: "").lowercased()
+    }
+
+    func listening() throws -> (Socket, Int) {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        return (surveyor, Int(url.split(separator: ":").last!)!)
+    }
+
+    @Test func tls13WithAESGCMIsNegotiatedAndReported() throws {
+        #expect(try TLSEngine.active == .openssl)
+        #expect(TLSEngine.activeDescription.hasPrefix("openssl (OpenSSL 3."))
+        let seen = Seen()
+        let observation = TLSHandshake.observe { seen.add($0) }
+        defer { observation.cancel() }
+        let (surveyor, port) = try listening()
+        defer { surveyor.close() }
+        let (status, output) = try sClient(port: port, certificate: pki.clientCertificate(0), key: pki.clientKey(0), [])
+        print("s_client default:", output)
+        #expect(status == 0)
+        #expect(output.contains("Protocol version: TLSv1.3"))
+        #expect(output.contains("Ciphersuite: TLS_AES_128_GCM_SHA256"))
+        #expect(eventually(within: 5) { seen.all.contains { $0.server && !$0.refused } })
+        let accepted = try #require(seen.all.first { $0.server && !$0.refused })
+        #expect(accepted.version == "TLSv1.3")
+        #expect(accepted.cipher == "TLS_AES_128_GCM_SHA256")
+        #expect(accepted.subject.contains("CN=client-0"))
+        #expect(accepted.fingerprint == (try fingerprint(pki.clientCertificate(0))))
+        #expect(accepted.peer.hasPrefix("127.0.0.1:"))
+    }
+
+    @Test func tls12IsAcceptedOnlyWithECDHEAndAEAD() throws {
+        let seen = Seen()
+        let observation = TLSHandshake.observe { seen.add($0) }
+        defer { observation.cancel() }
+        let (surveyor, port) = try listening()
+        defer { surveyor.close() }
+        let cert = pki.clientCertificate(0), key = pki.clientKey(0)
+        for suite in ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"] {
+            let (status, output) = try sClient(port: port, certificate: cert, key: key, ["-tls1_2", "-cipher", suite])
+            #expect(status == 0 && output.contains("Protocol version: TLSv1.2") && output.contains("Ciphersuite: \(suite)"),
+                    "\(suite): \(output)")
+        }
+        // CBC with SHA-1 or SHA-2, no forward secrecy, CCM8, Camellia: all refused, as are TLS 1.1 and 1.0.
+        let weak: [[String]] = [
+            ["-tls1_2", "-cipher", "AES128-SHA"], ["-tls1_2", "-cipher", "AES256-SHA"],
+            ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"],
+            ["-tls1_2", "-cipher", "AES128-GCM-SHA256"], ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-CCM8"],
+            ["-tls1_2", "-cipher", "ECDHE-ECDSA-CAMELLIA128-SHA256"],
+            ["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_8_SHA256"],
+            ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"],
+        ]
+        for flags in weak {
+            let (status, output) = try sClient(port: port, certificate: cert, key: key, flags)
+            #expect(status != 0 && !output.contains("Protocol version:"), "\(flags) was accepted: \(output)")
+        }
+        #expect(eventually(within: 5) { seen.all.filter { $0.server && $0.refused }.count >= weak.count - 2 },
+                "refusals seen: \(seen.all.filter(\.refused).map(\.reason))")
+        print("refusal reasons:", Set(seen.all.filter(\.refused).map(\.reason)).sorted())
+        #expect(seen.all.contains { $0.refused && $0.reason.contains("no shared cipher") })
+    }
+
+    @Test func refusalCarriesReasonSubjectAndFingerprint() throws {
+        let seen = Seen()
+        let observation = TLSHandshake.observe { seen.add($0) }
+        defer { observation.cancel() }
+        let (surveyor, port) = try listening()
+        defer { surveyor.close() }
+        let (status, _) = try sClient(port: port, certificate: pki.foreignClientBundle, key: pki.foreignClientBundle, [])
+        _ = status  // under TLS 1.3 the client finishes before the server refuses; what counts is the server's verdict
+        #expect(eventually(within: 5) { seen.all.contains { $0.server && $0.refused } })
+        let refusal = try #require(seen.all.first { $0.server && $0.refused })
+        print("foreign-CA refusal:", refusal)
+        #expect(refusal.reason.contains("certificate verify failed at depth 0"))
+        #expect(refusal.reason.contains("unable to get local issuer certificate"))
+        #expect(refusal.subject.contains("CN=client-"))
+        #expect(refusal.fingerprint == (try fingerprint(pki.foreignClientBundle)))
+        #expect(refusal.peer.hasPrefix("127.0.0.1:"))
+    }
+
+    @Test func pipeNamesTheCertificateItsPeerPresented() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        try respondent.dial(url, tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(2)), blocking: true)
+        #expect(eventually(within: 5) { log.pipes(.added).count == 1 })
+        let pipe = try #require(log.pipes(.added).first)
+        let peer = try #require(surveyor.pipeTLSPeer(pipe))
+        #expect(peer.commonName == "client-2")
+        #expect(peer.fingerprint == (try fingerprint(pki.clientCertificate(2))))
+        #expect(surveyor.pipeTLSPeer(pipe &+ 1000) == nil)
+        respondent.close()
+        #expect(eventually(within: 5) { log.pipes(.removed).contains(pipe) })
+        #expect(eventually(within: 5) { surveyor.pipeTLSPeer(pipe) == nil }, "a closed connection keeps no identity")
+    }
+}
