@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Options"),
 
         // Policies: aggregation rules and contribution evaluators.
-        .target(name: "Aggregation"),
+        .target(name: "Aggregation", dependencies: ["Learning", "Options", "CBLAS"]),
         .target(name: "Attribution", dependencies: ["PKI"]),
         // How a client computes its update: honest training and the attacks (the adversarial client).
         .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
@@ -56,7 +56,7 @@ let package = Package(
         // Helpers every test target shares: temporary directories, background threads, external tools.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Options"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),

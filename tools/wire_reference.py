@@ -516,11 +516,13 @@ def synthetic_dataset(count, seed):
 def training_pool(spec, data_dir):
     """(features, labels) of the training pool the spec partitions: features are rows of 784 floats in [0, 1]."""
     validation = spec["validation_size"]
+    public = 0
     if spec["dataset"] == "synthetic":
         rows, labels = synthetic_dataset(spec["synthetic_count"] + validation, spec["partition_seed"])
         features = rows
     elif spec["dataset"] == "fashion-mnist":
-        limit = spec["train_limit"] + validation if spec["train_limit"] > 0 else None
+        public = spec.get("public_size", 0)     # the last public_size loaded images are public data no client holds
+        limit = spec["train_limit"] + validation + public if spec["train_limit"] > 0 else None
         pixels, count, size = _read_idx(os.path.join(data_dir, "train-images-idx3-ubyte.gz"), limit)
         raw_labels, label_count, _ = _read_idx(os.path.join(data_dir, "train-labels-idx1-ubyte.gz"), limit)
         if label_count != count:
@@ -529,9 +531,9 @@ def training_pool(spec, data_dir):
         labels = list(raw_labels)
     else:
         raise ValueError(f"unknown dataset {spec['dataset']!r}")
-    if len(labels) <= validation + spec["clients"]:
-        raise ValueError("training pool too small for the validation set and the clients")
-    return features, labels[:len(labels) - validation]
+    if len(labels) - public <= validation + spec["clients"]:
+        raise ValueError("training pool too small for the validation set, the public slice and the clients")
+    return features, labels[:len(labels) - public - validation]
 
 
 def shard_indices(spec, index, labels):

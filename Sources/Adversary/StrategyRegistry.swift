@@ -10,6 +10,10 @@ public enum StrategyRegistry {
         "sign-flip": (SignFlipAttack.optionNames, { try SignFlipAttack(options: $0) }),
         "noise-update": (NoiseUpdateAttack.optionNames, { try NoiseUpdateAttack(options: $0) }),
         "free-rider": (FreeRiderAttack.optionNames, { try FreeRiderAttack(options: $0) }),
+        "attribution-first": (InjectionAttack.optionNames, { try InjectionAttack(source: .optimizedLatents, options: $0) }),
+        "random-latents": (InjectionAttack.optionNames, { try InjectionAttack(source: .randomLatents, options: $0) }),
+        "label-noise": (InjectionAttack.optionNames, { try InjectionAttack(source: .labelNoise, options: $0) }),
+        "duplicate": (InjectionAttack.optionNames, { try InjectionAttack(source: .duplicate, options: $0) }),
     ]
 
     public static var attackNames: [String] { attacks.keys.sorted() }

@@ -1,34 +1,106 @@
-/// Combines the clients' updates of one round into the global update; robust rules plug in here.
+/// Combines one round's accepted updates into the global update and says what it decided. Every caller (the round
+/// loop and every coalition of the attribution game) goes through `aggregate(_:)`, which drops flagged clients when
+/// asked and falls back to `fallback` when the rule cannot apply.
 public protocol AggregationRule: Sendable {
-    /// The name used in configs and logs.
+    /// The canonical name with options, as in configs, logs and the ledger: `trimmed-mean(beta=0.1)`.
     var name: String { get }
+    /// The rule used where this one cannot apply (too few updates, no root update); nil: an empty aggregate.
+    var fallback: (any AggregationRule)? { get }
 
-    /// The aggregate of `updates` (one flat vector per client), weighted by the clients' sample counts.
-    func aggregate(_ updates: [[Float]], sampleCounts: [Int]) -> [Float]
-
-    /// Coefficients c with aggregate(members) = Σ c_i · updates[i] (zero for non-members), when the rule is linear
-    /// in the updates; nil otherwise. Attribution uses this to evaluate thousands of coalitions cheaply.
-    func linearCoefficients(members: UInt64, sampleCounts: [Int]) -> [Float]?
-
-    /// Weights w with aggregate(S) = Σ_{i∈S} w_i·updates[i] / Σ_{i∈S} w_i (zero when that sum is 0) for every subset S,
-    /// when the rule is such a weighted mean; nil otherwise (the default). Lets attribution sweep all subsets incrementally.
-    func weightedMeanWeights(sampleCounts: [Int]) -> [Float]?
+    /// Per-round work shared by every coalition of the round (FLTrust trains its root update, clipping fixes its bound).
+    func prepare(_ input: inout AggregationInput)
+    /// Why the rule cannot apply to `input` (nil when it can); `aggregate` then uses the fallback.
+    func unavailable(_ input: AggregationInput) -> String?
+    /// The rule proper, on a non-empty input it can apply to, flagged clients already removed when asked.
+    func combine(_ input: AggregationInput) -> AggregationResult
+    /// When the rule is a weighted mean Σ w_i·v_i / Σ w_i of fixed per-client vectors v_i on every subset of `input`
+    /// (after `prepare`): those weights and vectors, for attribution's fast path; nil otherwise.
+    func weightedMean(_ input: AggregationInput) -> WeightedMean?
+    /// Refuses options that cannot work with `clients` registered clients (e.g. Krum's f), when the config is read.
+    func check(clients: Int) throws(AggregationError)
 }
 
 extension AggregationRule {
-    public func weightedMeanWeights(sampleCounts: [Int]) -> [Float]? { nil }
-}
+    public var fallback: (any AggregationRule)? { nil }
+    public func prepare(_ input: inout AggregationInput) {}
+    public func unavailable(_ input: AggregationInput) -> String? { nil }
+    public func weightedMean(_ input: AggregationInput) -> WeightedMean? { nil }
+    public func check(clients: Int) throws(AggregationError) {}
 
-extension AggregationRule {
-    /// The aggregate of the subset `members` (bit i = client i); an empty subset aggregates to zero.
-    public func aggregate(members: UInt64, updates: [[Float]], sampleCounts: [Int]) -> [Float] {
-        let chosen = updates.indices.filter { members & (1 << UInt64($0)) != 0 }
-        guard let first = chosen.first else { return [Float](repeating: 0, count: updates.first?.count ?? 0) }
-        if let c = linearCoefficients(members: members, sampleCounts: sampleCounts) {
-            var out = [Float](repeating: 0, count: updates[first].count)
-            for i in chosen where c[i] != 0 { Vector.addScaled(&out, updates[i], c[i]) }
-            return out
+    /// The aggregate of `input` and the decision: flagged clients dropped first when `input.dropFlagged`, then the
+    /// rule, or its fallback when it cannot apply; an input with no updates left aggregates to zero.
+    public func aggregate(_ input: AggregationInput) -> AggregationResult {
+        var dropped: [AggregationDecision.Dropped] = []
+        var kept = Array(input.updates.indices)
+        if input.dropFlagged {
+            kept = kept.filter { !input.flagged[$0] }
+            dropped = input.updates.indices.filter { input.flagged[$0] }.map { .init(client: input.clients[$0], reason: "flagged") }
         }
-        return aggregate(chosen.map { updates[$0] }, sampleCounts: chosen.map { sampleCounts[$0] })
+        let rest = kept.count == input.count ? input : input.selecting(kept)
+        var result: AggregationResult
+        if rest.count == 0 {
+            result = AggregationResult(aggregate: [Float](repeating: 0, count: input.dimension),
+                                       decision: AggregationDecision(rule: name, clients: [], weights: []))
+            result.decision.applied = "none"
+            result.decision.fallbackReason = input.count == 0 ? "no updates" : "every update was flagged and dropped"
+        } else if let reason = unavailable(rest) {
+            if let fallback {
+                result = fallback.aggregate(rest)
+            } else {
+                result = AggregationResult(aggregate: [Float](repeating: 0, count: input.dimension),
+                                           decision: AggregationDecision(rule: name, clients: rest.clients, weights: nil, kept: []))
+                result.decision.applied = "none"
+            }
+            result.decision.rule = name
+            result.decision.fallbackReason = reason + (result.decision.fallbackReason.map { "; then " + $0 } ?? "")
+        } else {
+            result = combine(rest)
+        }
+        return rest.count == input.count ? result : result.expanded(to: input.clients, dropped: dropped)
+    }
+
+    /// The weighted-mean form of the rule on `input` with flagged clients at weight zero when they are dropped;
+    /// nil when the rule is not a weighted mean.
+    public func weightedMeanPath(_ input: AggregationInput) -> WeightedMean? {
+        guard var w = weightedMean(input) else { return nil }
+        if input.dropFlagged {
+            for i in input.flagged.indices where input.flagged[i] { w.weights[i] = 0 }
+        }
+        return w
+    }
+}
+
+/// A rule's weighted-mean form: aggregate(S) = Σ_{i∈S} w_i·v_i / Σ_{i∈S} w_i (zero when that sum is 0).
+public struct WeightedMean: Sendable {
+    public var weights: [Float]
+    /// The per-client vectors the mean combines: the updates themselves, or clipped / rescaled copies.
+    public var vectors: [[Float]]
+
+    public init(weights: [Float], vectors: [[Float]]) {
+        self.weights = weights
+        self.vectors = vectors
+    }
+
+    /// The coefficients c with aggregate(members) = Σ c_i·v_i (zero outside `members`).
+    public func coefficients(members: UInt64) -> [Float] {
+        var total = 0.0
+        for (i, w) in weights.enumerated() where members & (1 << UInt64(i)) != 0 { total += Double(w) }
+        return weights.indices.map { i in
+            members & (1 << UInt64(i)) != 0 && total > 0 ? Float(Double(weights[i]) / total) : 0
+        }
+    }
+}
+
+extension AggregationResult {
+    /// The decision re-expressed over `clients` (a superset of the decision's), with weights 0 and scores NaN for
+    /// the clients the rule never saw, and `dropped` listed first.
+    func expanded(to clients: [String], dropped: [AggregationDecision.Dropped]) -> AggregationResult {
+        var out = self
+        let index = Dictionary(uniqueKeysWithValues: decision.clients.enumerated().map { ($1, $0) })
+        out.decision.clients = clients
+        out.decision.weights = decision.weights.map { w in clients.map { index[$0].map { w[$0] } ?? 0 } }
+        out.decision.scores = decision.scores.mapValues { s in clients.map { index[$0].map { s[$0] } ?? .nan } }
+        out.decision.dropped = dropped + decision.dropped
+        return out
     }
 }

@@ -37,6 +37,7 @@ public final class Ledger: @unchecked Sendable {
     @discardableResult
     public func append(round: Int, time: Date = Date(), modelDigest: [UInt8], nextModelDigest: [UInt8]? = nil,
                        entries: [LedgerEntry], attributions: [LedgerAttribution], refused: [LedgerRefusal] = [],
+                       flags: [LedgerFlag] = [], aggregation: LedgerAggregation? = nil,
                        utilityBefore: Double, utilityAfter: Double) throws -> LedgerRecord {
         lock.lock()
         defer { lock.unlock() }
@@ -46,7 +47,7 @@ public final class Ledger: @unchecked Sendable {
         let record = LedgerRecord(round: round, time: Self.timestamp(time), previousDigest: head,
                                   modelDigest: Digest.hex(modelDigest), nextModelDigest: nextModelDigest.map(Digest.hex),
                                   entries: entries, attributions: attributions, refused: refused,
-                                  utilityBefore: utilityBefore, utilityAfter: utilityAfter)
+                                  flags: flags, aggregation: aggregation, utilityBefore: utilityBefore, utilityAfter: utilityAfter)
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw LedgerError.unreadable(path: path, reason: "cannot open for appending")
         }

@@ -13,6 +13,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case notInLedger(line: Int, round: Int, evaluator: String, client: String, value: Double)
     case missingFromAttribution(ledgerLine: Int, round: Int, evaluator: String, client: String, value: Double)
     case cumulativeMismatch(line: Int, round: Int, evaluator: String, client: String, expected: Double, found: Double)
+    /// A detector flag in detections.jsonl and the ledger's flags disagree (`inLedger` says which side has it).
+    case flagMismatch(round: Int, client: String, detector: String, inLedger: Bool)
 
     public var description: String {
         switch self {
@@ -42,6 +44,10 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
             return "ledger.jsonl line \(ledgerLine): round \(round), evaluator \(evaluator), client \(client), value \(value) has no line in attribution.jsonl"
         case let .cumulativeMismatch(line, round, evaluator, client, expected, found):
             return "attribution.jsonl line \(line): round \(round), evaluator \(evaluator), client \(client): cumulative \(found), expected the running sum \(expected)"
+        case let .flagMismatch(round, client, detector, inLedger):
+            return inLedger
+                ? "ledger.jsonl round \(round): \(detector) flagged \(client), but detections.jsonl has no such flagged check"
+                : "detections.jsonl: round \(round), \(detector) flagged \(client), but the ledger records no such flag"
         }
     }
 }

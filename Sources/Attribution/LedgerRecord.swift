@@ -78,6 +78,51 @@ public struct LedgerRefusal: Sendable, Equatable {
     }
 }
 
+/// A detector's flag on a client in a round, as recorded in the ledger (detections.jsonl has every check).
+public struct LedgerFlag: Sendable, Equatable {
+    public var client: String
+    public var detector: String
+    public var score: Double
+    public var threshold: Double
+
+    public init(client: String, detector: String, score: Double, threshold: Double) {
+        self.client = client
+        self.detector = detector
+        self.score = score.isFinite ? score : (score > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+        self.threshold = threshold
+    }
+
+    var json: JSONValue {
+        .object(["client": .string(client), "detector": .string(detector), "score": .double(score), "threshold": .double(threshold)])
+    }
+}
+
+/// How the round's aggregate was made, as recorded in the ledger: the configured rule, the rule that applied (a
+/// fallback when the configured one could not), why, and the clients left out with the reason.
+public struct LedgerAggregation: Sendable, Equatable {
+    public var rule: String
+    public var applied: String
+    public var fallbackReason: String?
+    /// (client, reason) pairs.
+    public var dropped: [[String]]
+
+    public init(rule: String, applied: String, fallbackReason: String?, dropped: [[String]]) {
+        self.rule = rule
+        self.applied = applied
+        self.fallbackReason = fallbackReason
+        self.dropped = dropped
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "rule": .string(rule), "applied": .string(applied),
+            "dropped": .array(dropped.map { .object(["client": .string($0[0]), "reason": .string($0[1])]) }),
+        ]
+        if let fallbackReason { members["fallback"] = .string(fallbackReason) }
+        return .object(members)
+    }
+}
+
 /// One round of the ledger: who submitted what (signed), the attribution values and the utilities, hash-chained to the previous round.
 public struct LedgerRecord: Sendable, Equatable {
     public var round: Int
@@ -93,6 +138,10 @@ public struct LedgerRecord: Sendable, Equatable {
     public var attributions: [LedgerAttribution]
     /// Messages refused this round (omitted from the canonical text when empty).
     public var refused: [LedgerRefusal]
+    /// Detector flags of the round (omitted when empty).
+    public var flags: [LedgerFlag]
+    /// The aggregation decision (omitted when absent, as in ledgers written before rules could decide).
+    public var aggregation: LedgerAggregation?
     public var utilityBefore: Double
     public var utilityAfter: Double
     /// Hex SHA-256 of `canonicalBytes`.
@@ -102,6 +151,7 @@ public struct LedgerRecord: Sendable, Equatable {
 
     public init(round: Int, time: String, previousDigest: String, modelDigest: String, nextModelDigest: String?,
                 entries: [LedgerEntry], attributions: [LedgerAttribution], refused: [LedgerRefusal] = [],
+                flags: [LedgerFlag] = [], aggregation: LedgerAggregation? = nil,
                 utilityBefore: Double, utilityAfter: Double) {
         self.round = round
         self.time = time
@@ -111,6 +161,8 @@ public struct LedgerRecord: Sendable, Equatable {
         self.entries = entries
         self.attributions = attributions
         self.refused = refused
+        self.flags = flags
+        self.aggregation = aggregation
         self.utilityBefore = utilityBefore
         self.utilityAfter = utilityAfter
         self.digest = ""
@@ -127,6 +179,8 @@ public struct LedgerRecord: Sendable, Equatable {
         ]
         if let nextModelDigest { members["next_model_digest"] = .string(nextModelDigest) }
         if !refused.isEmpty { members["refused"] = .array(refused.map(\.json)) }
+        if !flags.isEmpty { members["flags"] = .array(flags.map(\.json)) }
+        if let aggregation { members["aggregation"] = aggregation.json }
         return JSONValue.object(members).serialized
     }
 

@@ -8,6 +8,8 @@ public struct LedgerReport: Sendable, Equatable {
     public var entries: Int
     public var attributionValues: Int
     public var attributionLines: Int
+    /// Detector flags in the ledger (each matched against detections.jsonl when the run has one).
+    public var flags: Int
     /// The last record's digest (64 zeros for an empty ledger).
     public var headDigest: String
 }
@@ -59,9 +61,14 @@ public enum LedgerVerifier {
             let path = (directory as NSString).appendingPathComponent(AttributionBook.fileName)
             attributionLines = crossCheck(path: path, ledgerValues: ledgerValues, problems: &problems)
         }
+        let ledgerFlags = Set(parsed.flatMap { p in p.record.flags.map { FlagKey(round: p.record.round, client: $0.client, detector: $0.detector) } })
+        let detectionsPath = (directory as NSString).appendingPathComponent("detections.jsonl")
+        if FileManager.default.fileExists(atPath: detectionsPath) {
+            crossCheckFlags(path: detectionsPath, ledgerFlags: ledgerFlags, problems: &problems)
+        }
         guard problems.isEmpty else { throw LedgerVerificationFailure(problems: problems) }
         return LedgerReport(records: parsed.count, rounds: parsed.map(\.record.round), entries: entryCount,
-                            attributionValues: ledgerValues.count, attributionLines: attributionLines,
+                            attributionValues: ledgerValues.count, attributionLines: attributionLines, flags: ledgerFlags.count,
                             headDigest: parsed.last?.record.digest ?? LedgerRecord.genesisDigest)
     }
 
@@ -76,6 +83,37 @@ public enum LedgerVerifier {
     struct ParsedRecord {
         var record: LedgerRecord
         var line: Int
+    }
+
+    struct FlagKey: Hashable {
+        var round: Int
+        var client: String
+        var detector: String
+    }
+
+    /// The flagged checks of detections.jsonl must be exactly the ledger's flags.
+    static func crossCheckFlags(path: String, ledgerFlags: Set<FlagKey>, problems: inout [LedgerError]) {
+        let fileLines: [String]
+        do { fileLines = try lines(path: path) } catch {
+            problems.append(error)
+            return
+        }
+        var fileFlags = Set<FlagKey>()
+        for (index, text) in fileLines.enumerated() {
+            guard let json = try? JSONValue.parse(text), let round = json["round"]?.intValue, let client = json["client"]?.stringValue,
+                  let detector = json["detector"]?.stringValue, case let .bool(flagged)? = json["flagged"] else {
+                problems.append(.malformedLine(file: "detections.jsonl", line: index + 1, reason: "expected round, client, detector, flagged"))
+                continue
+            }
+            if flagged { fileFlags.insert(FlagKey(round: round, client: client, detector: detector)) }
+        }
+        let order: (FlagKey, FlagKey) -> Bool = { ($0.round, $0.client, $0.detector) < ($1.round, $1.client, $1.detector) }
+        for k in ledgerFlags.subtracting(fileFlags).sorted(by: order) {
+            problems.append(.flagMismatch(round: k.round, client: k.client, detector: k.detector, inLedger: true))
+        }
+        for k in fileFlags.subtracting(ledgerFlags).sorted(by: order) {
+            problems.append(.flagMismatch(round: k.round, client: k.client, detector: k.detector, inLedger: false))
+        }
     }
 
     struct ValueKey: Hashable {
@@ -162,6 +200,30 @@ public enum LedgerVerifier {
                               messageDigest: try field(r, "message_digest") { $0.stringValue })
             }
         }
+        var flags: [LedgerFlag] = []
+        if let raw = json["flags"] {
+            guard let items = raw.arrayValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'flags'") }
+            flags = try items.map { f in
+                LedgerFlag(client: try field(f, "client") { $0.stringValue }, detector: try field(f, "detector") { $0.stringValue },
+                           score: try field(f, "score") { $0.doubleValue }, threshold: try field(f, "threshold") { $0.doubleValue })
+            }
+        }
+        var aggregation: LedgerAggregation?
+        if let raw = json["aggregation"] {
+            let fallback: String?
+            if let f = raw["fallback"] {
+                guard let text = f.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'fallback'") }
+                fallback = text
+            } else {
+                fallback = nil
+            }
+            aggregation = LedgerAggregation(
+                rule: try field(raw, "rule") { $0.stringValue }, applied: try field(raw, "applied") { $0.stringValue },
+                fallbackReason: fallback,
+                dropped: try field(raw, "dropped") { $0.arrayValue }.map { d in
+                    [try field(d, "client") { $0.stringValue }, try field(d, "reason") { $0.stringValue }]
+                })
+        }
         let next: String?
         if let raw = json["next_model_digest"] {
             guard let s = raw.stringValue else { throw JSONParseError(offset: 0, reason: "mistyped key 'next_model_digest'") }
@@ -173,7 +235,7 @@ public enum LedgerVerifier {
             round: try field(json, "round") { $0.intValue }, time: try field(json, "time") { $0.stringValue },
             previousDigest: try field(json, "prev") { $0.stringValue }, modelDigest: try field(json, "model_digest") { $0.stringValue },
             nextModelDigest: next, entries: entries, attributions: attributions, refused: refused,
-            utilityBefore: try field(json, "utility_before") { $0.doubleValue },
+            flags: flags, aggregation: aggregation, utilityBefore: try field(json, "utility_before") { $0.doubleValue },
             utilityAfter: try field(json, "utility_after") { $0.doubleValue })
         return (record, try field(json, "digest") { $0.stringValue })
     }

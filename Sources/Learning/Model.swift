@@ -89,15 +89,16 @@ public struct Model: Sendable {
         return workspace.activations[layers.count - 1]
     }
 
-    /// Back-propagates from dL/dlogits in `workspace.gradients.last`: gradient ← alpha·dL/dparameters + beta·gradient.
-    /// `gradient` may be `parameters` itself (alpha = −lr, beta = 1: plain SGD fused into the backward pass).
+    /// Back-propagates from dL/dlogits in `workspace.gradients.last`: gradient ← alpha·dL/dparameters + beta·gradient,
+    /// and dL/dx into `inputGradient` when given. `gradient` may be `parameters` itself (alpha = −lr, beta = 1: plain
+    /// SGD fused into the backward pass).
     func backward(_ x: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-                  alpha: Float = 1, beta: Float = 0, workspace: Workspace) {
+                  alpha: Float = 1, beta: Float = 0, workspace: Workspace, inputGradient: UnsafeMutablePointer<Float>? = nil) {
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             layers[i].backward(x: i == 0 ? x : UnsafePointer(workspace.activations[i - 1]),
                                y: workspace.activations[i], dy: workspace.gradients[i], batch: batch,
                                parameters: parameters + offsets[i], gradient: gradient + offsets[i], alpha: alpha, beta: beta,
-                               dx: i == 0 ? nil : workspace.gradients[i - 1])
+                               dx: i == 0 ? inputGradient : workspace.gradients[i - 1])
         }
     }
 

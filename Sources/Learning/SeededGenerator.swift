@@ -29,19 +29,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 // Samplers with a fixed algorithm, so results never depend on the standard library's version.
 extension SeededGenerator {
     /// Uniform in [0, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform in [0, 1) with 24 random bits.
-    mutating func uniformFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
+    public mutating func uniformFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
 
     /// Uniform integer in 0..<n (multiply-high; bias below 2^-40 for any n used here).
-    mutating func index(below n: Int) -> Int {
+    public mutating func index(below n: Int) -> Int {
         precondition(n > 0)
         return Int(next().multipliedFullWidth(by: UInt64(n)).high)
     }
 
     /// Standard normal (Box–Muller).
-    mutating func normal() -> Double {
+    public mutating func normal() -> Double {
         let u1 = 1 - uniform()                 // (0, 1]
         let u2 = uniform()
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)

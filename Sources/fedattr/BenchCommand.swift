@@ -7,8 +7,8 @@ import Learning
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: training vs NumPy, round overhead over TLS, exact Shapley fast vs straightforward, the in-process engine.",
-        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self]
+        abstract: "Benchmarks: training vs NumPy, round overhead over TLS, exact Shapley fast vs straightforward, the in-process engine, robust rules and detectors.",
+        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self, Robust.self]
     )
 
     /// One epoch of MLP 784-128-10 SGD on Fashion-MNIST in Swift, then the same in NumPy, and the ratio.

@@ -142,8 +142,12 @@ private struct RoundData: Sendable {
 
     var n: Int { updates.count }
 
+    var fedAvgInput: AggregationInput {
+        AggregationInput(base: base, clients: (0..<n).map { "client-\($0)" }, sampleCounts: counts, updates: updates)
+    }
+
     func coefficients(_ mask: UInt64) -> [Float] {
-        FedAvg().linearCoefficients(members: mask, sampleCounts: counts)!
+        FedAvg().weightedMean(fedAvgInput)!.coefficients(members: mask)
     }
 
     /// The coordinator's path: first-layer products once, then one Gray-code sweep over all coalitions (accuracy only).
@@ -152,7 +156,7 @@ private struct RoundData: Sendable {
         let t0 = DispatchTime.now()
         let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
         let t1 = DispatchTime.now()
-        let weights = FedAvg().weightedMeanWeights(sampleCounts: counts)!
+        let weights = FedAvg().weightedMean(fedAvgInput)!.weights
         let accuracy = combination.sweepWeightedMeans(weights: weights, metric: .accuracy, parallel: parallel)
         let game = CachedGame(playerCount: n, values: accuracy.map { $0 - accuracy[0] })
         let t2 = DispatchTime.now()
@@ -176,9 +180,9 @@ private struct RoundData: Sendable {
         let empty = combination.evaluate(coefficients: [Float](repeating: 0, count: n))
         losses.set(0, empty.loss)
         let before = empty.accuracy
-        let counts = self.counts
+        let mean = FedAvg().weightedMean(fedAvgInput)!
         let game = CachedGame(playerCount: n, parallel: parallel) { mask in
-            let e = combination.evaluate(coefficients: FedAvg().linearCoefficients(members: mask, sampleCounts: counts)!)
+            let e = combination.evaluate(coefficients: mean.coefficients(members: mask))
             losses.set(Int(mask), e.loss)
             return e.accuracy - before
         }
@@ -219,7 +223,7 @@ private struct RoundData: Sendable {
 
     private func input(_ game: any CoalitionGame) -> RoundInput {
         RoundInput(round: 1, clients: (0..<n).map { "client-\($0)" }, sampleCounts: counts, updates: updates,
-                   aggregate: FedAvg().aggregate(updates, sampleCounts: counts), game: game)
+                   aggregate: FedAvg().aggregate(fedAvgInput).aggregate, game: game)
     }
 
     /// Shapley values of the neg-loss utility from a table of coalition losses (no further model evaluations).

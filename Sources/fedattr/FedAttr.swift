@@ -5,7 +5,7 @@ struct FedAttr: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedattr",
         abstract: "Federated learning over nng with mutual TLS, and per-round contribution attribution.",
-        subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, ExperimentCommand.self, PKICommand.self,
+        subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, ExperimentCommand.self, GeneratorCommand.self, PKICommand.self,
                       VerifyCommand.self, ReportCommand.self, WatchCommand.self, SettingsCommand.self, Bench.self]
     )
 }

@@ -65,6 +65,7 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("train-limit"), help: Setting.trainLimit.argumentHelp) var trainLimit: String?
     @Option(name: .customLong("synthetic-count"), help: Setting.syntheticCount.argumentHelp) var syntheticCount: String?
     @Option(name: .customLong("validation-size"), help: Setting.validationSize.argumentHelp) var validationSize: String?
+    @Option(name: .customLong("public-size"), help: Setting.publicSize.argumentHelp) var publicSize: String?
     @Option(name: .customLong("test-size"), help: Setting.testSize.argumentHelp) var testSize: String?
     @Option(help: Setting.partition.argumentHelp) var partition: String?
     @Option(name: .customLong("partition-seed"), help: Setting.partitionSeed.argumentHelp) var partitionSeed: String?
@@ -78,6 +79,8 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("model-seed"), help: Setting.modelSeed.argumentHelp) var modelSeed: String?
     @Option(name: .customLong("shuffle-seed"), help: Setting.shuffleSeed.argumentHelp) var shuffleSeed: String?
     @Option(help: Setting.aggregation.argumentHelp) var aggregation: String?
+    @Option(help: Setting.detectors.argumentHelp) var detectors: String?
+    @Option(name: .customLong("drop-flagged"), help: Setting.dropFlagged.argumentHelp) var dropFlagged: String?
     @Option(help: Setting.evaluators.argumentHelp) var evaluators: String?
     @Option(help: Setting.utility.argumentHelp) var utility: String?
     @Option(help: Setting.out.argumentHelp) var out: String?
@@ -89,10 +92,10 @@ struct FederationOptions: ParsableArguments {
         let pairs: [(Setting, String?)] = [
             (.rounds, rounds), (.clients, clients), (.minClients, minClients), (.roundDeadline, roundDeadline),
             (.registrationTimeout, registrationTimeout), (.unregisteredTimeout, unregisteredTimeout), (.dataset, dataset), (.trainLimit, trainLimit),
-            (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.testSize, testSize),
+            (.syntheticCount, syntheticCount), (.validationSize, validationSize), (.publicSize, publicSize), (.testSize, testSize),
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
-            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.evaluators, evaluators), (.utility, utility), (.out, out),
+            (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
             (.archiveUpdates, archiveUpdates), (.float16, float16), (.consoleEvaluator, consoleEvaluator),
         ]
         return settingFlags(pairs)

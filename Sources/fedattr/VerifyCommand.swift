@@ -16,7 +16,7 @@ struct VerifyCommand: ParsableCommand {
         let caFile = ca ?? [run.caCertificate, run.pki.caCertificate].first { FileManager.default.fileExists(atPath: $0) }
         do {
             let report = try AuditVerifier.verify(directory: directory, caFile: caFile)
-            print("ok: \(report.records) ledger records (rounds \(report.rounds.first ?? 0)…\(report.rounds.last ?? 0)), \(report.entries) signed updates, \(report.attributionValues) attribution values match \(report.attributionLines) lines of attribution.jsonl; head \(report.headDigest.prefix(16))…\(caFile.map { "; certificates checked against \($0)" } ?? "")")
+            print("ok: \(report.records) ledger records (rounds \(report.rounds.first ?? 0)…\(report.rounds.last ?? 0)), \(report.entries) signed updates, \(report.attributionValues) attribution values match \(report.attributionLines) lines of attribution.jsonl, \(report.flags) detector flags match detections.jsonl; head \(report.headDigest.prefix(16))…\(caFile.map { "; certificates checked against \($0)" } ?? "")")
             if caFile == nil {
                 print("warning: certificate checks SKIPPED: no --ca given and no \(run.caCertificate) or \(run.pki.caCertificate); the signatures verify against the certificates in the ledger, but nothing shows those were issued by the federation's CA. Pass --ca PKI_DIR/ca.crt.")
             }

@@ -1,72 +1,56 @@
 import Testing
 @testable import Aggregation
 
+func input(_ updates: [[Float]], counts: [Int]? = nil, flagged: [Bool]? = nil, drop: Bool = false) -> AggregationInput {
+    AggregationInput(base: [Float](repeating: 0, count: updates.first?.count ?? 0), clients: updates.indices.map { "client-\($0)" },
+                     sampleCounts: counts ?? [Int](repeating: 1, count: updates.count), updates: updates, flagged: flagged, dropFlagged: drop)
+}
+
+func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-5) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
+}
+
 @Suite struct FedAvgTests {
     let updates: [[Float]] = [[1, 0, 2], [3, 4, -2], [0, 8, 0]]
     let counts = [10, 30, 60]
 
     @Test func weightsUpdatesBySampleCount() {
-        let a = FedAvg().aggregate(updates, sampleCounts: counts)
+        let r = FedAvg().aggregate(input(updates, counts: counts))
         // 0.1·u0 + 0.3·u1 + 0.6·u2, computed by hand.
-        #expect(zip(a, [1.0, 6.0, -0.4] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(close(r.aggregate, [1.0, 6.0, -0.4]))
+        #expect(r.decision.weights! == [0.1, 0.3, 0.6])
+        #expect(r.decision.kept == ["client-0", "client-1", "client-2"] && r.decision.dropped.isEmpty)
     }
 
-    @Test func linearCoefficientsReproduceTheSubsetAggregate() {
+    @Test func weightedMeanFormReproducesEverySubsetAggregate() throws {
         let rule = FedAvg()
+        let all = input(updates, counts: counts)
+        let mean = try #require(rule.weightedMeanPath(all))
+        #expect(mean.weights == [10, 30, 60])
         for mask in UInt64(1)..<8 {
-            let members = (0..<3).filter { mask & (1 << UInt64($0)) != 0 }
-            let direct = rule.aggregate(members.map { updates[$0] }, sampleCounts: members.map { counts[$0] })
-            let viaMask = rule.aggregate(members: mask, updates: updates, sampleCounts: counts)
-            #expect(zip(direct, viaMask).allSatisfy { abs($0 - $1) < 1e-6 }, "mask \(mask)")
-            let c = rule.linearCoefficients(members: mask, sampleCounts: counts)!
-            #expect(abs(c.reduce(0, +) - 1) < 1e-6)
-            for i in 0..<3 where !members.contains(i) { #expect(c[i] == 0) }
+            let direct = rule.aggregate(all.subset(mask)).aggregate
+            let c = mean.coefficients(members: mask)
+            var viaWeights = [Float](repeating: 0, count: 3)
+            for i in 0..<3 { Vector.addScaled(&viaWeights, mean.vectors[i], c[i]) }
+            #expect(close(direct, viaWeights), "mask \(mask)")
         }
     }
 
-    @Test func emptySubsetAggregatesToZero() {
-        let rule = FedAvg()
-        #expect(rule.aggregate(members: 0, updates: updates, sampleCounts: counts) == [0, 0, 0])
-        #expect(rule.linearCoefficients(members: 0, sampleCounts: counts) == [0, 0, 0])
+    @Test func emptyInputAggregatesToZeroAndSaysSo() {
+        let r = FedAvg().aggregate(input(updates, counts: counts).subset(0))
+        #expect(r.aggregate == [0, 0, 0])
+        #expect(r.decision.applied == "none" && r.decision.fallbackReason == "no updates")
     }
 
-    @Test func registryRefusesUnknownRulesByName() {
-        #expect(throws: AggregationError.unknownRule(name: "krum", known: ["fedavg"])) { try AggregationRegistry.make("krum") }
-        #expect((try? AggregationRegistry.make("fedavg"))?.name == "fedavg")
-    }
-}
-
-/// A linear rule that is not a weighted mean (coefficients do not renormalise over the subset).
-private struct PlainSum: AggregationRule {
-    let name = "sum"
-    func aggregate(_ updates: [[Float]], sampleCounts: [Int]) -> [Float] {
-        updates.dropFirst().reduce(updates.first ?? []) { zip($0, $1).map { $0 + $1 } }
-    }
-    func linearCoefficients(members: UInt64, sampleCounts: [Int]) -> [Float]? {
-        sampleCounts.indices.map { members & (1 << UInt64($0)) != 0 ? 1 : 0 }
-    }
-}
-
-@Suite struct WeightedMeanWeightsTests {
-    let counts = [10, 30, 60, 0, 7]
-
-    @Test func fedAvgWeightsAreTheSampleCountsAndReproduceEverySubsetsCoefficients() throws {
-        let rule: any AggregationRule = FedAvg()
-        let w = try #require(rule.weightedMeanWeights(sampleCounts: counts))
-        #expect(w == [10, 30, 60, 0, 7])
-        for mask in UInt64(0)..<32 {
-            let total = counts.indices.filter { mask & (1 << UInt64($0)) != 0 }.reduce(Float(0)) { $0 + w[$1] }
-            let fromWeights = counts.indices.map { i -> Float in
-                mask & (1 << UInt64(i)) != 0 && total > 0 ? w[i] / total : 0
-            }
-            let c = rule.linearCoefficients(members: mask, sampleCounts: counts)!
-            #expect(zip(c, fromWeights).allSatisfy { abs($0 - $1) <= 1e-6 }, "mask \(mask): \(c) vs \(fromWeights)")
-        }
-    }
-
-    @Test func rulesThatAreNotWeightedMeansSayNil() {
-        let rule: any AggregationRule = PlainSum()
-        #expect(rule.weightedMeanWeights(sampleCounts: counts) == nil)
-        #expect(rule.linearCoefficients(members: 3, sampleCounts: counts) == [1, 1, 0, 0, 0])
+    @Test func dropFlaggedLeavesFlaggedClientsOutAndGivesThemWeightZero() throws {
+        let i = input(updates, counts: counts, flagged: [false, true, false], drop: true)
+        let r = FedAvg().aggregate(i)
+        // (10·u0 + 60·u2) / 70 by hand.
+        #expect(close(r.aggregate, [10.0 / 70, 480.0 / 70, 20.0 / 70]))
+        #expect(r.decision.dropped == [.init(client: "client-1", reason: "flagged")])
+        #expect(r.decision.weights! == [1.0 / 7, 0, 6.0 / 7])
+        #expect(try #require(FedAvg().weightedMeanPath(i)).weights == [10, 0, 60])
+        // Only flagging (no drop) changes nothing.
+        #expect(close(FedAvg().aggregate(input(updates, counts: counts, flagged: [false, true, false])).aggregate, [1.0, 6.0, -0.4]))
     }
 }

@@ -27,17 +27,21 @@ import Testing
         return (model.parameters, updates, data.subset(Array(400..<700)))
     }()
 
-    func score(evaluators: String, utility: String) throws -> RoundScores {
+    static var input: AggregationInput {
+        AggregationInput(round: 1, base: round.base, clients: (0..<5).map { "client-\($0)" }, sampleCounts: counts, updates: round.updates)
+    }
+
+    func score(evaluators: String, utility: String, rule: any AggregationRule = FedAvg()) throws -> RoundScores {
         let out = ProcessHarness.temporaryDirectory("round-attribution") + "/run"
         let flags = ["clients": "5", "rounds": "1", "dataset": "synthetic", "model": "mlp:16", "out": out,
                      "listen": "inproc://round-attribution", "evaluators": evaluators, "utility": utility]
         let config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
-        let attribution = try RoundAttribution(config: config, validation: Self.round.validation, rule: FedAvg())
-        let (base, updates, _) = Self.round
+        let attribution = try RoundAttribution(config: config, validation: Self.round.validation, rule: rule)
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        return attribution.score(round: 1, base: base, clients: (0..<5).map { "client-\($0)" }, sampleCounts: Self.counts,
-                                 updates: updates, aggregate: FedAvg().aggregate(updates, sampleCounts: Self.counts), logger: logger)
+        var input = Self.input
+        rule.prepare(&input)
+        return attribution.score(round: 1, input: input, aggregate: rule.aggregate(input).aggregate, logger: logger)
     }
 
     /// U(w + A(S)) for every mask, one `evaluate(coefficients:)` call each (the pre-sweep path).
@@ -45,7 +49,7 @@ import Testing
         let (base, updates, validation) = round
         let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
         return (0..<32).map { mask in
-            let e = combination.evaluate(coefficients: FedAvg().linearCoefficients(members: UInt64(mask), sampleCounts: counts)!)
+            let e = combination.evaluate(coefficients: FedAvg().weightedMean(input)!.coefficients(members: UInt64(mask)))
             return accuracy ? e.accuracy : -e.loss
         }
     }
@@ -75,7 +79,8 @@ import Testing
         var model = Model(spec: Self.spec, seed: 0)
         model.parameters = base
         #expect(scores.utilityBefore == -model.evaluate(validation).loss)
-        let aggregate = FedAvg().aggregate(updates, sampleCounts: Self.counts)
+        let aggregate = FedAvg().aggregate(Self.input).aggregate
+        #expect(updates.count == 5)
         model.parameters = zip(base, aggregate).map { $0 + $1 }
         #expect(scores.utilityAfter == -model.evaluate(validation).loss)
         #expect(scores.values["cosine"]?.count == 5)
@@ -87,5 +92,38 @@ import Testing
         #expect(scores.coalitionsEvaluated == 6)
         let u = Self.perCallUtilities(accuracy: true)
         #expect(scores.utilityBefore == u[0] && scores.utilityAfter == u[31])
+    }
+
+    /// U(base + rule(S)) for every mask, aggregating and evaluating each coalition independently.
+    static func directUtilities(_ rule: any AggregationRule) -> [Double] {
+        (0..<32).map { mask in
+            var model = Model(spec: spec, seed: 0)
+            let agg = rule.aggregate(input.subset(UInt64(mask))).aggregate
+            model.parameters = zip(round.base, agg).map { $0 + $1 }
+            return model.evaluate(round.validation).accuracy
+        }
+    }
+
+    @Test(arguments: ["median", "krum(f=1)", "clip(factor=1)+trimmed-mean(beta=0.2)"])
+    func nonLinearRulesAreEvaluatedPerCoalitionAndStayEfficient(rule text: String) throws {
+        let rule = try AggregationRegistry.make(text)
+        let scores = try score(evaluators: "shapley-exact", utility: "accuracy", rule: rule)
+        #expect(scores.coalitionsEvaluated == 31, "every non-empty coalition evaluated once")
+        var prepared = Self.input
+        rule.prepare(&prepared)
+        let u = (0..<32).map { mask -> Double in
+            var model = Model(spec: Self.spec, seed: 0)
+            model.parameters = zip(Self.round.base, rule.aggregate(prepared.subset(UInt64(mask))).aggregate).map { $0 + $1 }
+            return model.evaluate(Self.round.validation).accuracy
+        }
+        let reference = CachedGame(playerCount: 5) { mask in u[Int(mask)] - u[0] }
+        let phi = try ExactShapleyEvaluator().evaluate(RoundInput(round: 1, clients: scores.clients, sampleCounts: Self.counts,
+                                                                  updates: [], aggregate: [], game: reference))
+        #expect(scores.values["shapley-exact"]! == phi)
+        #expect(abs(phi.reduce(0, +) - (scores.utilityAfter - scores.utilityBefore)) < 1e-9)
+        if text.hasPrefix("krum") {
+            // Krum(f=1) needs 5 updates: every smaller coalition is the median's, as a round with that few updates would be.
+            #expect(rule.aggregate(Self.input.subset(0b01011)).aggregate == CoordinateMedian().aggregate(Self.input.subset(0b01011)).aggregate)
+        }
     }
 }

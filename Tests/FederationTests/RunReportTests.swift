@@ -18,7 +18,10 @@ import Testing
 
         let report = try RunReport(directory: out)
         let files = try report.write(to: dir + "/report")
-        #expect(files == ["accuracy.svg", "attribution.csv", "cumulative-loo.svg", "cumulative-shapley-exact.svg", "rounds.csv"])
+        #expect(files == ["accuracy.svg", "attribution.csv", "cumulative-loo.svg", "cumulative-shapley-exact.svg", "flag-rates.csv", "rounds.csv"])
+        let rates = ProcessHarness.read(dir + "/report/flag-rates.csv").split(separator: "\n")
+        #expect(rates.count == 1 + 5 * 3, "one row per default detector and client")
+        #expect(rates.dropFirst().allSatisfy { $0.split(separator: ",").dropFirst().dropFirst().first == "2" }, "two rounds each")
         let rounds = ProcessHarness.read(dir + "/report/rounds.csv").split(separator: "\n")
         #expect(rounds.count == 3 && rounds[0].hasPrefix("round,participants,"))
         let attribution = ProcessHarness.read(dir + "/report/attribution.csv").split(separator: "\n")
@@ -28,6 +31,7 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
         let standings = report.standings()
         #expect(standings.contains("client-2") && standings.contains("Spearman rank correlation with shapley-exact: loo"))
+        #expect(standings.contains("detector flags"))
     }
 
     @Test func malformedOrMissingFilesAreNamed() throws {

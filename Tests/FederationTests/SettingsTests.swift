@@ -151,3 +151,39 @@ import Transport
         }
     }
 }
+
+@Suite struct AggregationSettingsTests {
+    func config(_ flags: [String: String]) throws -> CoordinatorConfig {
+        try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+    }
+
+    @Test func rulesAndDetectorsAreReadIntoCanonicalNames() throws {
+        let c = try config(["aggregation": "clip(factor=2)+multi-krum(f=2)", "detectors": "norm(z=4),history(m=4;k=2)", "drop-flagged": "true"])
+        #expect(c.aggregation == "clip(factor=2)+multi-krum(f=2;m=0)")
+        #expect(c.detectors == ["norm(z=4)", "history(k=2;m=4)"])
+        #expect(c.dropFlagged && c.spec.rootSize == 0)
+        #expect(try config([:]).detectors.count == 5, "every detector on by default")
+        #expect(try config(["detectors": "none"]).detectors.isEmpty)
+        #expect(try config(["aggregation": "fltrust(root=200)"]).spec.rootSize == 200)
+    }
+
+    @Test func outOfRangeOptionsAreRefusedNamingTheSettingKeyAndRange() throws {
+        let cases: [(flags: [String: String], key: String, mentions: String)] = [
+            (["aggregation": "trimmed-mean(beta=0.5)"], "aggregation", "0 ≤ beta < 0.5"),
+            (["aggregation": "krum(f=4)", "clients": "10"], "aggregation", "0...3 for 10 clients"),
+            (["aggregation": "clip(bound=-2)+median"], "aggregation", "bound > 0"),
+            (["aggregation": "fltrust(root=0)"], "aggregation", "root"),
+            (["detectors": "norm(z=-1)"], "detectors", "z > 0"),
+            (["detectors": "cosine-median(min=2)"], "detectors", "-1 ≤ min ≤ 1"),
+            (["drop-flagged": "maybe"], "drop-flagged", "true or false"),
+        ]
+        for c in cases {
+            do {
+                _ = try config(c.flags)
+                Issue.record("\(c.flags) was accepted")
+            } catch let FederationError.invalidSetting(key, _, _, expected) {
+                #expect(key == c.key && expected.contains(c.mentions), "\(key): \(expected)")
+            }
+        }
+    }
+}

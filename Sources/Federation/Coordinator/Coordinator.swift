@@ -16,7 +16,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private let pipes = PipeTable()
     private let handshakes: HandshakeLog
     private let verifier: IdentityVerifier
-    private let rule: any AggregationRule
+    private let robust: RoundAggregation
     private let output: RunOutput
     private let attribution: RoundAttribution
     private var model: Model
@@ -41,7 +41,6 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         self.logger = logger
         specJSON = config.spec.json()
         verifier = IdentityVerifier(trust: try TrustAnchor(caPEMFile: config.caFile))
-        rule = try AggregationRegistry.make(config.aggregation)
         let splits = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory)
         validation = splits.validation
         shardSizes = splits.partitions.map(\.count)
@@ -64,7 +63,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         } else {
             resumedRecords = []
         }
-        attribution = try RoundAttribution(config: config, validation: validation, rule: rule)
+        robust = try RoundAggregation(config: config, root: splits.root)
+        attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume)
         try output.recordTrustAnchor(caFile: config.caFile)
 
@@ -85,7 +85,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         logger.info("listening", metadata: [
             "url": "\(config.listen)", "tls": "\(config.tls?.engine.rawValue ?? "none")", "model": "\(config.spec.model)",
             "parameters": "\(model.parameterCount)", "validation": "\(validation.count)", "test": "\(test.count)",
-            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))",
+            "evaluators": "\(attribution.evaluatorNames.joined(separator: ","))", "aggregation": "\(robust.rule.name)",
+            "detectors": "\(robust.detection.names.joined(separator: ","))", "drop_flagged": "\(robust.dropFlagged)",
             "descriptor_limit": "\(descriptors.soft)",
         ])
     }
@@ -283,17 +284,21 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  utilityBefore: nil, utilityAfter: nil, validationAccuracy: 0, validationLoss: 0,
                                  testAccuracy: 0, testLoss: 0, durationsMs: durations)
         var scores: RoundScores? = nil
+        var outcome: RoundAggregation.Outcome? = nil
         if ids.isEmpty {
             logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
         } else {
             let t0 = Date()
-            let aggregate = rule.aggregate(updates, sampleCounts: counts)
-            model.parameters = ParameterVector.adding(aggregate, to: base)
+            let o = try robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
+                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
+            outcome = o
+            model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
+            record.aggregation = RoundRecord.Aggregation(o.result.decision)
 
             let t1 = Date()
-            scores = attribution.score(round: round, base: base, clients: ids, sampleCounts: counts,
-                                       updates: updates, aggregate: aggregate, logger: logger)
+            scores = attribution.score(round: round, input: o.input, aggregate: o.result.aggregate, logger: logger)
             record.utilityBefore = scores?.utilityBefore
             record.utilityAfter = scores?.utilityAfter
             record.durationsMs.attribution = Self.ms(since: t1)
@@ -316,7 +321,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                        pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON))
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
-                              retrySeconds: config.writeRetrySeconds, logger: logger)
+                              retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",

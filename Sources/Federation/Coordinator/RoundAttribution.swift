@@ -22,7 +22,7 @@ public struct RoundScores: Sendable {
 
 /// The coordinator's scoring step: builds the round's coalition game v(S) = U(w_t + A(S)) − U(w_t) on the
 /// validation set, runs the configured evaluators, and records the results in attribution.jsonl and the ledger.
-final class RoundAttribution: @unchecked Sendable {  // used from the coordinator's thread only
+public final class RoundAttribution: @unchecked Sendable {  // used from the coordinator's thread only
     let evaluatorNames: [String]
     private let evaluators: [any Evaluator]
     private let spec: ModelSpec
@@ -35,7 +35,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Players up to which all 2^N coalitions are evaluated up front, in parallel, when an exact evaluator needs them.
     static let precomputeLimit = 16
 
-    init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
+    public init(config: CoordinatorConfig, validation: Dataset, rule: any AggregationRule) throws {
         evaluatorNames = config.evaluators
         evaluators = try config.evaluators.map { try EvaluatorRegistry.make($0, options: config.evaluatorOptions[$0] ?? [:]) }
         spec = config.spec.modelSpec
@@ -55,12 +55,14 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.
     static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley", "large-coalition-shapley"]
 
-    func score(round: Int, base: [Float], clients: [String], sampleCounts: [Int], updates: [[Float]],
-               aggregate: [Float], logger: Logger) -> RoundScores {
-        let n = clients.count
+    /// Scores the round's participants. `input` is the round's prepared aggregation input: coalition S's model is
+    /// base + rule(S) — through the rule's weighted-mean form (first-layer combinations, Gray-code sweep) when it has
+    /// one, else one full aggregation and forward pass per coalition.
+    public func score(round: Int, input: AggregationInput, aggregate: [Float], logger: Logger) -> RoundScores {
+        let n = input.count
+        let base = input.base
         let measure = utility
         let u: @Sendable (Evaluation) -> Double = { e in measure == .accuracy ? e.accuracy : -e.loss }
-        let rule = self.rule
         let full: UInt64 = n >= 64 ? .max : (1 << UInt64(n)) - 1
         let game: CachedGame
         let before: Double
@@ -72,35 +74,35 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
             before = u(model.evaluate(validation))
             model.parameters = ParameterVector.adding(aggregate, to: base)
             after = u(model.evaluate(validation))
-            game = directGame(base: base, updates: updates, sampleCounts: sampleCounts, before: before, utility: u)
-        } else {
-            let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+            game = directGame(input: input, before: before, utility: u)
+        } else if let mean = rule.weightedMeanPath(input) {
+            let combination = CombinationEvaluator(spec: spec, base: base, deltas: mean.vectors, data: validation)
             let exhaustive = n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains)
-            if exhaustive, let weights = rule.weightedMeanWeights(sampleCounts: sampleCounts) {
+            if exhaustive {
                 // One incremental pass over all 2^N coalitions (Gray-code order); accuracy skips the loss.
-                let raw = combination.sweepWeightedMeans(weights: weights, metric: measure == .accuracy ? .accuracy : .loss)
+                let raw = combination.sweepWeightedMeans(weights: mean.weights, metric: measure == .accuracy ? .accuracy : .loss)
                 let utilities = measure == .accuracy ? raw : raw.map { -$0 }
                 before = utilities[0]
                 game = CachedGame(playerCount: n, values: utilities.map { $0 - before })
             } else {
-                before = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
-                if rule.linearCoefficients(members: 1, sampleCounts: sampleCounts) != nil {
-                    game = CachedGame(playerCount: n) { mask in
-                        u(combination.evaluate(coefficients: rule.linearCoefficients(members: mask, sampleCounts: sampleCounts)!)) - before
-                    }
-                } else {
-                    game = directGame(base: base, updates: updates, sampleCounts: sampleCounts, before: before, utility: u)
-                }
-                if exhaustive { try? game.precomputeAll() }
+                let b = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
+                before = b
+                game = CachedGame(playerCount: n) { mask in u(combination.evaluate(coefficients: mean.coefficients(members: mask))) - b }
             }
+        } else {
+            var model = Model(spec: spec, seed: 0)
+            model.parameters = base
+            before = u(model.evaluate(validation))
+            game = directGame(input: input, before: before, utility: u)
+            if n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains) { try? game.precomputeAll() }
         }
-        let input = RoundInput(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates,
-                               aggregate: aggregate, game: game)
+        let roundInput = RoundInput(round: round, clients: input.clients, sampleCounts: input.sampleCounts, updates: input.updates,
+                                    aggregate: aggregate, game: game)
         var values: [String: [Double]] = [:]
         var failures: [String: String] = [:]
         for evaluator in evaluators {
             do {
-                values[evaluator.name] = try evaluator.evaluate(input)
+                values[evaluator.name] = try evaluator.evaluate(roundInput)
             } catch {
                 failures[evaluator.name] = "\(error)"
                 logger.warning("evaluator refused the round", metadata: ["round": "\(round)", "evaluator": "\(evaluator.name)", "reason": "\(error)"])
@@ -108,17 +110,17 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
         }
         // The same path as the game's values, so exact Shapley values sum to utilityAfter − utilityBefore.
         let utilityAfter = after ?? before + game.value(of: full)
-        return RoundScores(clients: clients, sampleCounts: sampleCounts, values: values, utilityBefore: before,
+        return RoundScores(clients: input.clients, sampleCounts: input.sampleCounts, values: values, utilityBefore: before,
                            utilityAfter: utilityAfter, failures: failures, coalitionsEvaluated: game.evaluations)
     }
 
-    /// v(S) from the coalition's aggregate and a full forward pass: for rules that are not linear in the updates.
-    private func directGame(base: [Float], updates: [[Float]], sampleCounts: [Int], before: Double,
-                            utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
+    /// v(S) = U(base + rule(S)) − U(base), one aggregation and forward pass per coalition: for rules that are not
+    /// weighted means. Coalitions too small for the rule get its fallback, exactly as a round with that few updates.
+    private func directGame(input: AggregationInput, before: Double, utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
         let rule = self.rule, spec = self.spec, data = validation
-        return CachedGame(playerCount: updates.count) { mask in
+        return CachedGame(playerCount: input.count) { mask in
             var model = Model(spec: spec, seed: 0)
-            model.parameters = ParameterVector.adding(rule.aggregate(members: mask, updates: updates, sampleCounts: sampleCounts), to: base)
+            model.parameters = ParameterVector.adding(rule.aggregate(input.subset(mask)).aggregate, to: input.base)
             return u(model.evaluate(data)) - before
         }
     }
@@ -126,7 +128,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
     /// Appends the round to attribution.jsonl and the ledger (a round without participants gets an empty record,
     /// so the chain has one record per round).
     func record(round: Int, scores: RoundScores?, submissions: [SubmissionRecord], refused: [RoundRecord.RejectedMessage],
-                modelDigest: [UInt8], nextModel: [Float]) throws {
+                modelDigest: [UInt8], nextModel: [Float], flags: [LedgerFlag] = [], aggregation: LedgerAggregation? = nil) throws {
         var records: [AttributionRecord] = []
         if let scores {
             records = try book.record(round: round, clients: scores.clients, sampleCounts: scores.sampleCounts, values: scores.values)
@@ -139,7 +141,7 @@ final class RoundAttribution: @unchecked Sendable {  // used from the coordinato
                           entries: entries, attributions: Ledger.attributions(records),
                           refused: refused.map { LedgerRefusal(client: $0.client, claimedClient: $0.claimedClient, code: $0.code,
                                                                messageDigest: $0.messageDigest) },
-                          utilityBefore: scores?.utilityBefore ?? 0, utilityAfter: scores?.utilityAfter ?? 0)
+                          flags: flags, aggregation: aggregation, utilityBefore: scores?.utilityBefore ?? 0, utilityAfter: scores?.utilityAfter ?? 0)
     }
 
     func table(round: Int) -> String { book.table(round: round) }

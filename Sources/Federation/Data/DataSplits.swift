@@ -7,24 +7,42 @@ import PKI
 public struct DataSplits: Sendable {
     public let pool: Dataset
     public let validation: Dataset
+    /// FLTrust's root dataset on the coordinator (empty unless the spec asks for one), held out like `validation`.
+    public let root: Dataset
+    private let publicSlice: Dataset?
+    private let spec: FederationSpec
     /// Index lists into `pool`, one per client.
     public let partitions: [[Int]]
 
-    /// Loads the training pool for `spec` and cuts it into validation set and client partitions.
+    /// Loads the training pool for `spec` and cuts it into client partitions, validation set and public slice, in
+    /// that order (the public slice comes last, so with a train limit the clients' pool and the validation set do
+    /// not depend on its size). Synthetic public data is generated apart with its own seed.
     public init(spec: FederationSpec, dataDirectory: String) throws {
+        self.spec = spec
         let full: Dataset
+        var publicCount = spec.publicSize
         switch spec.dataset {
         case "synthetic":
-            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize, seed: spec.partitionSeed)
+            full = SyntheticDataset.generate(count: spec.syntheticCount + spec.validationSize + spec.rootSize, seed: spec.partitionSeed)
+            publicSlice = nil
+            publicCount = 0
         default:
-            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize : nil
-            full = try FashionMNIST.load(.train, directory: dataDirectory, limit: limit)
+            let limit = spec.trainLimit > 0 ? spec.trainLimit + spec.validationSize + spec.rootSize + spec.publicSize : nil
+            let loaded = try FashionMNIST.load(.train, directory: dataDirectory, limit: limit)
+            guard loaded.count > spec.publicSize else {
+                throw FederationError.invalidSpec("training pool of \(loaded.count) images is too small for \(spec.publicSize) public images")
+            }
+            publicSlice = loaded.subset(Array((loaded.count - publicCount)..<loaded.count))
+            full = loaded
         }
-        guard full.count > spec.validationSize + spec.clients else {
-            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images and \(spec.clients) clients")
+        guard full.count - publicCount > spec.validationSize + spec.rootSize + spec.clients else {
+            throw FederationError.invalidSpec("training pool of \(full.count) images is too small for \(spec.validationSize) validation images, \(spec.rootSize) root images, \(publicCount) public images and \(spec.clients) clients")
         }
-        let trainCount = full.count - spec.validationSize
-        validation = full.subset(Array(trainCount..<full.count))
+        // [client pool | root | validation | public]
+        let heldOut = full.count - publicCount - spec.validationSize
+        let trainCount = heldOut - spec.rootSize
+        validation = full.subset(Array(heldOut..<(heldOut + spec.validationSize)))
+        root = full.subset(Array(trainCount..<heldOut))
         pool = full.subset(Array(0..<trainCount))
         partitions = Partitioner.partition(labels: pool.labels, classCount: pool.classCount, clients: spec.clients,
                                            scheme: spec.partitionScheme, seed: spec.partitionSeed)
@@ -62,6 +80,12 @@ public struct DataSplits: Sendable {
         default:
             return try FashionMNIST.load(.test, directory: dataDirectory, limit: limit > 0 ? limit : nil)
         }
+    }
+
+    /// Public data (`public-size` images) that no client holds and the validation set does not contain; synthetic
+    /// public data is generated on demand with its own seed.
+    public func publicSet() -> Dataset {
+        publicSlice ?? SyntheticDataset.generate(count: spec.publicSize, seed: spec.partitionSeed &+ 0x9ab1_1c)
     }
 
     /// The shard of client `index`.

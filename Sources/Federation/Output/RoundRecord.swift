@@ -1,3 +1,5 @@
+import Aggregation
+
 /// One line of rounds.jsonl: who took part in a round, what was refused, how the global model did, and timings.
 public struct RoundRecord: Sendable, Codable, Equatable {
     public var round: Int
@@ -13,6 +15,28 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     public var testAccuracy: Double
     public var testLoss: Double
     public var durationsMs: Durations
+    /// client → the detectors that flagged it this round (absent: none flagged).
+    public var flagged: [String: [String]]?
+    /// How the aggregate was made (absent when the round had no updates).
+    public var aggregation: Aggregation?
+
+    /// The aggregation decision of a round: configured and applied rule, fallback reason, clients left out, weights.
+    public struct Aggregation: Sendable, Codable, Equatable {
+        public var rule: String
+        public var applied: String
+        public var fallback: String?
+        public var dropped: [AggregationDecision.Dropped]
+        /// client → weight in the aggregate, for rules that weight whole updates.
+        public var weights: [String: Double]?
+
+        init(_ d: AggregationDecision) {
+            rule = d.rule
+            applied = d.applied
+            fallback = d.fallbackReason
+            dropped = d.dropped
+            weights = d.weights.map { Dictionary(uniqueKeysWithValues: zip(d.clients, $0)) }
+        }
+    }
 
     /// A refused message: the pipe it came on, the verified client of that pipe if any, the client the message
     /// claimed to be from (unverified), and why.
@@ -36,6 +60,7 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     public struct Durations: Sendable, Codable, Equatable {
         public var broadcast: Double = 0
         public var collect: Double = 0
+        public var detect: Double? = nil
         public var aggregate: Double = 0
         public var attribution: Double = 0
         public var evaluate: Double = 0
@@ -52,5 +77,6 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         case testAccuracy = "test_accuracy"
         case testLoss = "test_loss"
         case durationsMs = "durations_ms"
+        case flagged, aggregation
     }
 }

@@ -15,6 +15,8 @@ public struct RunLayout: Sendable, Equatable {
     public var attribution: String { path(AttributionBook.fileName) }
     /// DIR/ledger.jsonl: the hash-chained ledger.
     public var ledger: String { path(Ledger.fileName) }
+    /// DIR/detections.jsonl: one line per (round, client, detector) check.
+    public var detections: String { path("detections.jsonl") }
     /// DIR/summary.json
     public var summary: String { path("summary.json") }
     /// DIR/checkpoint.safetensors: the global model after the last completed round.

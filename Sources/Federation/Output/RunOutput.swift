@@ -45,7 +45,8 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
     /// throws, leaving every earlier round and its checkpoint intact (resume with `--resume`).
     func writeRound(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
                     refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
-                    attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger) throws {
+                    attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger,
+                    aggregation: RoundAggregation.Outcome? = nil) throws {
         let files = ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName].map { directory + "/" + $0 }
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let started = Date()
@@ -53,7 +54,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         for attempt in 1... {
             do {
                 try writeRoundOnce(record, scores: scores, submissions: submissions, refused: refused, modelDigest: modelDigest,
-                                   newModel: newModel, attribution: attribution, checkpoint: checkpoint)
+                                   newModel: newModel, attribution: attribution, checkpoint: checkpoint, aggregation: aggregation)
                 if attempt > 1 { logger.notice("round written after retrying", metadata: ["round": "\(record.round)", "attempts": "\(attempt)"]) }
                 return
             } catch {
@@ -72,10 +73,11 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
 
     private func writeRoundOnce(_ record: RoundRecord, scores: RoundScores?, submissions: [SubmissionRecord],
                                 refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
-                                attribution: RoundAttribution, checkpoint: RunCheckpoint) throws {
+                                attribution: RoundAttribution, checkpoint: RunCheckpoint, aggregation: RoundAggregation.Outcome?) throws {
         try rounds.append(record)
         try attribution.record(round: record.round, scores: scores, submissions: submissions, refused: refused,
-                               modelDigest: modelDigest, nextModel: newModel)
+                               modelDigest: modelDigest, nextModel: newModel, flags: aggregation?.ledgerFlags ?? [],
+                               aggregation: aggregation?.ledgerAggregation)
         if archiveUpdates {
             for s in submissions {
                 try SafeTensors.write([("update", s.update.update)], metadata: [
@@ -100,6 +102,14 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                           r.validationAccuracy, r.testAccuracy, r.testLoss, r.durationsMs.total)
         if !r.stragglers.isEmpty { line += "  stragglers: " + r.stragglers.joined(separator: ",") }
         if !r.rejected.isEmpty { line += "  rejected: \(r.rejected.count)" }
+        if let flagged = r.flagged {
+            line += "  flagged: " + flagged.keys.sorted().map { "\($0)[\(flagged[$0]!.map { $0.prefix { $0 != "(" } }.joined(separator: ","))]" }.joined(separator: " ")
+        }
+        if let a = r.aggregation {
+            if let fallback = a.fallback { line += "  fallback \(a.applied): \(fallback)" }
+            let left = a.dropped.map(\.client)
+            if !left.isEmpty { line += "  left out: " + left.joined(separator: ",") }
+        }
         var out = line + "\n"
         if let table { out += table + "\n" }
         FileHandle.standardOutput.write(Data(out.utf8))

@@ -6,6 +6,11 @@ public struct RunSummary: Sendable, Codable {
     public var dataset: String
     public var partition: String
     public var aggregation: String
+    public var detectors: [String]
+    /// detector → client → fraction of the client's rounds in which the detector flagged it.
+    public var flagRates: [String: [String: Double]]
+    /// Rounds in which the aggregation rule could not apply and its fallback aggregated.
+    public var fallbackRounds: [Int]
     public var evaluators: [String]
     public var finalValidationAccuracy: Double?
     public var finalTestAccuracy: Double?
@@ -33,7 +38,9 @@ public struct RunSummary: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case rounds, clients, model, dataset, partition, aggregation, evaluators, seconds, seeds
+        case rounds, clients, model, dataset, partition, aggregation, detectors, evaluators, seconds, seeds
+        case flagRates = "flag_rates"
+        case fallbackRounds = "fallback_rounds"
         case finalValidationAccuracy = "final_validation_accuracy"
         case finalTestAccuracy = "final_test_accuracy"
         case finalTestLoss = "final_test_loss"
@@ -50,6 +57,9 @@ public struct RunSummary: Sendable, Codable {
         dataset = config.spec.dataset
         partition = config.spec.partition
         aggregation = config.aggregation
+        detectors = config.detectors
+        flagRates = FlagRates(records: records, detectors: config.detectors).rates
+        fallbackRounds = records.filter { $0.aggregation?.fallback != nil }.map(\.round)
         evaluators = config.evaluators
         finalValidationAccuracy = records.last?.validationAccuracy
         finalTestAccuracy = records.last?.testAccuracy

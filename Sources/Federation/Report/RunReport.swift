@@ -1,3 +1,4 @@
+import Aggregation
 import Attribution
 import Foundation
 
@@ -6,6 +7,8 @@ import Foundation
 public struct RunReport: Sendable {
     public let rounds: [RoundRecord]
     public let scores: [AttributionRecord]
+    /// Every detector that ran (from detections.jsonl; empty for runs without detectors or before they existed).
+    public let detectors: [String]
 
     /// Reads the run directory; a missing file or a malformed line is an error naming the file and line.
     public init(directory: String) throws {
@@ -18,6 +21,15 @@ public struct RunReport: Sendable {
                 throw FederationError.cannotRead(path: path, reason: "line \(i + 1) is not a valid record: \(error)")
             }
         }
+        var names: [String] = []
+        if let text = try? String(contentsOfFile: layout.detections, encoding: .utf8) {
+            for line in text.split(separator: "\n").prefix(10_000) {
+                if let check = try? JSONDecoder().decode(DetectionCheck.self, from: Data(line.utf8)), !names.contains(check.detector) {
+                    names.append(check.detector)
+                }
+            }
+        }
+        detectors = names
         guard !rounds.isEmpty else { throw FederationError.cannotRead(path: layout.rounds, reason: "no rounds recorded") }
     }
 
@@ -65,6 +77,7 @@ public struct RunReport: Sendable {
         csv = "round,evaluator,client,value,cumulative,rank\n"
         for s in scores { csv += "\(s.round),\(s.evaluator),\(s.client),\(s.value),\(s.cumulative),\(s.rank)\n" }
         files["attribution.csv"] = csv
+        if !detectors.isEmpty { files["flag-rates.csv"] = flagRates.csv }
         files["accuracy.svg"] = SVGLineChart(title: "Global model accuracy", xLabel: "round", yLabel: "accuracy", series: [
             .init(name: "test", points: rounds.map { (Double($0.round), $0.testAccuracy) }),
             .init(name: "validation", points: rounds.map { (Double($0.round), $0.validationAccuracy) }),
@@ -107,8 +120,11 @@ public struct RunReport: Sendable {
             }
             lines.append("Spearman rank correlation with \(reference): " + agreement.joined(separator: ", "))
         }
+        if !detectors.isEmpty { lines.append(flagRates.table(clients: cs)) }
         return lines.joined(separator: "\n")
     }
+
+    public var flagRates: FlagRates { FlagRates(records: rounds, detectors: detectors) }
 
     /// Ranks with 1 = highest; ties share the smallest rank.
     static func ranks(_ values: [Double]) -> [Int] {

@@ -1,3 +1,4 @@
+import Aggregation
 import Attribution
 import Foundation
 import Learning
@@ -25,7 +26,11 @@ public struct CoordinatorConfig: Sendable {
     public var hyperparameters: Hyperparameters
     /// Seed of the initial global model; `hyperparameters.seed` is the shuffling seed, `spec.partitionSeed` the partition's.
     public var modelSeed: UInt64
+    /// The aggregation rule's canonical text (options spelled out), checked against the registry and `minClients`.
     public var aggregation: String
+    /// Canonical detector names, in the order they run (history last); empty with `none`.
+    public var detectors: [String]
+    public var dropFlagged: Bool
     public var evaluators: [String]
     /// Per-evaluator options from `name(key=value;key=value)` items of the evaluators setting.
     public var evaluatorOptions: [String: [String: Double]]
@@ -72,7 +77,17 @@ public struct CoordinatorConfig: Sendable {
             weightDecay: Float(try s.double(.weightDecay, range: 0...10)),
             seed: UInt64(try s.int(s.string(.shuffleSeed) == nil ? .seed : .shuffleSeed, range: 0...Int.max)))
         modelSeed = UInt64(try s.int(s.string(.modelSeed) == nil ? .seed : .modelSeed, range: 0...Int.max))
-        aggregation = try s.required(.aggregation)
+        let rule = try s.required(.aggregation)
+        do {
+            aggregation = try AggregationRegistry.make(rule, clients: minClients).name
+            spec.rootSize = try AggregationRegistry.rootSize(rule)
+        } catch {
+            throw s.invalid(.aggregation, rule, "a rule with options in range (\(error))")
+        }
+        do { detectors = try DetectorRegistry.make(try s.list(.detectors)).map(\.name) } catch {
+            throw s.invalid(.detectors, s.string(.detectors) ?? "", "detectors with options in range, or none (\(error))")
+        }
+        dropFlagged = try s.bool(.dropFlagged)
         (evaluators, evaluatorOptions) = try Self.parseEvaluators(s.list(.evaluators), settings: s)
         let u = try s.required(.utility)
         guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }

@@ -46,6 +46,7 @@ extension Setting {
     public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
     public static let syntheticCount = Setting("synthetic-count", "6000", c, "Training pool size when --dataset synthetic.")
     public static let validationSize = Setting("validation-size", "1000", c, "Images held out from the training pool as the coordinator's validation set (attribution utility).")
+    public static let publicSize = Setting("public-size", "5000", c, "Training images reserved as public data that no client holds (the attacker's public generator trains on them; synthetic data: generated apart).")
     public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
     public static let partition = Setting("partition", "dirichlet:0.5", c, "iid, dirichlet:ALPHA or shards:K.")
     public static let partitionSeed = Setting("partition-seed", "1", c, "Seed of the partition and the synthetic data.")
@@ -58,7 +59,9 @@ extension Setting {
     public static let seed = Setting("seed", "1", c, "Default of --model-seed and --shuffle-seed.")
     public static let modelSeed = Setting("model-seed", nil, c, "Seed of the global model's initialisation (default: --seed).")
     public static let shuffleSeed = Setting("shuffle-seed", nil, c, "Seed of the clients' mini-batch shuffling, varied per round and client (default: --seed).")
-    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule.")
+    public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
+    public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
+    public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
     public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
@@ -76,8 +79,8 @@ extension Setting {
     /// Every setting, in the order of the documentation table.
     public static let catalog: [Setting] = [
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
-        unregisteredTimeout, resume, dataset, dataDir, trainLimit, syntheticCount, validationSize, testSize, partition, partitionSeed, model,
-        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, evaluators, utility, out,
+        unregisteredTimeout, resume, dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
+        epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, detectors, dropFlagged, evaluators, utility, out,
         archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, consoleEvaluator, blasThreads,
     ]
 

@@ -1,0 +1,92 @@
+import Testing
+@testable import Aggregation
+
+/// Ten benign updates around a common direction (deterministic noise) for the detectors to tell an attacker from.
+func benignRound(clients: Int = 10, dimension: Int = 200, seed: UInt64 = 7) -> [[Float]] {
+    var state = seed
+    func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+    }
+    let direction = (0..<dimension).map { _ in next() }
+    return (0..<clients).map { _ in direction.map { $0 + 0.5 * next() } }
+}
+
+@Suite struct DetectorTests {
+    func run(_ updates: [[Float]], detectors: String = DetectorRegistry.defaults, stage: DetectionStage? = nil, round: Int = 1) throws -> DetectionReport {
+        let s = try stage ?? DetectionStage(detectors: DetectorRegistry.make(detectors.split(separator: ",").map(String.init)))
+        return s.run(round: round, clients: updates.indices.map { "client-\($0)" }, sampleCounts: [Int](repeating: 100, count: updates.count),
+                     updates: updates)
+    }
+
+    @Test func benignRoundsAreNotFlagged() throws {
+        let report = try run(benignRound())
+        #expect(report.checks.count == 10 * 5, "one check per client and detector")
+        #expect(report.flags.isEmpty, "\(report.flags)")
+    }
+
+    @Test func normFlagsAScaledUpdateAndAShrunkOneButNotTheCosineDetectors() throws {
+        var updates = benignRound()
+        updates[3] = Vector.scaled(updates[3], 10)
+        updates[6] = Vector.scaled(updates[6], 0.01)
+        let report = try run(updates)
+        #expect(report.flags["client-3"]!.contains("norm(z=3.5)"))
+        #expect(report.flags["client-6"]!.contains("norm(z=3.5)"))
+        #expect(report.flags["client-3"]!.contains { $0.hasPrefix("cosine-median") } == false, "scaling keeps the direction")
+        #expect(report.flags.keys.sorted() == ["client-3", "client-6"])
+    }
+
+    @Test func cosineDetectorsFlagASignFlip() throws {
+        var updates = benignRound()
+        updates[2] = Vector.scaled(updates[2], -1)
+        let report = try run(updates)
+        let flags = try #require(report.flags["client-2"])
+        #expect(flags.contains("cosine-aggregate(min=0)") && flags.contains("cosine-median(min=0)"))
+        #expect(report.flags.keys.sorted() == ["client-2"])
+        let check = try #require(report.checks.first { $0.client == "client-2" && $0.detector == "cosine-median(min=0)" })
+        #expect(check.score < -0.5 && check.threshold == 0 && check.direction == "below" && check.flagged)
+    }
+
+    @Test func krumScoreFlagsAnUpdateFarFromEveryOther() throws {
+        var updates = benignRound()
+        updates[9] = updates[9].map { $0 + 3 }
+        let report = try run(updates, detectors: "krum-score")
+        #expect(report.flags == ["client-9": ["krum-score(f=1;z=3.5)"]])
+    }
+
+    @Test func historyFlagsKOfTheLastMRounds() throws {
+        let stage = DetectionStage(detectors: try DetectorRegistry.make(["history(k=2;m=3)", "norm"]))
+        #expect(stage.names == ["norm(z=3.5)", "history(k=2;m=3)"], "history runs last")
+        var attacked = benignRound()
+        attacked[4] = Vector.scaled(attacked[4], 20)
+        let pattern = [true, false, true, false, true, true]  // rounds 1…6
+        var historyFlags: [Bool] = []
+        for (r, attack) in pattern.enumerated() {
+            let report = try run(attack ? attacked : benignRound(seed: UInt64(r + 20)), stage: stage, round: r + 1)
+            historyFlags.append(report.flags["client-4"]?.contains("history(k=2;m=3)") ?? false)
+        }
+        // Flagged by norm in rounds 1, 3, 5, 6; windows of three: {1,3} at 3, {3} at 4, {3,5} at 5, {5,6} at 6.
+        #expect(historyFlags == [false, false, true, false, true, true])
+    }
+
+    @Test func badDetectorOptionsAreRefusedNamingKeyAndRange() throws {
+        #expect(throws: AggregationError.invalidOption(.detector, name: "norm", option: "z", value: "0", range: "z > 0")) {
+            try DetectorRegistry.make(["norm(z=0)"])
+        }
+        #expect(throws: AggregationError.invalidOption(.detector, name: "history", option: "k", value: "6", range: "an integer in 1...m (m = 5)")) {
+            try DetectorRegistry.make(["history(k=6)"])
+        }
+        #expect(throws: AggregationError.invalidOption(.detector, name: "krum-score", option: "f", value: "-1", range: "an integer in 0...10000")) {
+            try DetectorRegistry.make(["krum-score(f=-1)"])
+        }
+        #expect(throws: AggregationError.self) { try DetectorRegistry.make(["norm", "norm"]) }
+        #expect(throws: AggregationError.self) { try DetectorRegistry.make(["entropy"]) }
+        #expect(try DetectorRegistry.make(["none"]).isEmpty)
+    }
+
+    @Test func robustZByHand() {
+        // median 3, |x − 3| = 2,1,0,1,7 → MAD 1, scale 1.4826.
+        let z = RobustZ.scores([1, 2, 3, 4, 10])
+        #expect(abs(z[4] - 7 / 1.4826) < 1e-9 && z[2] == 0)
+    }
+}
