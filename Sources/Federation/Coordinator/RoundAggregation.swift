@@ -25,7 +25,7 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
         dropFlagged = config.dropFlagged
         let path = RunLayout(directory: config.outputDirectory).detections
         try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(atPath: path)
+        if !config.resume { try? FileManager.default.removeItem(atPath: path) }  // a resumed run keeps its checks (cut back by the checkpoint)
         detections = try JSONLines(path: path)
     }
 

@@ -43,11 +43,11 @@ struct RunCheckpoint: Equatable {
         return RunCheckpoint(round: round, parameters: parameters, ledgerHead: head, pinnedCertificates: pins, specDigest: spec)
     }
 
-    /// Cuts rounds.jsonl, attribution.jsonl and ledger.jsonl back to the rounds up to this checkpoint's (a crash may have
+    /// Cuts rounds.jsonl, attribution.jsonl, detections.jsonl and ledger.jsonl back to the rounds up to this checkpoint's (a crash may have
     /// written part of the next round, up to a torn last line), checks that the ledger ends at the checkpoint's head and
     /// returns the rounds.jsonl records kept.
     func truncateOutputs(directory: String) throws -> [RoundRecord] {
-        for name in ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName] {
+        for name in ["rounds.jsonl", AttributionBook.fileName, "detections.jsonl", Ledger.fileName] {
             try Self.keepRounds(upTo: round, path: directory + "/" + name)
         }
         let ledger = try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName)
