@@ -105,8 +105,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
 
     public func stop() {
         stopFlag.raise()
-        socket.close()
+        // Contexts still queued in the inbox are closed first: nng_close waits for every context of the socket.
         inbox.close()
+        socket.close()
     }
 
     private var isStopped: Bool { stopFlag.isRaised }

@@ -49,7 +49,11 @@ public enum InProcessCluster {
         }
         defer {
             for client in clients { client.stop() }
-            group.wait()
+            // nng 1.5.2's nng_close has been seen to hang in a client thread at shutdown; the run's results are
+            // written by then, so a stuck client thread is reported and left behind rather than blocking the caller.
+            if group.wait(timeout: .now() + 30) == .timedOut {
+                logger.warning("a client thread did not stop within 30 s of the end of the federation; left behind")
+            }
         }
         return try coordinator.run()
     }
