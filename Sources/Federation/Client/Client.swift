@@ -25,6 +25,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
     private let inbox: ClientInbox
+    private let link = CoordinatorLink()
+    /// Seconds a client that is done waits for the coordinator to close the connection before closing it itself.
+    static let hangUpWaitSeconds = 3.0
 
     /// Loads the client's key and certificate and starts dialing the coordinator.
     public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
@@ -42,7 +45,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         socket = try Socket.respondent()
         let log = logger
         let connected = StopFlag()
+        let link = self.link
         try socket.onPipeEvent { event, pipe in
+            link.handle(event, pipe)
             switch event {
             case .added:
                 connected.raise()
@@ -153,6 +158,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                     case let .finish(f):
                         logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
                         items.forEach { $0.context.close() }
+                        link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes right after
                         stop()
                         return
                     case let message:
@@ -180,6 +186,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         do { try body() } catch let error as FederationError {
             if case .noShard = error {
                 logger.critical("this certificate names no shard of the federation; stopping", metadata: ["error": "\(error)"])
+                link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes a refused non-member
                 stop()
                 throw error
             }
