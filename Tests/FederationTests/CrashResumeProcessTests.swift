@@ -19,6 +19,11 @@ import PKI
         for i in 0..<3 { refClients.append(try reference.startClient(i)) }
         defer { ProcessHarness.stop([refCoordinator] + refClients) }
         #expect(ProcessHarness.wait(refCoordinator, timeout: 120) == 0, "\(reference.coordinatorStderr)")
+        // Resumed after its last round (as when killed while writing the summary, its clients gone): nothing to wait for.
+        let finished = try reference.startCoordinator(clients: 3, rounds: rounds, flags + ["--resume", "true"])
+        #expect(ProcessHarness.wait(finished, timeout: 60) == 0, "\(reference.coordinatorStderr)")
+        #expect(reference.coordinatorLog.contains("msg=\"nothing left to run: the checkpoint holds every round\""))
+        #expect(reference.rounds.count == rounds)
 
         let cluster = try TLSClusterFixture("resume", clients: 3)
         var coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags)
@@ -29,7 +34,9 @@ import PKI
         var generator = SystemRandomNumberGenerator()
         for kill in 1...3 {
             #expect(ProcessHarness.eventually(timeout: 90) { cluster.rounds.count >= 2 * kill })
-            usleep(UInt32.random(in: 0...600_000, using: &generator))
+            // Within about a round (100–600 ms here): a longer pause let an unloaded run finish all 9 rounds before the
+            // third kill, and the coordinator resumed after the last round then waited for clients that had left.
+            usleep(UInt32.random(in: 0...300_000, using: &generator))
             Glibc.kill(coordinator.processIdentifier, SIGKILL)
             coordinator.waitUntilExit()
             coordinator = try cluster.startCoordinator(clients: 3, rounds: rounds, flags + ["--resume", "true"])

@@ -106,9 +106,16 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         var records = resumedRecords
         let initial = model.evaluate(test)
         do {
-            try waitForClients()
-            logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
-            for round in stride(from: (records.last?.round ?? 0) + 1, through: config.rounds, by: 1) {
+            let next = (records.last?.round ?? 0) + 1
+            if next > config.rounds {
+                // Killed after its last round was checkpointed (during the summary or the finish announcement): the
+                // clients may be gone already, so there is nothing to wait for.
+                logger.notice("nothing left to run: the checkpoint holds every round", metadata: ["rounds": "\(config.rounds)"])
+            } else {
+                try waitForClients()
+                logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
+            }
+            for round in stride(from: next, through: config.rounds, by: 1) {
                 records.append(try runRound(round))
             }
         } catch let error as FederationError where error.isUnwritableRound {
