@@ -16,24 +16,24 @@ ALLOWED = {
 }
 
 
-def call_arguments(text, start):
-    """The text between the parenthesis opened at `start` and its matching close."""
+def enclosed(text, start, opening, closing):
+    """The text between the bracket `opening` at `start` and its matching `closing`."""
     depth = 0
     for i in range(start, len(text)):
-        if text[i] == "(":
+        if text[i] == opening:
             depth += 1
-        elif text[i] == ")":
+        elif text[i] == closing:
             depth -= 1
             if depth == 0:
                 return text[start + 1:i]
-    raise ValueError("unbalanced parentheses in Package.swift")
+    raise ValueError(f"unbalanced {opening}{closing} in Package.swift")
 
 
 def targets(package_text):
     """name -> (kind, path, declared module names)."""
     found = {}
     for m in re.finditer(r"\.(target|testTarget|executableTarget|systemLibrary)\(", package_text):
-        args = call_arguments(package_text, m.end() - 1)
+        args = enclosed(package_text, m.end() - 1, "(", ")")
         name = re.search(r'name:\s*"([^"]+)"', args).group(1)
         path = re.search(r'path:\s*"([^"]+)"', args)
         kind = m.group(1)
@@ -41,15 +41,7 @@ def targets(package_text):
         deps = set()
         d = re.search(r"dependencies:\s*\[", args)
         if d:
-            depth, i = 0, d.end() - 1
-            for j in range(i, len(args)):
-                if args[j] == "[":
-                    depth += 1
-                elif args[j] == "]":
-                    depth -= 1
-                    if depth == 0:
-                        block = args[i + 1:j]
-                        break
+            block = enclosed(args, d.end() - 1, "[", "]")
             for product in re.finditer(r'\.product\(\s*name:\s*"([^"]+)"', block):
                 deps.add(product.group(1))
             block = re.sub(r"\.product\([^)]*\)", "", block)
