@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the fedattr wire protocol, version 1, and a minimal client.
+"""Independent reference implementation of the fedattr wire protocol, version 2, and a minimal client.
 
 Written from docs/PROTOCOL.md alone. The codec (Python 3 standard library only) encodes and decodes all five
 message types, applies the decoder checks of PROTOCOL.md section 5, and builds the signing inputs of section 6.
@@ -12,9 +12,11 @@ Messages are represented as JSON-compatible dicts:
   probe     spec (str)
   register  client_id (str), certificate_der (hex), signature (hex)
   task      encoding ("float32" | "float16"), deadline_millis (int), spec (str),
-            hyperparameters {epochs, batch_size, learning_rate, momentum, weight_decay, seed}, parameters [float]
+            hyperparameters {epochs, batch_size, learning_rate, momentum, weight_decay, seed},
+            ledger_round (int), ledger_head (hex, 32 bytes), ledger_seal (hex), parameters [float]
   update    encoding, client_id, certificate_der (hex), sample_count (int), train_loss (float),
             base_model_digest (hex), update [float], signature (hex)
+  finish    reason (str), ledger_round (int), ledger_head (hex, 32 bytes), ledger_seal (hex)
 
 Command line:
   wire_reference.py decode FILE...       print a JSON list, one dict per file; decoded messages gain
@@ -44,7 +46,7 @@ import time
 import zlib
 
 MAGIC = b"FDAT"
-VERSION = 1
+VERSION = 2
 HEADER_SIZE = 28
 TYPES = {1: "probe", 2: "register", 3: "task", 4: "update", 5: "finish"}
 TYPE_CODES = {name: code for code, name in TYPES.items()}
@@ -61,6 +63,7 @@ DEFAULT_MAX_PARAMETERS = 50_000_000
 
 REGISTER_LABEL = b"fedattr/register/v1\x00"
 UPDATE_LABEL = b"fedattr/update/v1\x00"
+LEDGER_SEAL_LABEL = b"fedattr/ledger-seal/v1\x00"
 
 
 class WireError(ValueError):
@@ -135,7 +138,9 @@ def encode(msg):
         flags = FLAG_FLOAT16 if encoding == "float16" else 0
         body = (nonce + _u32(msg["deadline_millis"]) + _u32(h["epochs"]) + _u32(h["batch_size"])
                 + _f32(h["learning_rate"]) + _f32(h["momentum"]) + _f32(h["weight_decay"]) + _u64(h["seed"])
-                + _string(msg["spec"]) + tensor_field(msg["parameters"], encoding))
+                + _string(msg["spec"]) + _u64(msg.get("ledger_round", 0))
+                + _bytes32(bytes.fromhex(msg.get("ledger_head", "00" * 32)), "ledger_head")
+                + _bytes(bytes.fromhex(msg.get("ledger_seal", ""))) + tensor_field(msg["parameters"], encoding))
     elif kind == "update":
         encoding = msg.get("encoding", "float32")
         flags = FLAG_FLOAT16 if encoding == "float16" else 0
@@ -144,7 +149,9 @@ def encode(msg):
                 + _bytes32(bytes.fromhex(msg["base_model_digest"]), "base_model_digest")
                 + tensor_field(msg["update"], encoding) + _bytes(bytes.fromhex(msg["signature"])))
     elif kind == "finish":
-        body = nonce + _string(msg["reason"])
+        body = (nonce + _string(msg["reason"]) + _u64(msg.get("ledger_round", 0))
+                + _bytes32(bytes.fromhex(msg.get("ledger_head", "00" * 32)), "ledger_head")
+                + _bytes(bytes.fromhex(msg.get("ledger_seal", ""))))
     else:
         raise WireError(f"unknown type {kind!r}")
     head = MAGIC + struct.pack("<HHHHQI", VERSION, TYPE_CODES[kind], flags, 0, msg["round"], len(body))
@@ -274,9 +281,15 @@ def decode(data, max_parameters=DEFAULT_MAX_PARAMETERS, expected_parameters=None
             "seed": r.u64("seed"),
         }
         msg["spec"] = r.string("spec", MAX_SPEC)
+        msg["ledger_round"] = r.u64("ledgerRound")
+        msg["ledger_head"] = r.take(32, "ledgerHead").hex()
+        msg["ledger_seal"] = r.bytes_field("ledgerSeal", MAX_SIGNATURE).hex()
         msg["parameters"] = r.tensor("parameters", encoding, max_parameters, expected_parameters)
     elif kind == "finish":
         msg["reason"] = r.string("reason", MAX_SPEC)
+        msg["ledger_round"] = r.u64("ledgerRound")
+        msg["ledger_head"] = r.take(32, "ledgerHead").hex()
+        msg["ledger_seal"] = r.bytes_field("ledgerSeal", MAX_SIGNATURE).hex()
     else:
         msg["encoding"] = encoding
         msg["client_id"] = r.client_id()
@@ -302,6 +315,10 @@ def update_signing_bytes(nonce, rnd, client_id, sample_count, base_model_digest,
             + base_model_digest + update_digest)
 
 
+def ledger_seal_signing_bytes(rnd, head):
+    return LEDGER_SEAL_LABEL + _u64(rnd) + head
+
+
 def annotate(msg):
     """Adds tensor_bytes, update_digest and signing_bytes (hex) to a decoded message."""
     nonce = bytes.fromhex(msg["nonce"])
@@ -309,6 +326,7 @@ def annotate(msg):
         msg["signing_bytes"] = register_signing_bytes(nonce, msg["client_id"]).hex()
     elif msg["type"] == "task":
         msg["tensor_bytes"] = tensor_bytes(msg["parameters"]).hex()
+        msg["signing_bytes"] = ledger_seal_signing_bytes(msg["ledger_round"], bytes.fromhex(msg["ledger_head"])).hex()
     elif msg["type"] == "update":
         tb = tensor_bytes(msg["update"])
         digest = hashlib.sha256(tb).digest()
@@ -322,11 +340,13 @@ def annotate(msg):
 
 # ---------------------------------------------------------------- self-test (PROTOCOL.md section 10)
 
-EXAMPLE_PROBE = ("4644415401000100000000000700000000000000" "26000000" "cc121140"
+EXAMPLE_PROBE = ("4644415402000100000000000700000000000000" "26000000" "7902589f"
                  + bytes(range(32)).hex() + "020000007b7d")
-EXAMPLE_UPDATE = ("46444154010004000100000003000000000000006f000000626337d6" + "11" * 32
+EXAMPLE_UPDATE = ("46444154020004000100000003000000000000006f000000f3811a71" + "11" * 32
                   + "08000000636c69656e742d3002000000c0de580200000000803e" + "ab" * 32
                   + "020300000000000000003c00c00038020000003000")
+
+EXAMPLE_SEAL_INPUT = "666564617474722f6c65646765722d7365616c2f763100" + "0400000000000000" + "cd" * 32
 
 
 def selftest():
@@ -341,6 +361,7 @@ def selftest():
     assert zlib.crc32(b"123456789") == 0xCBF43926
     assert len(register_signing_bytes(b"\x11" * 32, "client-0")) == 64
     assert len(update_signing_bytes(b"\x11" * 32, 3, "client-0", 600, b"\xab" * 32, b"\xcd" * 32)) == 138
+    assert ledger_seal_signing_bytes(4, b"\xcd" * 32).hex() == EXAMPLE_SEAL_INPUT
     bad = bytearray(bytes.fromhex(EXAMPLE_UPDATE))
     bad[100] ^= 1
     try:
@@ -770,7 +791,7 @@ def run_client(args):
                 x = np.array([features[i] for i in shard], dtype=np.float32)
             y = np.array([labels[i] for i in shard], dtype=np.int64)
             parameters = parameter_count(spec["model"])
-            sock.recv_max_size = HEADER_SIZE + 77 + MAX_SPEC + 4 * parameters
+            sock.recv_max_size = HEADER_SIZE + 121 + MAX_SPEC + MAX_SIGNATURE + 4 * parameters
             log("info", "data shard loaded", samples=len(shard), indices_sha256=indices_digest(shard))
             # The message that carried the spec was decoded before the model was known: check its size now.
             if msg["type"] == "task" and len(msg["parameters"]) != parameters:
@@ -784,6 +805,9 @@ def run_client(args):
             sock.send(encode(reply))
             log("debug", "registration sent")
         elif msg["type"] == "task":
+            # The client's copy of the ledger's history, for `fedattr verify --client-logs` (PROTOCOL.md section 4.4).
+            log("info", "ledger head seen", client=client_id, round=msg["round"], ledger_round=msg["ledger_round"],
+                head=msg["ledger_head"], seal=msg["ledger_seal"])
             started = time.monotonic()
             h = msg["hyperparameters"]
             seed = (h["seed"] + index * 0x2545F491) & MASK64
@@ -806,6 +830,8 @@ def run_client(args):
             log("info", "update sent", round=msg["round"], samples=samples, train_loss=loss,
                 work_ms=int((sending - started) * 1000), send_ms=int((time.monotonic() - sending) * 1000))
         elif msg["type"] == "finish":
+            log("info", "ledger head seen", client=client_id, round=msg["round"], ledger_round=msg["ledger_round"],
+                head=msg["ledger_head"], seal=msg["ledger_seal"])
             log("info", "federation finished; exiting", round=msg["round"], reason=msg["reason"])
             sock.close()
             return 0

@@ -290,7 +290,8 @@ public enum LedgerVerifier {
     /// Exact equality, with NaN equal to NaN.
     static func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
 
-    static func bytes(hex: String) -> [UInt8]? {
+    /// The bytes of a lower-case hex string; nil when it is not one.
+    public static func bytes(hex: String) -> [UInt8]? {
         let chars = Array(hex.utf8)
         guard chars.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

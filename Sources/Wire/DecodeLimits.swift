@@ -28,6 +28,6 @@ public struct DecodeLimits: Sendable {
     /// The largest task message for a model of `parameters` values (float32, spec at its limit); also bounds probes
     /// and finish messages, so it is a client's receive limit once it knows the model.
     public static func maxTaskMessageBytes(parameters: Int) -> Int {
-        EnvelopeHeader.size + 77 + maxSpecBytes + 4 * parameters
+        EnvelopeHeader.size + 121 + maxSpecBytes + maxSignatureBytes + 4 * parameters
     }
 }

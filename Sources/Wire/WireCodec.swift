@@ -1,7 +1,7 @@
 /// Encodes messages into the versioned envelope of docs/PROTOCOL.md and decodes them back, validating everything.
 public enum WireCodec {
     /// The protocol version this codec writes and accepts.
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
     /// Nonces and digests are 32 bytes.
     public static let fixedFieldSize = 32
 
@@ -44,6 +44,9 @@ public enum WireCodec {
             w.f32(m.hyperparameters.weightDecay)
             w.u64(m.hyperparameters.seed)
             w.string(m.spec)
+            w.u64(m.ledgerRound)
+            fixed(&w, m.ledgerHead, "ledgerHead")
+            w.lengthPrefixed(m.ledgerSeal)
             w.tensor(m.parameters, encoding: encoding)
         case .update(let m):
             fixed(&w, m.nonce, "nonce")
@@ -57,6 +60,9 @@ public enum WireCodec {
         case .finish(let m):
             fixed(&w, m.nonce, "nonce")
             w.string(m.reason)
+            w.u64(m.ledgerRound)
+            fixed(&w, m.ledgerHead, "ledgerHead")
+            w.lengthPrefixed(m.ledgerSeal)
         }
 
         let bodyLength = w.bytes.count - EnvelopeHeader.size
@@ -109,9 +115,13 @@ public enum WireCodec {
                 weightDecay: try r.finiteF32("weightDecay"),
                 seed: try r.u64("seed"))
             let spec = try r.string("spec", max: DecodeLimits.maxSpecBytes)
+            let ledgerRound = try r.u64("ledgerRound")
+            let ledgerHead = try r.fixed(fixedFieldSize, field: "ledgerHead")
+            let ledgerSeal = try r.lengthPrefixed("ledgerSeal", max: DecodeLimits.maxSignatureBytes)
             let parameters = try r.tensor("parameters", flag: flag, limits: limits)
             message = .task(TaskMessage(round: header.round, nonce: nonce, deadlineMillis: deadline,
-                                        hyperparameters: hyper, spec: spec, parameters: parameters))
+                                        hyperparameters: hyper, spec: spec, ledgerRound: ledgerRound, ledgerHead: ledgerHead,
+                                        ledgerSeal: ledgerSeal, parameters: parameters))
         case .update:
             let nonce = try r.fixed(fixedFieldSize, field: "nonce")
             let clientID = try r.clientID("clientID")
@@ -127,7 +137,11 @@ public enum WireCodec {
         case .finish:
             let nonce = try r.fixed(fixedFieldSize, field: "nonce")
             let reason = try r.string("reason", max: DecodeLimits.maxSpecBytes)
-            message = .finish(FinishMessage(round: header.round, nonce: nonce, reason: reason))
+            let ledgerRound = try r.u64("ledgerRound")
+            let ledgerHead = try r.fixed(fixedFieldSize, field: "ledgerHead")
+            let ledgerSeal = try r.lengthPrefixed("ledgerSeal", max: DecodeLimits.maxSignatureBytes)
+            message = .finish(FinishMessage(round: header.round, nonce: nonce, reason: reason, ledgerRound: ledgerRound,
+                                            ledgerHead: ledgerHead, ledgerSeal: ledgerSeal))
         }
         guard r.remaining == 0 else { throw .trailingBodyBytes(count: r.remaining) }
         return message
@@ -172,6 +186,8 @@ public enum WireCodec {
             try finite(m.hyperparameters.momentum, "momentum")
             try finite(m.hyperparameters.weightDecay, "weightDecay")
             try length(m.spec.utf8.count, "spec", DecodeLimits.maxSpecBytes)
+            try size(m.ledgerHead, "ledgerHead")
+            try length(m.ledgerSeal.count, "ledgerSeal", DecodeLimits.maxSignatureBytes)
             try tensor(m.parameters)
         case .update(let m):
             try size(m.nonce, "nonce")
@@ -184,6 +200,8 @@ public enum WireCodec {
         case .finish(let m):
             try size(m.nonce, "nonce")
             try length(m.reason.utf8.count, "reason", DecodeLimits.maxSpecBytes)
+            try size(m.ledgerHead, "ledgerHead")
+            try length(m.ledgerSeal.count, "ledgerSeal", DecodeLimits.maxSignatureBytes)
         }
     }
 

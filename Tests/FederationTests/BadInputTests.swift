@@ -44,8 +44,8 @@ struct BadInputTests {
                 return (bytes, "bad magic 0x46444158")
             case .unsupportedVersion:
                 var bytes = valid
-                bytes[4] = 2
-                return (bytes, "unsupported protocol version 2")
+                bytes[4] = 1
+                return (bytes, "unsupported protocol version 1")
             case .unknownMessageType:
                 var bytes = valid
                 bytes[6] = 9

@@ -37,7 +37,8 @@ enum Fixtures {
 
     static func task(parameters n: Int = 40) -> TaskMessage {
         TaskMessage(round: 12, nonce: nonce(9), deadlineMillis: 30_000, hyperparameters: hyperparameters,
-                    spec: #"{"model":"logreg"}"#, parameters: values(n, seed: 7))
+                    spec: #"{"model":"logreg"}"#, ledgerRound: 11, ledgerHead: nonce(77),
+                    ledgerSeal: (0..<71).map { UInt8(truncatingIfNeeded: $0 &* 5) }, parameters: values(n, seed: 7))
     }
 
     static func update(parameters n: Int = 40) -> UpdateMessage {
@@ -47,7 +48,8 @@ enum Fixtures {
                       signature: (0..<70).map { UInt8(truncatingIfNeeded: $0 &* 3) })
     }
 
-    static let finish = FinishMessage(round: 20, nonce: nonce(9), reason: "all 20 rounds done ✓")
+    static let finish = FinishMessage(round: 20, nonce: nonce(9), reason: "all 20 rounds done ✓", ledgerRound: 20,
+                                      ledgerHead: nonce(78), ledgerSeal: (0..<72).map { UInt8(truncatingIfNeeded: $0 &* 7) })
 
     static var all: [Message] { [.probe(probe), .register(register), .task(task()), .update(update()), .finish(finish)] }
 

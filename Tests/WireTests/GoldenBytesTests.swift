@@ -6,26 +6,26 @@ import Testing
     /// PROTOCOL.md, worked example 1.
     static let probeBytes: [UInt8] = [
         0x46, 0x44, 0x41, 0x54,                          // magic 'FDAT'
-        0x01, 0x00,                                      // version 1
+        0x02, 0x00,                                      // version 2
         0x01, 0x00,                                      // type 1 = probe
         0x00, 0x00,                                      // flags
         0x00, 0x00,                                      // reserved
         0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // round 7
         0x26, 0x00, 0x00, 0x00,                          // body length 38
-        0xCC, 0x12, 0x11, 0x40,                          // CRC-32 0x401112CC
+        0x79, 0x02, 0x58, 0x9F,                          // CRC-32 0x9F580279
     ] + Array(0x00...0x1F) + [                           // nonce 00 01 .. 1f
         0x02, 0x00, 0x00, 0x00, 0x7B, 0x7D,              // spec "{}"
     ]
 
     /// PROTOCOL.md, worked example 2 (float16 tensor).
     static let updateBytes: [UInt8] = [
-        0x46, 0x44, 0x41, 0x54, 0x01, 0x00,
+        0x46, 0x44, 0x41, 0x54, 0x02, 0x00,              // magic, version 2
         0x04, 0x00,                                      // type 4 = update
         0x01, 0x00,                                      // flags: float16
         0x00, 0x00,
         0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // round 3
         0x6F, 0x00, 0x00, 0x00,                          // body length 111
-        0x62, 0x63, 0x37, 0xD6,                          // CRC-32 0xD6376362
+        0xF3, 0x81, 0x1A, 0x71,                          // CRC-32 0x711A81F3
     ] + [UInt8](repeating: 0x11, count: 32) + [          // nonce
         0x08, 0x00, 0x00, 0x00, 0x63, 0x6C, 0x69, 0x65, 0x6E, 0x74, 0x2D, 0x30,  // clientID "client-0"
         0x02, 0x00, 0x00, 0x00, 0xC0, 0xDE,              // certificateDER c0 de
@@ -88,6 +88,29 @@ import Testing
         #expect(UpdateMessage.signingBytes(nonce: nonce, round: 3, clientID: "client-0", sampleCount: 600,
                                            baseModelDigest: base, updateDigest: digest) == expected)
         #expect(Self.update.signingBytes(updateDigest: digest) == expected)
+    }
+
+    @Test func ledgerSealSigningBytes() {
+        let head = [UInt8](repeating: 0xCD, count: 32)
+        let expected: [UInt8] = Array("fedattr/ledger-seal/v1".utf8) + [0x00] + [0x04, 0, 0, 0, 0, 0, 0, 0] + head
+        #expect(expected.count == 63)
+        #expect(LedgerSeal.signingBytes(round: 4, head: head) == expected)
+    }
+
+    /// PROTOCOL.md §4.4: the ledger fields sit between the spec and the tensor.
+    @Test func taskLedgerFieldsLayout() throws {
+        let seal: [UInt8] = [0x30, 0x01, 0x02]
+        let task = TaskMessage(round: 5, nonce: [UInt8](repeating: 0x11, count: 32), deadlineMillis: 1000,
+                               hyperparameters: Hyperparameters(epochs: 1, batchSize: 1, learningRate: 0.1, momentum: 0, weightDecay: 0, seed: 0),
+                               spec: "{}", ledgerRound: 4, ledgerHead: [UInt8](repeating: 0xCD, count: 32), ledgerSeal: seal,
+                               parameters: [1.0])
+        let bytes = WireCodec.encode(.task(task))
+        let at = 28 + 68 + 2  // body offset 68 + S, S = 2
+        #expect(Array(bytes[at..<(at + 8)]) == [0x04, 0, 0, 0, 0, 0, 0, 0])
+        #expect(Array(bytes[(at + 8)..<(at + 40)]) == [UInt8](repeating: 0xCD, count: 32))
+        #expect(Array(bytes[(at + 40)..<(at + 47)]) == [0x03, 0, 0, 0] + seal)
+        #expect(bytes.count == 28 + 121 + 2 + seal.count + 4)
+        #expect(try WireCodec.decode(bytes) == .task(task))
     }
 
     @Test func crc32MatchesZlibCheckValues() {

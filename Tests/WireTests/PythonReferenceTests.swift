@@ -50,6 +50,7 @@ struct PythonReferenceTests {
                 #expect(python.signingBytes == hex(m.signingBytes))
             case .task(let m):
                 #expect(python.tensorBytes == hex(WireCodec.tensorBytes(WireCodec.quantized(m.parameters, as: encoding))))
+                #expect(python.signingBytes == hex(LedgerSeal.signingBytes(round: m.ledgerRound, head: m.ledgerHead)))
             case .update(let m):
                 let values = WireCodec.quantized(m.update, as: encoding)
                 #expect(python.tensorBytes == hex(WireCodec.tensorBytes(values)))
@@ -104,6 +105,9 @@ struct JSONMessage: Codable, Equatable {
     var signature: String?
     var deadlineMillis: UInt32?
     var hyperparameters: Hyper?
+    var ledgerRound: UInt64?
+    var ledgerHead: String?
+    var ledgerSeal: String?
     var parameters: [Double]?
     var sampleCount: UInt32?
     var trainLoss: Double?
@@ -154,6 +158,9 @@ struct JSONMessage: Codable, Equatable {
             hyperparameters = Hyper(epochs: h.epochs, batchSize: h.batchSize, learningRate: Double(h.learningRate),
                                     momentum: Double(h.momentum), weightDecay: Double(h.weightDecay), seed: h.seed)
             spec = m.spec
+            ledgerRound = m.ledgerRound
+            ledgerHead = hex(m.ledgerHead)
+            ledgerSeal = hex(m.ledgerSeal)
             parameters = m.parameters.map(Double.init)
         case .update(let m):
             nonce = hex(m.nonce)
@@ -168,6 +175,9 @@ struct JSONMessage: Codable, Equatable {
         case .finish(let m):
             nonce = hex(m.nonce)
             reason = m.reason
+            ledgerRound = m.ledgerRound
+            ledgerHead = hex(m.ledgerHead)
+            ledgerSeal = hex(m.ledgerSeal)
         }
     }
 }

@@ -149,6 +149,8 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                         probe?.0.context.close()
                         probe = (item, p)
                     case let .task(t):
+                        // Every task's ledger head is logged, answered or not: the log is the client's copy of the ledger's history.
+                        logger.info(LedgerHeadSeenEvent.message, metadata: LedgerHeadSeenEvent(task: t).metadata)
                         if let (older, old) = task {
                             logger.warning("skipped a task: a newer round started while this client was busy",
                                            metadata: ["round": "\(old.round)", "newer_round": "\(t.round)"])
@@ -156,6 +158,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                         }
                         task = (item, t)
                     case let .finish(f):
+                        logger.info(LedgerHeadSeenEvent.message, metadata: LedgerHeadSeenEvent(finish: f).metadata)
                         logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
                         items.forEach { $0.context.close() }
                         link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes right after

@@ -65,7 +65,16 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
-        output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume)
+        let sealKey: PrivateKey, sealCertificate: Certificate
+        do {
+            sealKey = try PrivateKey(pemFile: config.sealKeyFile)
+            sealCertificate = try Certificate(pemFile: config.sealCertificateFile)
+        } catch {
+            throw FederationError.cannotRead(path: config.sealKeyFile, reason: "the coordinator seals its ledger with its own key and certificate (\(config.sealCertificateFile)): \(error)")
+        }
+        let seals = try LedgerSeals(directory: config.outputDirectory, key: sealKey, certificate: sealCertificate,
+                                    round: resumedRecords.last?.round ?? 0, head: attribution.ledgerHead)
+        output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume, seals: seals)
         try output.recordTrustAnchor(caFile: config.caFile)
 
         let descriptors = DescriptorLimit.raiseToHard()
@@ -145,7 +154,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Tells the connected clients the federation is over so that they exit; nothing is awaited in return.
     private func announceFinish(round: Int, reason: String) {
         guard !isStopped else { return }
-        let finish = FinishMessage(round: UInt64(round), nonce: Self.randomNonce(), reason: reason)
+        let seal = output.seals.last
+        let finish = FinishMessage(round: UInt64(round), nonce: Self.randomNonce(), reason: reason, ledgerRound: seal.round,
+                                   ledgerHead: seal.head, ledgerSeal: seal.signature)
         do {
             try socket.setSurveyTime(milliseconds: 300)
             try socket.send(WireCodec.encode(.finish(finish)))
@@ -227,8 +238,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         var hp = config.hyperparameters
         hp.seed = config.hyperparameters.seed &+ UInt64(round) &* 0x9E37_79B9
         let deadlineMillis = UInt32(config.roundDeadline * 1000)
+        let seal = output.seals.last  // the ledger as it stands: every client logs it
         let task = TaskMessage(round: UInt64(round), nonce: nonce, deadlineMillis: deadlineMillis, hyperparameters: hp,
-                               spec: specJSON, parameters: base)
+                               spec: specJSON, ledgerRound: seal.round, ledgerHead: seal.head, ledgerSeal: seal.signature,
+                               parameters: base)
         pipes.sweep(exists: socket.pipeExists)
         let expected = pipes.boundPipes  // connections that never registered are not waited for
         let deadline = roundStart.addingTimeInterval(config.roundDeadline)

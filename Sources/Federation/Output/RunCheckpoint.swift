@@ -19,6 +19,9 @@ struct RunCheckpoint: Equatable {
     var pinnedCertificates: [String: String]
     var specDigest: String
 
+    /// The files that get lines for every round, cut back together on resume and when a round's write is retried.
+    static let roundFiles = ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName, LedgerSeals.fileName]
+
     static func specDigest(_ specJSON: String) -> String { Digest.hex(Digest.sha256(Array(specJSON.utf8))) }
 
     func write(directory: String) throws {
@@ -47,7 +50,7 @@ struct RunCheckpoint: Equatable {
     /// written part of the next round, up to a torn last line), checks that the ledger ends at the checkpoint's head and
     /// returns the rounds.jsonl records kept.
     func truncateOutputs(directory: String) throws -> [RoundRecord] {
-        for name in ["rounds.jsonl", AttributionBook.fileName, "detections.jsonl", Ledger.fileName] {
+        for name in RunCheckpoint.roundFiles + ["detections.jsonl"] {
             try Self.keepRounds(upTo: round, path: directory + "/" + name)
         }
         let ledger = try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName)

@@ -10,12 +10,16 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
     let layout: RunLayout
     private let rounds: JSONLines
     private let archiveUpdates: Bool
+    /// The coordinator's seal on each round's ledger head.
+    let seals: LedgerSeals
 
-    /// `resume`: continue the files already there (cut back to the checkpoint by `RunCheckpoint`).
-    init(directory: String, archiveUpdates: Bool, resume: Bool = false) throws {
+    /// `resume`: continue the files already there (cut back to the checkpoint by `RunCheckpoint`). `seals` signs each
+    /// round's ledger head with the coordinator's key.
+    init(directory: String, archiveUpdates: Bool, resume: Bool = false, seals: LedgerSeals) throws {
         self.directory = directory
         layout = RunLayout(directory: directory)
         self.archiveUpdates = archiveUpdates
+        self.seals = seals
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if archiveUpdates {
@@ -24,7 +28,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         } catch {
             throw FederationError.cannotWrite(path: directory)
         }
-        for stale in [layout.rounds, layout.summary, layout.checkpoint] where !resume {
+        for stale in [layout.rounds, layout.summary, layout.checkpoint, directory + "/" + LedgerSeals.fileName] where !resume {
             try? FileManager.default.removeItem(atPath: stale)
         }
         rounds = try JSONLines(path: layout.rounds)
@@ -47,7 +51,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                     refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
                     attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger,
                     aggregation: RoundAggregation.Outcome? = nil) throws {
-        let files = ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName].map { directory + "/" + $0 }
+        let files = RunCheckpoint.roundFiles.map { directory + "/" + $0 }
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let started = Date()
         var pause = 0.25
@@ -88,6 +92,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         }
         var checkpoint = checkpoint
         checkpoint.ledgerHead = attribution.ledgerHead
+        try seals.append(round: record.round, head: checkpoint.ledgerHead)
         try checkpoint.write(directory: directory)
     }
 

@@ -11,6 +11,9 @@ public struct CoordinatorConfig: Sendable {
     public var listen: String
     public var tls: TLSSettings?
     public var caFile: String
+    /// The coordinator's key and certificate, which seal the ledger (`<pki-dir>/coordinator.key`, `.crt`).
+    public var sealKeyFile: String
+    public var sealCertificateFile: String
     public var rounds: Int
     public var minClients: Int
     public var roundDeadline: Double
@@ -53,6 +56,8 @@ public struct CoordinatorConfig: Sendable {
         listen = try s.required(.listen)
         let pki = PKILayout(directory: try s.required(.pkiDir))
         caFile = pki.caCertificate
+        sealKeyFile = pki.key(PKILayout.coordinatorName)
+        sealCertificateFile = pki.certificate(PKILayout.coordinatorName)
         let url = try s.transportURL(.listen)
         if let host = url.host, !url.usesTLS, !["127.0.0.1", "::1", "localhost"].contains(host), !(try s.bool(.insecureTCP)) {
             throw s.invalid(.listen, listen, "tls+tcp:// for a coordinator other machines reach: plain \(url.scheme):// has no TLS, "
