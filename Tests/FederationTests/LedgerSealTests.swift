@@ -54,6 +54,8 @@ import PKI
         #expect(refusedRewrite.status == 1)
         #expect(refusedRewrite.output.contains("round 2: the coordinator sealed head"), "\(refusedRewrite.output)")
         #expect(refusedRewrite.output.contains("rewritten after the run"), "\(refusedRewrite.output)")
+        // The edit also broke efficiency (exact Shapley values no longer sum to v(N) − v(∅)); both are reported.
+        #expect(refusedRewrite.output.contains("round 2: exact Shapley values sum to"), "\(refusedRewrite.output)")
 
         // The operator cuts the last two rounds from every file, seals included: a valid shorter ledger…
         let truncated = try Self.copy(cluster.out, to: cluster.dir + "/truncated")

@@ -23,8 +23,21 @@ public enum AuditVerifier {
     public static func audit(directory: String, caFile: String?, clientLogs: [String] = [], allowUnsealed: Bool = false) throws -> Report {
         let trust = try caFile.map { try TrustAnchor(caPEMFile: $0) }
         let ledger = try verifyChain(directory: directory, trust: trust)
-        let efficient = try checkEfficiency(try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName))
-        let seals = try LedgerSealVerifier.verify(directory: directory, trust: trust, clientLogs: clientLogs, allowUnsealed: allowUnsealed)
+        // Efficiency and seals are both reported when both fail (an edited value usually breaks both).
+        var problems: [String] = []
+        var efficient = 0
+        do {
+            efficient = try checkEfficiency(try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName))
+        } catch let failure as AuditFailure {
+            problems += failure.problems
+        }
+        var seals: LedgerSealReport?
+        do {
+            seals = try LedgerSealVerifier.verify(directory: directory, trust: trust, clientLogs: clientLogs, allowUnsealed: allowUnsealed)
+        } catch let failure as AuditFailure {
+            problems += failure.problems
+        }
+        guard problems.isEmpty, let seals else { throw AuditFailure(problems: problems) }
         return Report(ledger: ledger, seals: seals, efficientRounds: efficient)
     }
 

@@ -92,7 +92,7 @@ enum LedgerSealVerifier {
                 let who = "\(seen.client ?? "a client") (\((path as NSString).lastPathComponent) line \(index + 1))"
                 if expected != head {
                     let what = expected == nil ? "the ledger ends at round \(lastRound)" : "the ledger's record \(seen.ledgerRound) hashes to \(expected!.prefix(16))…"
-                    problems.append("\(who) saw round \(seen.ledgerRound) with head \(head.prefix(16))… in the task of round \(seen.round), but \(what)"
+                    problems.append("\(who) saw round \(seen.ledgerRound) with head \(head.prefix(16))…, announced in round \(seen.round), but \(what)"
                         + (sealed ? "; the coordinator's seal on that head verifies: the ledger was truncated or rewritten" : "; its seal does not verify against the coordinator's certificate"))
                 } else if !coordinators.isEmpty, !sealed {
                     problems.append("\(who): the seal on round \(seen.ledgerRound)'s head does not verify against the coordinator's certificate")
