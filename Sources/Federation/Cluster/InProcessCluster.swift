@@ -26,6 +26,8 @@ public enum InProcessCluster {
         config.listen = "inproc://fedattr-\(UInt64.random(in: 0...UInt64.max))"
         config.tls = nil
         config.caFile = layout.caCertificate
+        config.sealKeyFile = layout.key(PKILayout.coordinatorName)
+        config.sealCertificateFile = layout.certificate(PKILayout.coordinatorName)
         let coordinator = try Coordinator(config: config, logger: logger)
         var clients: [Client] = []
         for i in 0..<config.spec.clients where !absent.contains(i) {
