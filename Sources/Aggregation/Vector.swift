@@ -60,12 +60,7 @@ public enum Vector {
     }
 
     /// The median of a small array (mean of the two middle values for an even count); nil when empty.
-    public static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let s = values.sorted()
-        let m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
-    }
+    public static func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : Percentiles.median(values) }
 
     /// Coordinate by coordinate, `weight` × the sum of the values whose rank in their column lies in `ranks`: an
     /// order statistic, the mean of the middle two, or a trimmed mean. Each column is sorted by an odd–even
