@@ -59,7 +59,8 @@ import PKI
 
         // The operator cuts the last two rounds from every file, seals included: a valid shorter ledger…
         let truncated = try Self.copy(cluster.out, to: cluster.dir + "/truncated")
-        for name in RunCheckpoint.roundFiles + ["detections.jsonl"] { try RunCheckpoint.keepRounds(upTo: 2, path: truncated + "/" + name) }
+        let run = RunLayout(directory: truncated)
+        for path in RunCheckpoint.roundFiles(run) + [run.detections] { try RunCheckpoint.keepRounds(upTo: 2, path: path) }
         let alone = try Self.verify(cluster, truncated, clientLogs: [])
         #expect(alone.status == 0, "without client logs a cut at a round boundary is not visible: \(alone.output)")
         #expect(alone.output.contains("no --client-logs given"))

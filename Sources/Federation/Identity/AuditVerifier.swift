@@ -27,7 +27,7 @@ public enum AuditVerifier {
         var problems: [String] = []
         var efficient = 0
         do {
-            efficient = try checkEfficiency(try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName))
+            efficient = try checkEfficiency(try LedgerVerifier.readLedger(path: RunLayout(directory: directory).ledger))
         } catch let failure as AuditFailure {
             problems += failure.problems
         }

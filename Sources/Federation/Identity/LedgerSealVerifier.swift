@@ -26,8 +26,9 @@ public struct AuditFailure: Error, CustomStringConvertible, Equatable {
 /// no seal for a record that is gone) and, given client logs, that the ledger holds every head a client saw.
 enum LedgerSealVerifier {
     static func verify(directory: String, trust: TrustAnchor?, clientLogs: [String], allowUnsealed: Bool) throws -> LedgerSealReport {
-        let records = try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName)
-        let sealsPath = directory + "/" + LedgerSeals.fileName
+        let run = RunLayout(directory: directory)
+        let records = try LedgerVerifier.readLedger(path: run.ledger)
+        let sealsPath = run.ledgerSeals
         var problems: [String] = []
         var report = LedgerSealReport(sealedRecords: 0, coordinatorFingerprint: nil, clientLogs: 0, clientHeads: 0, newestHeadSeen: nil)
         var coordinators: [Certificate] = []

@@ -15,6 +15,8 @@ public struct RunLayout: Sendable, Equatable {
     public var attribution: String { path(AttributionBook.fileName) }
     /// DIR/ledger.jsonl: the hash-chained ledger.
     public var ledger: String { path(Ledger.fileName) }
+    /// DIR/ledger-seals.jsonl: the coordinator's signature on every ledger record's digest.
+    public var ledgerSeals: String { path(LedgerSeals.fileName) }
     /// DIR/detections.jsonl: one line per (round, client, detector) check.
     public var detections: String { path("detections.jsonl") }
     /// DIR/summary.json

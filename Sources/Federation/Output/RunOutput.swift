@@ -28,7 +28,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
         } catch {
             throw FederationError.cannotWrite(path: directory)
         }
-        for stale in [layout.rounds, layout.summary, layout.checkpoint, directory + "/" + LedgerSeals.fileName] where !resume {
+        for stale in [layout.rounds, layout.summary, layout.checkpoint, layout.ledgerSeals] where !resume {
             try? FileManager.default.removeItem(atPath: stale)
         }
         rounds = try JSONLines(path: layout.rounds)
@@ -51,7 +51,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                     refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
                     attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger,
                     aggregation: RoundAggregation.Outcome? = nil) throws {
-        let files = RunCheckpoint.roundFiles.map { directory + "/" + $0 }
+        let files = RunCheckpoint.roundFiles(layout)
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let started = Date()
         var pause = 0.25
