@@ -7,10 +7,14 @@
 #include "CNNGOpenSSL.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <nng/supplemental/tls/engine.h>
 #include <openssl/err.h>
@@ -39,6 +43,7 @@ struct nng_tls_engine_conn {
     int io_error;  // the last hard error nng's send/recv returned to the BIO, 0 if none
     nng_sockaddr remote, local;
     bool have_addresses;
+    int socket;    // the TCP descriptor under nng's stream (see find_socket), -1 if unknown
     char peer[64];
     // The first chain error the verify callback saw, and the leaf certificate the peer presented.
     char verify_error[160];
@@ -216,6 +221,61 @@ static int each_certificate(const char *pem, int (*use)(void *, X509 *, int), vo
     return count;
 }
 
+// MARK: The TCP descriptor under nng's stream
+
+// Why: nng 1.5.2's TLS layer (src/supplemental/tls/tls_common.c) handles a TCP error that arrives while no
+// send or receive is queued by closing the TCP stream and its aios (tls_tcp_error) without marking the TLS
+// connection closed. A send or receive queued afterwards starts a TCP transfer on the stopped aio, which
+// nni_aio_begin refuses without ever calling back, so it waits forever: the SP negotiation (whose 10 s timer
+// cancels only the TCP aio) or the pipe never ends, and its descriptor and buffers stay until the listener
+// closes. That is the window between two steps of the SP header exchange, hit by a peer that closes or resets
+// right after the handshake. nng_tls_engine_recv/send then only ever answer NNG_EAGAIN, but nng's close
+// shuts the socket down first (shutdown(SHUT_RDWR), under the connection lock that also covers our calls), so
+// before waiting for I/O the engine asks the socket: a hung-up socket fails the call, nng fails the aio, and
+// the pipe is reaped.
+
+static bool same_socket_address(const struct sockaddr_storage *s, const nng_sockaddr *a) {
+    if (s->ss_family == AF_INET && a->s_family == NNG_AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)s;
+        return in->sin_port == a->s_in.sa_port && in->sin_addr.s_addr == a->s_in.sa_addr;
+    }
+    if (s->ss_family == AF_INET6 && a->s_family == NNG_AF_INET6) {
+        const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)s;
+        return in->sin6_port == a->s_in6.sa_port && memcmp(&in->sin6_addr, a->s_in6.sa_addr, 16) == 0;
+    }
+    return false;
+}
+
+// The descriptor of this process whose local and peer addresses are `local` and `remote` (a TCP connection's
+// four-tuple names one socket), or -1. It stays valid for the connection's life: nng frees the TCP stream
+// only after conn_fini.
+static int find_socket(const nng_sockaddr *local, const nng_sockaddr *remote) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) return -1; // no /proc, or no descriptor left: the connection goes without the check
+    int found = -1;
+    struct dirent *entry;
+    while (found < 0 && (entry = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || end == entry->d_name || fd == dirfd(dir)) continue;
+        struct sockaddr_storage address;
+        socklen_t length = sizeof(address);
+        if (getsockname((int)fd, (struct sockaddr *)&address, &length) != 0 || !same_socket_address(&address, local)) continue;
+        length = sizeof(address);
+        if (getpeername((int)fd, (struct sockaddr *)&address, &length) != 0 || !same_socket_address(&address, remote)) continue;
+        found = (int)fd;
+    }
+    closedir(dir);
+    return found;
+}
+
+// Whether the TCP socket is hung up (shut down by nng, or reset): no byte will ever arrive or leave.
+static bool hung_up(const nng_tls_engine_conn *conn) {
+    if (conn->socket < 0) return false;
+    struct pollfd p = {.fd = conn->socket, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 // MARK: BIO over nng's stream
 
 static BIO_METHOD *nng_bio_method;
@@ -229,7 +289,9 @@ static int bio_write(BIO *bio, const char *data, size_t length, size_t *written)
         *written = n;
         return 1;
     }
-    if (rv == NNG_EAGAIN) {
+    if (rv == NNG_EAGAIN && hung_up(conn)) {
+        conn->io_error = NNG_ECONNSHUT;
+    } else if (rv == NNG_EAGAIN) {
         BIO_set_retry_write(bio);
     } else {
         conn->io_error = rv;
@@ -246,7 +308,9 @@ static int bio_read(BIO *bio, char *data, size_t length, size_t *read) {
         *read = n;
         return 1;
     }
-    if (rv == NNG_EAGAIN) {
+    if (rv == NNG_EAGAIN && hung_up(conn)) {
+        conn->io_error = NNG_ECONNSHUT;
+    } else if (rv == NNG_EAGAIN) {
         BIO_set_retry_read(bio);
     } else {
         conn->io_error = rv;
@@ -301,6 +365,7 @@ static int failure(nng_tls_engine_conn *conn, int result, char *reason, size_t s
 static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config *config) {
     conn->nng = nng;
     conn->server = config->server;
+    conn->socket = -1;
     // nng 1.5.2 passes its TLS stream object, whose options reach the TCP stream's addresses (used for logs and
     // for binding a pipe to its peer certificate). Only trusted on the 1.5 series, whose layout this was read from.
     if (strncmp(nng_version(), "1.5.", 4) == 0) {
@@ -319,6 +384,7 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
                      a[14] << 8 | a[15]);
             snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", text, ntohs(conn->remote.s_in6.sa_port));
         }
+        if (conn->have_addresses) conn->socket = find_socket(&conn->local, &conn->remote);
     }
     if ((conn->ssl = SSL_new(config->ctx)) == NULL) {
         ERR_clear_error();
