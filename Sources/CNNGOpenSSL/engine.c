@@ -45,6 +45,7 @@ struct nng_tls_engine_conn {
     bool have_addresses;
     int socket;    // the TCP descriptor under nng's stream (see find_socket), -1 if unknown
     char peer[64];
+    char local_text[64];
     // The first chain error the verify callback saw, and the leaf certificate the peer presented.
     char verify_error[160];
     char subject[256];
@@ -146,6 +147,7 @@ static void report(nng_tls_engine_conn *conn, bool refused, const char *reason) 
         .refused = refused,
         .reason = reason,
         .peer = conn->peer,
+        .local = conn->local_text,
         .subject = conn->subject,
         .fingerprint = conn->fingerprint,
         .version = refused ? "" : SSL_get_version(conn->ssl),
@@ -362,6 +364,24 @@ static int failure(nng_tls_engine_conn *conn, int result, char *reason, size_t s
 
 // MARK: Connections
 
+// "a.b.c.d:port" or "[v6]:port" (as the application writes pipe addresses); "" for other families.
+static void address_text(const nng_sockaddr *a, char *text, size_t size) {
+    if (a->s_family == NNG_AF_INET) {
+        uint32_t ip = ntohl(a->s_in.sa_addr);
+        snprintf(text, size, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+                 ntohs(a->s_in.sa_port));
+    } else if (a->s_family == NNG_AF_INET6) {
+        const uint8_t *b = a->s_in6.sa_addr;
+        char groups[48];
+        snprintf(groups, sizeof(groups), "%x:%x:%x:%x:%x:%x:%x:%x", b[0] << 8 | b[1], b[2] << 8 | b[3],
+                 b[4] << 8 | b[5], b[6] << 8 | b[7], b[8] << 8 | b[9], b[10] << 8 | b[11], b[12] << 8 | b[13],
+                 b[14] << 8 | b[15]);
+        snprintf(text, size, "[%s]:%u", groups, ntohs(a->s_in6.sa_port));
+    } else {
+        text[0] = '\0';
+    }
+}
+
 static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config *config) {
     conn->nng = nng;
     conn->server = config->server;
@@ -372,19 +392,11 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
         nng_stream *stream = nng;
         conn->have_addresses = nng_stream_get_addr(stream, NNG_OPT_REMADDR, &conn->remote) == 0 &&
                                nng_stream_get_addr(stream, NNG_OPT_LOCADDR, &conn->local) == 0;
-        if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET) {
-            uint32_t ip = ntohl(conn->remote.s_in.sa_addr);
-            snprintf(conn->peer, sizeof(conn->peer), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
-                     ip & 0xff, ntohs(conn->remote.s_in.sa_port));
-        } else if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET6) {
-            char text[48];
-            const uint8_t *a = conn->remote.s_in6.sa_addr;
-            snprintf(text, sizeof(text), "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3],
-                     a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
-                     a[14] << 8 | a[15]);
-            snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", text, ntohs(conn->remote.s_in6.sa_port));
+        if (conn->have_addresses) {
+            address_text(&conn->remote, conn->peer, sizeof(conn->peer));
+            address_text(&conn->local, conn->local_text, sizeof(conn->local_text));
+            conn->socket = find_socket(&conn->local, &conn->remote);
         }
-        if (conn->have_addresses) conn->socket = find_socket(&conn->local, &conn->remote);
     }
     if ((conn->ssl = SSL_new(config->ctx)) == NULL) {
         ERR_clear_error();
