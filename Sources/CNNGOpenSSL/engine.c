@@ -271,7 +271,7 @@ static int find_socket(const nng_sockaddr *local, const nng_sockaddr *remote) {
     return found;
 }
 
-// Whether the TCP socket is hung up (shut down by nng, or reset): no byte will ever arrive or leave.
+// Whether the TCP socket is hung up (shut down by nng, or reset): nothing more will arrive or leave.
 static bool hung_up(const nng_tls_engine_conn *conn) {
     if (conn->socket < 0) return false;
     struct pollfd p = {.fd = conn->socket, .events = 0};
@@ -311,6 +311,14 @@ static int bio_read(BIO *bio, char *data, size_t length, size_t *read) {
         return 1;
     }
     if (rv == NNG_EAGAIN && hung_up(conn)) {
+        // nng holds no byte (NNG_EAGAIN) and the connection is over. Bytes still queued in the kernel (a refusing
+        // peer's alert before its reset, which nng may never read once it has shut the socket down) are taken here,
+        // so the refusal is reported as such; then the end.
+        ssize_t got = recv(conn->socket, data, length, MSG_DONTWAIT);
+        if (got > 0) {
+            *read = (size_t)got;
+            return 1;
+        }
         conn->io_error = NNG_ECONNSHUT;
     } else if (rv == NNG_EAGAIN) {
         BIO_set_retry_read(bio);
