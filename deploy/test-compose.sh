@@ -12,7 +12,7 @@
 #
 # The image is deploy/Dockerfile's `prebuilt` stage: its runtime stage on localhost/bookworm-min (made by
 # deploy/podman-setup.sh, no registry needed) plus a fedattr built here with --static-swift-stdlib.
-# Knobs: FEDATTR_TEST_ATTACK (default: attribution-first if this fedattr knows it, else scale),
+# Knobs: FEDATTR_TEST_ATTACK (default: .env's ATTACK, attribution-first),
 # FEDATTR_TEST_BINARY (use this binary instead of building), FEDATTR_TEST_ROUNDS (default 6),
 # FEDATTR_TEST_COMPOSE_FILE (default docker-compose.yml; must sit in the repository root, whose .env it reads),
 # FEDATTR_TEST_REGISTER_LIMIT (seconds for the honest clients to register, default 300),
@@ -132,11 +132,9 @@ binary=$(build_binary)
 mkdir -p .build/docker
 cp "$binary" .build/docker/fedattr
 
-attack=${FEDATTR_TEST_ATTACK:-}
-if [ -z "$attack" ]; then
-  # attribution-first (#13) may not be on main yet: fall back to an attack that is.
-  if .build/docker/fedattr client --help | grep -q attribution-first; then attack=attribution-first; else attack=scale; fi
-fi
+# The attack .env gives the attacker service (attribution-first), unless the caller picks another.
+attack=${FEDATTR_TEST_ATTACK:-$(sed -n 's/^ATTACK=//p' .env)}
+[ -n "$attack" ] || fail ".env sets no ATTACK"
 rounds=${FEDATTR_TEST_ROUNDS:-6}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 

@@ -1,3 +1,4 @@
+import Adversary
 import Transport
 
 /// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
@@ -71,7 +72,7 @@ extension Setting {
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
     public static let tlsEngine = Setting("tls-engine", TLSEngine.builtInDefault.rawValue, all, "TLS library of tls+tcp://: openssl (TLS 1.3, AES-GCM; TLS 1.2 only with ECDHE+AEAD) or mbedtls (nng's built-in, TLS 1.2; for comparison). One per process.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
-    public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of scale, sign-flip, noise-update, free-rider (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
+    public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of \(StrategyRegistry.attackNames.joined(separator: ", ")) (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
     public static let attacker = Setting("attacker", nil, [.cluster], "In `up` / `simulate`: the client id (e.g. client-2) started with --attack; every other client is honest.")
     public static let consoleEvaluator = Setting("console-evaluator", "auto", c, "Evaluator of the per-round attribution block on standard output: auto (shapley-exact up to 14 participants, else gtg-shapley), a configured evaluator, or table (every evaluator, wide).")
     public static let blasThreads = Setting("blas-threads", "1", all, "OpenBLAS threads per process (the coordinator evaluates coalitions on all cores itself).")
