@@ -263,8 +263,9 @@ log "$(grep '^ok:' "$work/verify.log")"
 # The README's report and copy-out commands: report.html lands in the run volume and `cp` brings it out.
 compose run --rm --no-deps coordinator report /fedattr/run >"$work/report.log" \
   || { tail -n 5 "$work/report.log" >&2; fail "fedattr report on the run volume"; }
-$SUDO podman cp "$coordinator_id:/fedattr/run" "$work/run" >"$work/cp.log" 2>&1 || { cat "$work/cp.log" >&2; fail "copying the run directory out"; }
-for f in rounds.jsonl attribution.jsonl ledger.jsonl summary.json report/report.html; do
+mkdir "$work/run"
+$SUDO podman cp "$coordinator_id:/fedattr/run/." "$work/run" >"$work/cp.log" 2>&1 || { cat "$work/cp.log" >&2; fail "copying the run directory out"; }
+for f in rounds.jsonl attribution.jsonl ledger.jsonl summary.json report.html report/attribution.csv report/accuracy.svg; do
   [ -s "$work/run/$f" ] || fail "the copied run directory has no $f"
 done
 log "cluster ran $rounds rounds with the attacker in $(( $(date +%s) - started ))s"
