@@ -20,7 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-log() { echo "test-compose: $*" >&2; }
+t0=$(date +%s)
+log() { echo "test-compose: [$(( $(date +%s) - t0 ))s] $*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -87,7 +88,7 @@ PY
     rc=$?
     set -e
     took=$(( $(date +%s) - started ))
-    said=$(grep -m1 "FAIL:" "$results/$name.log" | sed 's/^test-compose: //' || true)
+    said=$(grep -m1 "FAIL:" "$results/$name.log" | sed 's/^test-compose: \[[0-9]*s\] //' || true)
     if [ $rc -eq 0 ]; then
       log "mutation $name: NOT DETECTED (the test passed on a broken file) in ${took}s"; status=1
     elif ! grep -Eq "$expected" "$results/$name.log"; then
@@ -96,6 +97,9 @@ PY
       log "mutation $name: detected in ${took}s: $said"
     fi
     if grep -q "left behind" "$results/$name.log"; then log "mutation $name: left something behind"; status=1; fi
+    # The failed run kept its logs for a person to read; an expected failure needs no such copy.
+    kept=$(sed -n 's/.*logs of the failed run in //p' "$results/$name.log" | head -n1)
+    [ -n "$kept" ] && [ -d "$kept" ] && rm -rf "$kept"
   done
   [ $status -eq 0 ] && rm -rf "$results" || log "logs of the mutation runs in $results"
   exit $status
