@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "fedattr", dependencies: [
-            "Federation", "Experiment", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary", "Options",
+            "Federation", "Experiment", "Learning", "PKI", "Attribution", "Aggregation", "Transport", "Wire", "Adversary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -56,14 +56,15 @@ let package = Package(
         // Helpers every test target shares: temporary directories, background threads, external tools.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Options"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "PKI", "TestSupport"]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation", "Adversary"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "Federation", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OptionsTests", dependencies: ["Options"]),
         .testTarget(name: "AdversaryTests", dependencies: ["Adversary", "Learning", "Wire", "Options"]),
+        // FederationTests also depends on the `fedattr` executable: its process tests run the binary.
         .testTarget(name: "FederationTests", dependencies: ["Federation", "Learning", "Wire", "PKI", "Transport", "Attribution", "Aggregation", "Adversary", "Options", "fedattr", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
     ]

@@ -27,6 +27,11 @@ Command line:
                                          run one federation client until the coordinator's finish message
   wire_reference.py shard SPEC.json INDEX [--data-dir DIR]
                                          print {"size", "indices_sha256"} of client INDEX's shard (section 12.2)
+  wire_reference.py train MODEL PARAMS.f32 IMAGES.f32 LABELS.u8 OUT.f32 --epochs E --batch-size B
+                    --learning-rate L --momentum M --weight-decay D --seed S
+                                         local SGD of section 12.4 for logreg, mlp, mlp:H1,... or cnn (section 12.3)
+                                         on little-endian float32 images (N x 784) and uint8 labels; writes the
+                                         trained parameters to OUT.f32 and prints {"loss", "parameters"}
 """
 
 import hashlib
@@ -545,7 +550,10 @@ def indices_digest(indices):
 
 
 def model_layers(model):
-    """(inputs, outputs) of each dense layer of "logreg", "mlp" or "mlp:H1,H2,..." (PROTOCOL.md section 12.3)."""
+    """The layers of "logreg", "mlp", "mlp:H1,H2,..." or "cnn" from input to output (PROTOCOL.md section 12.3):
+    ("dense", inputs, outputs), ("conv", in_channels, out_channels) with 5x5 kernels, ("relu",) and ("pool",)."""
+    if model == "cnn":
+        return [("conv", 1, 8), ("relu",), ("pool",), ("conv", 8, 16), ("relu",), ("pool",), ("dense", 256, 10)]
     if model == "logreg":
         hidden = []
     elif model == "mlp":
@@ -553,28 +561,105 @@ def model_layers(model):
     elif model.startswith("mlp:"):
         hidden = [int(h) for h in model[4:].split(",")]
     else:
-        raise ValueError(f"model {model!r} is not implemented by this client (cnn: see PROTOCOL.md section 12.3)")
+        raise ValueError(f"unknown model {model!r}: logreg, mlp, mlp:H1,H2,... or cnn")
     widths = [784] + hidden + [10]
-    return list(zip(widths[:-1], widths[1:]))
+    layers = []
+    for i, o in zip(widths[:-1], widths[1:]):
+        layers += [("dense", i, o), ("relu",)]
+    return layers[:-1]
+
+
+def _weight_rows(layer):
+    return layer[1] * (25 if layer[0] == "conv" else 1)
 
 
 def parameter_count(model):
-    if model == "cnn":
-        return (25 * 8 + 8) + (25 * 8 * 16 + 16) + (256 * 10 + 10)
-    return sum(i * o + o for i, o in model_layers(model))
+    return sum(_weight_rows(l) * l[2] + l[2] for l in model_layers(model) if l[0] in ("dense", "conv"))
 
 
 # ---------------------------------------------------------------- the client (needs numpy, pynng, cryptography)
 
-def train(np, parameters, layers, x, y, epochs, batch_size, lr, momentum, weight_decay, seed):
+def _patches(np, a):
+    """(B, H, W, C) -> (B, H-4, W-4, 25*C): the 5x5 window at each output position, index (ky*5 + kx)*C + c."""
+    windows = np.lib.stride_tricks.sliding_window_view(a, (5, 5), axis=(1, 2))  # (B, OH, OW, C, 5, 5)
+    b, oh, ow, c = windows.shape[:4]
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(b, oh, ow, 25 * c)
+
+
+def _forward(np, layers, views, x):
+    """The logits of a batch x (B x 784) and what backward needs of each layer."""
+    a, caches = x, []
+    for layer, view in zip(layers, views):
+        kind = layer[0]
+        if kind == "dense":
+            flat = a.reshape(len(a), -1)
+            caches.append((a.shape, flat))
+            a = flat @ view[0] + view[1]
+        elif kind == "conv":
+            if a.ndim == 2:
+                a = a.reshape(len(a), 28, 28, 1)
+            cols = _patches(np, a)
+            caches.append((a.shape, cols))
+            a = cols @ view[0] + view[1]
+        elif kind == "relu":
+            a = np.maximum(a, 0)
+            caches.append(a > 0)
+        else:  # pool: 2x2 blocks, the first maximum in row-major order
+            b, h, w, c = a.shape
+            blocks = a.reshape(b, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, h // 2, w // 2, 4, c)
+            first = blocks.argmax(axis=3)[:, :, :, None, :]
+            caches.append((a.shape, first))
+            a = np.take_along_axis(blocks, first, axis=3)[:, :, :, 0, :]
+    return a, caches
+
+
+def _backward(np, layers, views, caches, dz):
+    """Gradients (weights, bias) of each parametrised layer, input to output, from dL/dlogits."""
+    grads = []
+    for n in range(len(layers) - 1, -1, -1):
+        kind, cache = layers[n][0], caches[n]
+        if kind == "dense":
+            shape, flat = cache
+            grads.append((flat.T @ dz, dz.sum(axis=0)))
+            if n > 0:
+                dz = (dz @ views[n][0].T).reshape(shape)
+        elif kind == "conv":
+            shape, cols = cache
+            out = dz.shape[-1]
+            grads.append((cols.reshape(-1, cols.shape[-1]).T @ dz.reshape(-1, out), dz.sum(axis=(0, 1, 2))))
+            if n > 0:
+                b, oh, ow = dz.shape[:3]
+                dcols = (dz.reshape(-1, out) @ views[n][0].T).reshape(b, oh, ow, 5, 5, shape[3])
+                dx = np.zeros(shape, dtype=np.float32)
+                for ky in range(5):
+                    for kx in range(5):
+                        dx[:, ky:ky + oh, kx:kx + ow, :] += dcols[:, :, :, ky, kx, :]
+                dz = dx
+        elif kind == "relu":
+            dz = dz * cache
+        else:
+            shape, first = cache
+            b, h, w, c = shape
+            blocks = np.zeros((b, h // 2, w // 2, 4, c), dtype=np.float32)
+            np.put_along_axis(blocks, first, dz[:, :, :, None, :], axis=3)
+            dz = blocks.reshape(b, h // 2, w // 2, 2, 2, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, h, w, c)
+    return list(reversed(grads))
+
+
+def train(np, parameters, model, x, y, epochs, batch_size, lr, momentum, weight_decay, seed):
     """Local SGD of PROTOCOL.md section 12.4; returns (trained parameters, mean training loss)."""
+    layers = model_layers(model)
     p = np.array(parameters, dtype=np.float32)
+    if len(p) != parameter_count(model):
+        raise ValueError(f"{len(p)} parameters, but {model} has {parameter_count(model)}")
     views, offset = [], 0
-    for i, o in layers:
-        w = p[offset:offset + i * o].reshape(i, o)
-        b = p[offset + i * o:offset + i * o + o]
-        views.append((w, b))
-        offset += i * o + o
+    for layer in layers:
+        if layer[0] in ("dense", "conv"):
+            rows, cols = _weight_rows(layer), layer[2]
+            views.append((p[offset:offset + rows * cols].reshape(rows, cols), p[offset + rows * cols:offset + rows * cols + cols]))
+            offset += rows * cols + cols
+        else:
+            views.append(None)
     velocity = np.zeros_like(p)
     rng = SeededGenerator(seed)
     count = len(y)
@@ -586,24 +671,15 @@ def train(np, parameters, layers, x, y, epochs, batch_size, lr, momentum, weight
         for first in range(0, count, capacity):
             batch = order[first:first + capacity]
             xb, yb = x[batch], y[batch]
-            activations = [xb]
-            for n, (w, b) in enumerate(views):
-                z = activations[-1] @ w + b
-                activations.append(np.maximum(z, 0) if n < len(views) - 1 else z)
-            logits = activations[-1].astype(np.float64)
+            logits, caches = _forward(np, layers, views, xb)
+            logits = logits.astype(np.float64)
             logits -= logits.max(axis=1, keepdims=True)
             logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
             loss_sum += float(-logp[np.arange(len(yb)), yb].sum())
             dz = np.exp(logp)
             dz[np.arange(len(yb)), yb] -= 1
             dz = (dz / len(yb)).astype(np.float32)
-            grads = []
-            for n in range(len(views) - 1, -1, -1):
-                w, _ = views[n]
-                grads.append((activations[n].T @ dz, dz.sum(axis=0)))
-                if n > 0:
-                    dz = (dz @ w.T) * (activations[n] > 0)
-            g = np.concatenate([part.ravel() for gw, gb in reversed(grads) for part in (gw, gb)])
+            g = np.concatenate([part.ravel() for gw, gb in _backward(np, layers, views, caches, dz) for part in (gw, gb)])
             if weight_decay != 0:
                 g += np.float32(weight_decay) * p
             if momentum != 0:
@@ -613,6 +689,23 @@ def train(np, parameters, layers, x, y, epochs, batch_size, lr, momentum, weight
             else:
                 p -= np.float32(lr) * g
     return p, loss_sum / (count * epochs)
+
+
+def train_command(argv):
+    """train MODEL PARAMS.f32 IMAGES.f32 LABELS.u8 OUT.f32 --epochs E --batch-size B --learning-rate L --momentum M
+    --weight-decay D --seed S: trains like an honest client, writes the trained parameters, prints {"loss": ...}."""
+    import numpy as np
+    model, params, images, labels, out = argv[:5]
+    o = _options(argv[5:], ["epochs", "batch_size", "learning_rate", "momentum", "weight_decay", "seed"])
+    p = np.fromfile(params, dtype="<f4")
+    x = np.fromfile(images, dtype="<f4").reshape(-1, 784)
+    y = np.fromfile(labels, dtype=np.uint8).astype(np.int64)
+    trained, loss = train(np, p, model, x, y, int(o["epochs"]), int(o["batch_size"]), float(o["learning_rate"]),
+                          float(o["momentum"]), float(o["weight_decay"]), int(o["seed"]))
+    trained.astype("<f4").tofile(out)
+    json.dump({"loss": loss, "parameters": len(trained)}, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
 
 
 def log(level, msg, **fields):
@@ -695,7 +788,7 @@ def run_client(args):
             h = msg["hyperparameters"]
             seed = (h["seed"] + index * 0x2545F491) & MASK64
             base = np.array(msg["parameters"], dtype=np.float32)
-            trained, loss = train(np, base, model_layers(spec["model"]), x, y, h["epochs"], h["batch_size"],
+            trained, loss = train(np, base, spec["model"], x, y, h["epochs"], h["batch_size"],
                                   h["learning_rate"], h["momentum"], h["weight_decay"], seed)
             delta = (trained - base).astype(np.float32)
             values = delta.tolist()
@@ -770,6 +863,8 @@ def main(argv):
         json.dump({"size": len(indices), "indices_sha256": indices_digest(indices)}, sys.stdout)
         sys.stdout.write("\n")
         return 0
+    if len(argv) >= 6 and argv[0] == "train":
+        return train_command(argv[1:])
     if argv == ["selftest"]:
         selftest()
         return 0

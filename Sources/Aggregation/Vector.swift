@@ -1,3 +1,5 @@
+import Learning
+
 /// Small vector helpers shared by the aggregation rules and detectors (flat `[Float]` parameter vectors).
 public enum Vector {
     /// y += a · x
@@ -59,12 +61,7 @@ public enum Vector {
     }
 
     /// The median of a small array (mean of the two middle values for an even count); nil when empty.
-    public static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let s = values.sorted()
-        let m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
-    }
+    public static func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : Percentiles.median(values) }
 
     /// Coordinate by coordinate: gathers the n values of coordinate j, sorts them (insertion sort: n is small) and
     /// reduces the sorted column with `reduce`. The updates are packed into one contiguous block first.

@@ -46,7 +46,7 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
     public func isComplete(_ run: ExperimentPlan.Run) -> Bool {
         let path = directory + "/" + run.path + "/summary.json"
         guard let data = FileManager.default.contents(atPath: path),
-              let summary = try? JSONDecoder().decode(RunSummary.self, from: data) else { return false }
+              let summary = try? RunJSON.decoder().decode(RunSummary.self, from: data) else { return false }
         return summary.rounds == plan.rounds
     }
 
@@ -143,10 +143,7 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
                                        logger: logger)
             let status = try cluster.run()
             guard status == 0 else { throw FederationError.processFailed(name: "coordinator", status: status) }
-            guard let data = fm.contents(atPath: runDirectory + "/summary.json") else {
-                throw FederationError.cannotRead(path: runDirectory + "/summary.json", reason: "missing after the run")
-            }
-            return try JSONDecoder().decode(RunSummary.self, from: data)
+            return try RunJSON.decode(RunSummary.self, file: RunLayout(directory: runDirectory).summary)
         }
     }
 

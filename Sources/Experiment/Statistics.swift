@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 
 /// The statistics an experiment reports over seeds: summaries, paired tests and distances between samples.
 /// Pure functions on plain arrays, so each is checked against answers worked out by hand.
@@ -15,13 +16,7 @@ public enum Statistics {
     public static func variance(_ x: [Double]) -> Double { let s = standardDeviation(x); return s * s }
 
     /// The p-quantile by linear interpolation between order statistics (R's type 7, NumPy's default).
-    public static func quantile(_ x: [Double], _ p: Double) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted()
-        let h = Double(s.count - 1) * min(max(p, 0), 1)
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
-        return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
-    }
+    public static func quantile(_ x: [Double], _ p: Double) -> Double { Percentiles.percentile(x, p) }
 
     /// Percentile-bootstrap confidence interval of the mean (resampling with replacement, seeded, so reproducible).
     public static func bootstrapMeanInterval(_ x: [Double], level: Double = 0.95, resamples: Int = 4000,

@@ -169,7 +169,7 @@ extension Bench {
                 self.directory = directory
                 let run = RunLayout(directory: directory)
                 let text = try String(contentsOfFile: run.rounds, encoding: .utf8)
-                let decoder = JSONDecoder()
+                let decoder = RunJSON.decoder()
                 let records = try text.split(separator: "\n").map { try decoder.decode(RoundRecord.self, from: Data($0.utf8)) }
                 guard !records.isEmpty else { throw ValidationError("\(directory)/rounds.jsonl has no rounds") }
                 let d = records.map(\.durationsMs)

@@ -32,7 +32,7 @@ import Testing
     }
 
     static func summary(_ path: String) throws -> RunSummary {
-        try JSONDecoder().decode(RunSummary.self, from: try #require(FileManager.default.contents(atPath: path + "/summary.json")))
+        try RunJSON.decode(RunSummary.self, file: path + "/summary.json")
     }
 
     @Test(.timeLimit(.minutes(3))) func pairedRunsRecordTheirSeedsAndResumeSkipsCompleteOnes() throws {

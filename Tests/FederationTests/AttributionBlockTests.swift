@@ -35,8 +35,8 @@ import Testing
         let round2 = try book.record(round: 2, clients: ["client-0", "client-1", "client-10"], sampleCounts: [100, 200, 50],
                                      values: ["shapley-exact": [0.03, -0.01, 0.2], "marginal": [1, 1, 1]])
         let rejected = [
-            RoundRecord.RejectedMessage(pipe: 4, client: "client-3", claimedClient: "client-3", code: "wrong-base-model", reason: "r", messageDigest: "00"),
-            RoundRecord.RejectedMessage(pipe: 9, client: nil, claimedClient: "client-1", code: "bad-signature", reason: "r", messageDigest: "11"),
+            RoundRecord.RejectedMessage(pipe: 4, client: "client-3", claimedClient: "client-3", code: "wrong-base-model", reason: "r", messageSha256: "00"),
+            RoundRecord.RejectedMessage(pipe: 9, client: nil, claimedClient: "client-1", code: "bad-signature", reason: "r", messageSha256: "11"),
         ]
         var record = RoundRecord(round: 2, time: "t", participants: ["client-0", "client-1", "client-10"], sampleCounts: [100, 200, 50],
                                  stragglers: ["client-2"], rejected: rejected, utilityBefore: 0.5, utilityAfter: 0.72,

@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import PKI
 import Testing
 @testable import Federation
@@ -36,6 +37,40 @@ import Testing
                         "\(spec.dataset) \(spec.partition) client \(index) indices")
             }
         }
+    }
+
+    /// Every model's parameter layout (PROTOCOL.md §12.3) and local SGD (§12.4) as the Python client implements them
+    /// from the documents: from the same parameters, images, labels, hyperparameters and seed, its trained parameters
+    /// and mean loss equal the Swift `Trainer`'s up to float32 rounding. A different layer order, matrix orientation,
+    /// pooling tie rule, shuffle, momentum or weight decay moves them apart by far more.
+    @Test(arguments: ["logreg", "mlp:16", "cnn"])
+    func pythonTrainsEveryModelLikeTheSwiftClient(_ model: String) throws {
+        let dir = try TemporaryDirectory("pytrain")
+        defer { dir.remove() }
+        let data = SyntheticDataset.generate(count: 37, seed: 5)  // 37: the last batch of each epoch is partial
+        var swift = Model(spec: try ModelSpec(parsing: model), seed: 3)
+        let initial = swift.parameters
+        let report = Trainer.train(&swift, on: data, epochs: 2, batchSize: 16,
+                                   optimizer: SGD(learningRate: 0.05, momentum: 0.5, weightDecay: 0.001), seed: 77)
+        func write<T>(_ values: [T], _ name: String) throws {
+            try values.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: dir.file(name)))
+        }
+        try write(initial, "params.f32")
+        try write(data.features, "images.f32")
+        try write(data.labels.map { UInt8($0) }, "labels.u8")
+        let output = try Tool.python([Self.script, "train", model, dir.file("params.f32"), dir.file("images.f32"), dir.file("labels.u8"),
+                                      dir.file("out.f32"), "--epochs", "2", "--batch-size", "16", "--learning-rate", "0.05",
+                                      "--momentum", "0.5", "--weight-decay", "0.001", "--seed", "77"])
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(result["parameters"] as? Int == initial.count, "\(model): the documented parameter count")
+        let trained = try Data(contentsOf: URL(fileURLWithPath: dir.file("out.f32"))).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        try #require(trained.count == initial.count)
+        let moved = zip(swift.parameters, initial).map { abs($0 - $1) }.max() ?? 0
+        let difference = zip(swift.parameters, trained).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(moved > 1e-3, "\(model): training moved the parameters (by \(moved))")
+        #expect(difference <= 1e-3 * moved, "\(model): Python and Swift differ by \(difference) after training moved them by \(moved)")
+        let loss = try #require(result["loss"] as? Double)
+        #expect(abs(loss - report.meanLoss) <= 1e-4 * report.meanLoss, "\(model): mean loss \(loss) (Python) vs \(report.meanLoss) (Swift)")
     }
 
     @Test(.timeLimit(.minutes(4))) func aPythonClientIsAcceptedNextToSwiftClientsOverTLSAndTrainsOnItsShard() throws {

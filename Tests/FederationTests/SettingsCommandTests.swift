@@ -66,6 +66,97 @@ import Testing
         #expect(mixed["rounds"]?.value == "3" && mixed["epochs"]?.value == "5" && mixed["batch-size"]?.value == "16")
     }
 
+    /// What each setting turns into in the configuration the daemons run with, rendered as text, for the sample
+    /// values (coordinator: listening on TLS so that the TLS engine matters). A setting that no config reads, or reads
+    /// into the wrong field, fails here; insecure-tcp, log-level and log-file are checked by their own tests
+    /// (`plainTCPOnAnAddressOtherMachinesReachNeedsTheInsecureFlag`, the daemons' log files in every process test),
+    /// seed and strategy (masked here by model-seed/shuffle-seed and attack) below.
+    static let effects: [(setting: Setting, expected: String, read: @Sendable (CoordinatorConfig, ClientConfig, AttackPlan?) -> String)] = [
+        (.listen, "tls+tcp://0.0.0.0:7499", { c, _, _ in c.listen }),
+        (.coordinator, "tls+tcp://coordinator.example:7401", { _, k, _ in k.coordinator }),
+        (.id, "client-3 /tmp/p k i/client-3.pem", { _, k, _ in "\(k.id) \(k.tls?.certKeyFile ?? "-")" }),
+        (.pkiDir, "/tmp/p k i/ca.crt /tmp/p k i/ca.crt", { c, k, _ in "\(c.caFile) \(k.tls?.caFile ?? "-")" }),
+        (.serverName, "coordinator.example", { _, k, _ in k.tls?.serverName ?? "-" }),
+        (.rounds, "7", { c, _, _ in "\(c.rounds)" }),
+        (.clients, "4", { c, _, _ in "\(c.spec.clients)" }),
+        (.minClients, "3", { c, _, _ in "\(c.minClients)" }),
+        (.roundDeadline, "12.5", { c, _, _ in "\(c.roundDeadline)" }),
+        (.registrationTimeout, "30.0", { c, _, _ in "\(c.registrationTimeout)" }),
+        (.unregisteredTimeout, "7.0", { c, _, _ in "\(c.unregisteredTimeout)" }),
+        (.resume, "true", { c, _, _ in "\(c.resume)" }),
+        (.dataset, "synthetic", { c, _, _ in c.spec.dataset }),
+        (.dataDir, "/data/fashion mnist /data/fashion mnist", { c, k, _ in "\(c.dataDirectory) \(k.dataDirectory)" }),
+        (.trainLimit, "500", { c, _, _ in "\(c.spec.trainLimit)" }),
+        (.syntheticCount, "700", { c, _, _ in "\(c.spec.syntheticCount)" }),
+        (.validationSize, "50", { c, _, _ in "\(c.spec.validationSize)" }),
+        (.publicSize, "60", { c, _, _ in "\(c.spec.publicSize)" }),
+        (.testSize, "60", { c, _, _ in "\(c.testSize)" }),
+        (.partition, "shards:2", { c, _, _ in c.spec.partition }),
+        (.partitionSeed, "9", { c, _, _ in "\(c.spec.partitionSeed)" }),
+        (.model, "mlp:32,16", { c, _, _ in c.spec.model }),
+        (.epochs, "2", { c, _, _ in "\(c.hyperparameters.epochs)" }),
+        (.batchSize, "16", { c, _, _ in "\(c.hyperparameters.batchSize)" }),
+        (.learningRate, "0.1", { c, _, _ in "\(c.hyperparameters.learningRate)" }),
+        (.momentum, "0.9", { c, _, _ in "\(c.hyperparameters.momentum)" }),
+        (.weightDecay, "0.001", { c, _, _ in "\(c.hyperparameters.weightDecay)" }),
+        (.modelSeed, "6", { c, _, _ in "\(c.modelSeed)" }),
+        (.shuffleSeed, "8", { c, _, _ in "\(c.hyperparameters.seed)" }),
+        (.aggregation, "trimmed-mean(beta=0.2)", { c, _, _ in c.aggregation }),
+        (.detectors, "norm(z=4),history(k=2;m=3)", { c, _, _ in c.detectors.joined(separator: ",") }),
+        (.dropFlagged, "true", { c, _, _ in "\(c.dropFlagged)" }),
+        (.evaluators, "marginal,loo", { c, _, _ in c.evaluators.joined(separator: ",") }),
+        (.utility, "neg-loss", { c, _, _ in c.utility.rawValue }),
+        (.out, "/tmp/out dir", { c, _, _ in c.outputDirectory }),
+        (.archiveUpdates, "true", { c, _, _ in "\(c.archiveUpdates)" }),
+        (.float16, "true", { c, _, _ in "\(c.float16)" }),
+        (.tlsEngine, "mbedtls mbedtls", { c, k, _ in "\(c.tls?.engine.rawValue ?? "-") \(k.tls?.engine.rawValue ?? "-")" }),
+        (.attack, "scale(k=5) scale(k=5)", { _, k, plan in "\(plan?.attack.description ?? "-") \(k.strategy)" }),
+        (.attacker, "client-2", { _, _, plan in plan?.attacker ?? "-" }),
+        (.consoleEvaluator, "marginal", { c, _, _ in c.consoleEvaluator }),
+        (.blasThreads, "2 2", { c, k, _ in "\(c.blasThreads) \(k.blasThreads)" }),
+    ]
+
+    @Test func everySettingGivenByFlagEnvironmentOrConfigFileTakesEffectInTheConfigs() throws {
+        let checkedElsewhere: Set<Setting> = [.insecureTCP, .logLevel, .logFile, .seed, .strategy]
+        #expect(Set(Self.effects.map(\.setting)).union(checkedElsewhere) == Set(Setting.catalog), "an effect for every setting")
+        var values = Self.samples
+        values["listen"] = "tls+tcp://0.0.0.0:7499"
+        let dir = try TemporaryDirectory("effects")
+        defer { dir.remove() }
+        let yaml = dir.file("config.yaml")
+        try values.map { "\($0.key): \"\($0.value)\"" }.joined(separator: "\n").write(toFile: yaml, atomically: true, encoding: .utf8)
+        let ways: [(String, () throws -> Settings)] = [
+            ("flag", { try Settings(flags: values, environment: [:]) }),
+            ("environment", { try Settings(flags: [:], environment: Dictionary(uniqueKeysWithValues: values.map {
+                (Setting.named($0.key)!.environmentVariable, $0.value) })) }),
+            ("config file", { try Settings(flags: [:], environment: [:], configFile: yaml) }),
+        ]
+        // With nothing given, every effect differs from the sample's: the sample really changed something.
+        let defaults = try Settings(flags: ["id": "client-0", "attack": "none"], environment: [:])
+        let base = (try CoordinatorConfig(settings: defaults), try ClientConfig(settings: defaults))
+        for (way, make) in ways {
+            let settings = try make()
+            let coordinator = try CoordinatorConfig(settings: settings), client = try ClientConfig(settings: settings)
+            let plan = try AttackPlan.from(settings: settings, clients: coordinator.spec.clients)
+            for effect in Self.effects {
+                #expect(effect.read(coordinator, client, plan) == effect.expected, "\(effect.setting.name) by \(way)")
+                #expect(effect.read(base.0, base.1, nil) != effect.expected, "\(effect.setting.name): the default differs")
+            }
+        }
+        // --attack takes the place of --strategy; without it, --strategy picks the baseline, by every way too.
+        try "strategy: unchanged\n".write(toFile: dir.file("strategy.yaml"), atomically: true, encoding: .utf8)
+        for settings in [try Settings(flags: ["id": "client-0", "strategy": "unchanged"], environment: [:]),
+                         try Settings(flags: ["id": "client-0"], environment: ["FEDATTR_STRATEGY": "unchanged"]),
+                         try Settings(flags: ["id": "client-0"], environment: [:], configFile: dir.file("strategy.yaml"))] {
+            #expect(try ClientConfig(settings: settings).strategy.name == "unchanged")
+        }
+        #expect(base.1.strategy.name == "honest")
+        // --seed is the default of both --model-seed and --shuffle-seed.
+        let seeded = try CoordinatorConfig(settings: Settings(flags: [:], environment: ["FEDATTR_SEED": "5"]))
+        #expect(seeded.modelSeed == 5 && seeded.hyperparameters.seed == 5)
+        #expect(base.0.modelSeed == 1 && base.0.hyperparameters.seed == 1)
+    }
+
     @Test func everyCommandsHelpShowsExactlyItsSettingsWithDefaultAndVariable() throws {
         let commands: [(String, Setting.Role)] = [("coordinator", .coordinator), ("client", .client), ("up", .cluster), ("simulate", .cluster)]
         for (command, role) in commands {

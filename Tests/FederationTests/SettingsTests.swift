@@ -128,17 +128,20 @@ import Transport
         #expect(c.tls?.serverName == "coordinator")
         let k = try CoordinatorConfig(settings: Settings(flags: ["listen": "tls+tcp4://0.0.0.0:7400", "tls-engine": "mbedtls"], environment: [:]))
         #expect(k.tls?.engine == .mbedtls)
-        #expect(throws: FederationError.self) {
+        #expect(throws: FederationError.invalidSetting(key: "coordinator", value: "tls+tcp://:7400", source: "flag",
+                                                       expected: "a URL with a host, or a --server-name")) {
             try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400"], environment: [:]))
         }
         let named = try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tls+tcp://:7400", "server-name": "coordinator"], environment: [:]))
         #expect(named.tls?.serverName == "coordinator")
         #expect(try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "tcp4://127.0.0.1:7400"], environment: [:])).tls == nil)
-        #expect(throws: FederationError.self) {
+        #expect(throws: FederationError.invalidSetting(key: "coordinator", value: "ws://127.0.0.1:7400", source: "flag",
+                                                       expected: "a tls+tcp://, tcp://, ipc:// or inproc:// URL")) {
             try ClientConfig(settings: Settings(flags: ["id": "client-0", "coordinator": "ws://127.0.0.1:7400"], environment: [:]))
         }
-        #expect(throws: FederationError.self) {
-            try CoordinatorConfig(settings: Settings(flags: ["tls-engine": "gnutls"], environment: [:]))
+        #expect(throws: FederationError.invalidSetting(key: "tls-engine", value: "gnutls", source: "environment FEDATTR_TLS_ENGINE",
+                                                       expected: TLSEngine.allCases.map(\.rawValue).joined(separator: " or "))) {
+            try CoordinatorConfig(settings: Settings(flags: [:], environment: ["FEDATTR_TLS_ENGINE": "gnutls"]))
         }
         let openssl = try ClientConfig(settings: Settings(flags: client, environment: ["FEDATTR_TLS_ENGINE": "openssl"]))
         #expect(openssl.tls?.engine == .openssl)

@@ -380,7 +380,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 // A refused message from a known pipe still counts as its answer this round.
                 if pipes.identity(of: received.pipe) != nil { answered.insert(received.pipe) }
                 rejected.append(.init(pipe: received.pipe, client: client, claimedClient: claimed, code: rejection.code,
-                                      reason: rejection.description, messageDigest: Digest.hex(Digest.sha256(received.bytes))))
+                                      reason: rejection.description, messageSha256: Digest.hex(Digest.sha256(received.bytes))))
                 logger.warning("message rejected", metadata: [
                     "pipe": "\(received.pipe)", "client": "\(client ?? "-")", "claimed_client": "\(claimed ?? "-")",
                     "code": "\(rejection.code)", "reason": "\(rejection)",

@@ -140,7 +140,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         try ledger.append(round: round, modelDigest: modelDigest, nextModelDigest: Digest.sha256(Wire.WireCodec.tensorBytes(nextModel)),
                           entries: entries, attributions: Ledger.attributions(records),
                           refused: refused.map { LedgerRefusal(client: $0.client, claimedClient: $0.claimedClient, code: $0.code,
-                                                               messageDigest: $0.messageDigest) },
+                                                               messageDigest: $0.messageSha256) },
                           flags: flags, aggregation: aggregation, utilityBefore: scores?.utilityBefore ?? 0, utilityAfter: scores?.utilityAfter ?? 0)
     }
 

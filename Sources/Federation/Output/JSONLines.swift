@@ -1,6 +1,6 @@
 import Foundation
 
-/// Appends Codable values as JSON lines (sorted keys, one object per line) and writes JSON documents.
+/// Appends Codable values as JSON lines (RunJSON's conventions, one object per line) and writes JSON documents.
 final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
     private let handle: FileHandle
     private let lock = NSLock()
@@ -30,19 +30,11 @@ final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
         }
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }()
+    static let encoder = RunJSON.encoder()
 
     /// Writes `value` as pretty JSON to `path`, atomically.
     static func writeDocument<T: Encodable>(_ value: T, to path: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { try e.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do { try RunJSON.encoder(pretty: true).encode(value).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw FederationError.cannotWrite(path: path)
         }
     }

@@ -1,6 +1,6 @@
 import Aggregation
 
-/// One line of rounds.jsonl: who took part in a round, what was refused, how the global model did, and timings.
+/// One line of rounds.jsonl (keys: the property names in snake_case, RunJSON): who took part in a round, what was refused, how the global model did, and timings.
 public struct RoundRecord: Sendable, Codable, Equatable {
     public var round: Int
     public var time: String
@@ -47,13 +47,7 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         public var code: String
         public var reason: String
         /// Hex SHA-256 of the message bytes as received (also chained in the ledger).
-        public var messageDigest: String
-
-        enum CodingKeys: String, CodingKey {
-            case pipe, client, code, reason
-            case claimedClient = "claimed_client"
-            case messageDigest = "message_sha256"
-        }
+        public var messageSha256: String
     }
 
     /// Wall-clock milliseconds of each phase of a round.
@@ -67,16 +61,4 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         public var total: Double = 0
     }
 
-    enum CodingKeys: String, CodingKey {
-        case round, time, participants, stragglers, rejected
-        case sampleCounts = "sample_counts"
-        case utilityBefore = "utility_before"
-        case utilityAfter = "utility_after"
-        case validationAccuracy = "validation_accuracy"
-        case validationLoss = "validation_loss"
-        case testAccuracy = "test_accuracy"
-        case testLoss = "test_loss"
-        case durationsMs = "durations_ms"
-        case flagged, aggregation
-    }
 }

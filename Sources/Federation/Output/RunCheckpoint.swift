@@ -56,8 +56,7 @@ struct RunCheckpoint: Equatable {
             throw FederationError.cannotRead(path: directory + "/" + Ledger.fileName,
                                              reason: "ends at round \(ledger.last?.round ?? 0) with head \(head.prefix(16))…, but the checkpoint is round \(round) with head \(ledgerHead.prefix(16))…")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = RunJSON.decoder()
         let text = (try? String(contentsOfFile: directory + "/rounds.jsonl", encoding: .utf8)) ?? ""
         return try text.split(separator: "\n").map { try decoder.decode(RoundRecord.self, from: Data($0.utf8)) }
     }

@@ -1,4 +1,6 @@
-/// summary.json: the run's settings, final accuracy and every evaluator's cumulative score per client.
+import Learning
+
+/// summary.json (keys: the property names in snake_case, RunJSON): the run's settings, final accuracy and every evaluator's cumulative score per client.
 public struct RunSummary: Sendable, Codable {
     public var rounds: Int
     public var clients: Int
@@ -35,19 +37,6 @@ public struct RunSummary: Sendable, Codable {
             self.model = model
             self.shuffle = shuffle
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case rounds, clients, model, dataset, partition, aggregation, detectors, evaluators, seconds, seeds
-        case flagRates = "flag_rates"
-        case fallbackRounds = "fallback_rounds"
-        case finalValidationAccuracy = "final_validation_accuracy"
-        case finalTestAccuracy = "final_test_accuracy"
-        case finalTestLoss = "final_test_loss"
-        case participantsPerRound = "participants_per_round"
-        case rejectedMessages = "rejected_messages"
-        case medianRoundMs = "median_round_ms"
-        case cumulativeAttribution = "cumulative_attribution"
     }
 
     public init(config: CoordinatorConfig, records: [RoundRecord], attribution: [String: [String: Double]], seconds: Double) {

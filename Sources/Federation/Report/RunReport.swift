@@ -24,7 +24,7 @@ public struct RunReport: Sendable {
         var names: [String] = []
         if let text = try? String(contentsOfFile: layout.detections, encoding: .utf8) {
             for line in text.split(separator: "\n").prefix(10_000) {
-                if let check = try? JSONDecoder().decode(DetectionCheck.self, from: Data(line.utf8)), !names.contains(check.detector) {
+                if let check = try? RunJSON.decoder().decode(DetectionCheck.self, from: Data(line.utf8)), !names.contains(check.detector) {
                     names.append(check.detector)
                 }
             }
@@ -37,8 +37,7 @@ public struct RunReport: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FederationError.cannotRead(path: path, reason: "missing")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = RunJSON.decoder()
         var out: [T] = []
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
             do { out.append(try decoder.decode(T.self, from: Data(line.utf8))) } catch {

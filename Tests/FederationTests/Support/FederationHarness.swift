@@ -195,8 +195,7 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
 
     /// rounds.jsonl, decoded.
     func roundRecords() throws -> [RoundRecord] {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = RunJSON.decoder()
         return try lines(out + "/rounds.jsonl").map { try decoder.decode(RoundRecord.self, from: Data($0.utf8)) }
     }
 

@@ -48,7 +48,7 @@ func expectRun(_ h: FederationHarness, summary: RunSummary, rejections: [Expecte
         }
         // The ledger chains every refusal of the round with the digest of the refused bytes.
         let chained = refusals[record.round] ?? []
-        #expect(chained.map(\.code) == record.rejected.map(\.code) && chained.map(\.messageDigest) == record.rejected.map(\.messageDigest),
+        #expect(chained.map(\.code) == record.rejected.map(\.code) && chained.map(\.messageDigest) == record.rejected.map(\.messageSha256),
                 "ledger refusals of round \(record.round)", sourceLocation: sourceLocation)
         // The ledger holds exactly this round's accepted submissions.
         let entries = ledger[record.round] ?? []
