@@ -54,11 +54,11 @@ if [ "${1:-}" = --mutations ]; then
   # name | quick? | original text | replacement | what the failure must say
   mutations=(
     "command|quick|    command: [coordinator]|    command: [coordinatr]|service coordinator exited with code [1-9]"
-    "flag|quick|    command: [client, --id, client-2]|    command: [client, --identity, client-2]|service client-2 exited with code [1-9]"
+    "flag|quick|    command: [client, --id, client-2]|    command: [client, --identity, client-2]|service client-2 (exited with code [1-9]|keeps restarting)"
     "variable-name|quick|      FEDATTR_DATASET: |      FEDATTR_DATSET: |unknown setting in the environment.*FEDATTR_DATSET"
     "variable-value|quick|      FEDATTR_ROUNDS: \${FEDATTR_ROUNDS:?set FEDATTR_ROUNDS in .env}|      FEDATTR_ROUNDS: 0\${FEDATTR_ROUNDS:?set FEDATTR_ROUNDS in .env}x|service coordinator exited with code [1-9]"
-    "volume-pki|quick|    - pki:/fedattr/pki:ro|    - pki:/fedattr/certs:ro|service (client-[0-3]|coordinator) exited with code [1-9]"
-    "variable-coordinator-url|slow|      FEDATTR_COORDINATOR: tls+tcp://coordinator:7400|      FEDATTR_COORDINATOR: tls+tcp://coordinator:7401|timed out after [0-9]+s waiting for the four honest clients to register"
+    "volume-pki|quick|    - pki:/fedattr/pki:ro|    - pki:/fedattr/certs:ro|service (client-[0-3]|coordinator) (exited with code [1-9]|keeps restarting)"
+    "variable-coordinator-url|slow|    FEDATTR_COORDINATOR: tls+tcp://coordinator:7400|    FEDATTR_COORDINATOR: tls+tcp://coordinator:7401|timed out after [0-9]+s waiting for the four honest clients to register"
     "volume-run|slow|      - run:/fedattr/run|      - run:/fedattr/runs|fedattr verify"
     "attacker-flag|slow|, --attack, \"\${ATTACK:-attribution-first}\"]|]|the attacker's log does not announce the attack"
   )
@@ -96,7 +96,7 @@ PY
     else
       log "mutation $name: detected in ${took}s: $said"
     fi
-    if grep -q "left behind" "$results/$name.log"; then log "mutation $name: left something behind"; status=1; fi
+    if grep -q "FAIL: left behind" "$results/$name.log"; then log "mutation $name: left something behind"; status=1; fi
     # The failed run kept its logs for a person to read; an expected failure needs no such copy.
     kept=$(sed -n 's/.*logs of the failed run in //p' "$results/$name.log" | head -n1)
     [ -n "$kept" ] && [ -d "$kept" ] && rm -rf "$kept"
@@ -118,6 +118,17 @@ leftovers_list() {  # containers, volumes and networks of compose project $1
   $SUDO podman volume ls -q | grep "^${1}_" || true
   $SUDO podman network ls --format '{{.Name}}' | grep "^${1}_" || true
 }
+remove_project() {  # removes compose project $1's containers, volumes and networks with podman itself
+  # A container caught between two restarts can refuse one `rm -f` ("container state improper"): retry.
+  for _ in 1 2 3 4 5; do
+    for id in $($SUDO podman ps -a -q --filter "label=com.docker.compose.project=$1"); do $SUDO podman rm -f "$id" >/dev/null 2>&1 || true; done
+    for v in $($SUDO podman volume ls -q | grep "^${1}_" || true); do $SUDO podman volume rm -f "$v" >/dev/null 2>&1 || true; done
+    for n in $($SUDO podman network ls --format '{{.Name}}' | grep "^${1}_" || true); do $SUDO podman network rm -f "$n" >/dev/null 2>&1 || true; done
+    [ -n "$(leftovers_list "$1")" ] || return 0
+    sleep 2
+  done
+  return 1
+}
 # An interrupted earlier run (its process gone) may have left its project behind: remove it first.
 for other in $( { $SUDO podman ps -a --format '{{index .Labels "com.docker.compose.project"}}'
                   $SUDO podman volume ls -q; $SUDO podman network ls --format '{{.Name}}'; } \
@@ -125,9 +136,7 @@ for other in $( { $SUDO podman ps -a --format '{{index .Labels "com.docker.compo
   pid=${other#fedattr-test-}
   if ! kill -0 "$pid" 2>/dev/null; then
     log "removing what an interrupted run left behind: $other"
-    for id in $($SUDO podman ps -a -q --filter "label=com.docker.compose.project=$other"); do $SUDO podman rm -f "$id" >/dev/null; done
-    for v in $($SUDO podman volume ls -q | grep "^${other}_" || true); do $SUDO podman volume rm -f "$v" >/dev/null; done
-    for n in $($SUDO podman network ls --format '{{.Name}}' | grep "^${other}_" || true); do $SUDO podman network rm -f "$n" >/dev/null; done
+    remove_project "$other" || fail "cannot remove $other: $(leftovers_list "$other" | tr '\n' ' ')"
   fi
 done
 
@@ -161,7 +170,14 @@ cleanup() {
     leftovers || break
     sleep 3
   done
-  if leftovers; then log "FAIL: left behind after down -v: $(leftovers_list "$project" | tr '\n' ' ')"; status=1; fi
+  if leftovers; then
+    # After a failure (e.g. a container in a restart loop) `down -v` can miss a container: podman removes it.
+    if [ $status -ne 0 ] && remove_project "$project"; then
+      log "down -v after the failure left containers/volumes behind; removed them with podman rm -f"
+    else
+      log "FAIL: left behind after down -v: $(leftovers_list "$project" | tr '\n' ' ')"; remove_project "$project" || true; status=1
+    fi
+  fi
   [ "${FEDATTR_TEST_KEEP_IMAGE:-0}" = 1 ] || $SUDO podman rmi -f "$FEDATTR_IMAGE" >/dev/null 2>&1 || true
   stop_our_service "$service_was_up"
   if [ "$service_was_up" = false ] && pgrep -x podman >/dev/null; then
@@ -186,9 +202,12 @@ check_services() {
   [ -n "$ids" ] || return 0
   # shellcheck disable=SC2086
   while read -r svc status code restarts; do
-    if { [ "$status" = exited ] && [ "$code" != 0 ]; } || [ "${restarts:-0}" -gt 0 ]; then
+    if [ "${restarts:-0}" -gt 0 ]; then
       compose logs --no-color --tail 12 "$svc" >&2 || true
-      fail "service $svc exited with code $code (restarted $restarts times); its last log lines are above"
+      fail "service $svc keeps restarting (restarted $restarts times, last exit code $code); its last log lines are above"
+    elif [ "$status" = exited ] && [ "$code" != 0 ]; then
+      compose logs --no-color --tail 12 "$svc" >&2 || true
+      fail "service $svc exited with code $code; its last log lines are above"
     fi
   done < <($SUDO podman inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}' $ids)
 }
