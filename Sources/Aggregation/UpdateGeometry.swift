@@ -1,20 +1,26 @@
 import CBLAS
 
-/// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (OpenBLAS sgemm): norms, dot
-/// products, squared distances and Krum scores, shared by the Krum rules and the detectors.
+/// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (OpenBLAS ssyrk): norms, dot
+/// products, squared distances and Krum scores, shared by the Krum rules and the detectors. Reference vectors
+/// (the round's mean and median, for the detectors) ride along as extra rows, so their cosines cost no extra pass.
 public struct UpdateGeometry: Sendable {
+    /// Number of updates (the reference rows come after them).
     public let count: Int
-    /// G[i·n + j] = u_i · u_j.
+    /// Rows in the Gram matrix: the updates, then the references.
+    let rows: Int
+    /// G[a·rows + b] = x_a · x_b over updates then references.
     public let gram: [Double]
 
-    public init(_ updates: [[Float]]) {
-        let n = updates.count
-        count = n
+    public init(_ updates: [[Float]], references: [[Float]] = []) {
+        let vectors = updates + references
+        let n = vectors.count
+        count = updates.count
+        rows = n
         guard n > 0 else { gram = []; return }
-        let d = updates[0].count
+        let d = vectors[0].count
         var packed = [Float]()
         packed.reserveCapacity(n * d)
-        for u in updates {
+        for u in vectors {
             precondition(u.count == d, "vector lengths differ: \(u.count) vs \(d)")
             packed.append(contentsOf: u)
         }
@@ -22,17 +28,37 @@ public struct UpdateGeometry: Sendable {
         if d > 0 {
             packed.withUnsafeBufferPointer { a in
                 g.withUnsafeMutableBufferPointer { c in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), 1,
-                                a.baseAddress, Int32(d), a.baseAddress, Int32(d), 0, c.baseAddress, Int32(n))
+                    // The upper triangle of X·Xᵀ (half sgemm's work), mirrored below.
+                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, a.baseAddress, Int32(d), 0,
+                                c.baseAddress, Int32(n))
                 }
             }
+            for a in 0..<n { for b in 0..<a { g[a * n + b] = g[b * n + a] } }
         }
         gram = g.map(Double.init)
     }
 
-    public func dot(_ i: Int, _ j: Int) -> Double { gram[i * count + j] }
+    public func dot(_ i: Int, _ j: Int) -> Double { gram[i * rows + j] }
     public func norm(_ i: Int) -> Double { max(0, dot(i, i)).squareRoot() }
+    /// The updates' norms (not the references').
     public var norms: [Double] { (0..<count).map(norm) }
+
+    /// cos(u_i, reference r); 0 when either is zero.
+    public func cosine(_ i: Int, reference r: Int) -> Double {
+        precondition(count + r < rows, "no reference \(r)")
+        let ni = norm(i), nr = norm(count + r)
+        return ni > 0 && nr > 0 ? dot(i, count + r) / (ni * nr) : 0
+    }
+
+    /// The largest cos(u_i, u_j) over the other updates; 1 when there is no other update (nothing to compare).
+    public func closestPeerCosine(_ i: Int) -> Double {
+        guard count > 1 else { return 1 }
+        let ni = norm(i)
+        return (0..<count).filter { $0 != i }.map { j in
+            let nj = norm(j)
+            return ni > 0 && nj > 0 ? dot(i, j) / (ni * nj) : 0
+        }.max()!
+    }
 
     /// ‖u_i − u_j‖² (never negative).
     public func squaredDistance(_ i: Int, _ j: Int) -> Double { max(0, dot(i, i) + dot(j, j) - 2 * dot(i, j)) }

@@ -44,7 +44,7 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
 
     /// Whether `run` already has a complete summary.json (all planned rounds recorded).
     public func isComplete(_ run: ExperimentPlan.Run) -> Bool {
-        let path = directory + "/" + run.path + "/summary.json"
+        let path = RunLayout(directory: directory + "/" + run.path).summary
         guard let data = FileManager.default.contents(atPath: path),
               let summary = try? RunJSON.decoder().decode(RunSummary.self, from: data) else { return false }
         return summary.rounds == plan.rounds

@@ -22,7 +22,7 @@ public enum HTMLReport {
 
     public static func run(directory: String, attacker: String?) throws -> String {
         let report = try RunReport(directory: directory)
-        let summary = FileManager.default.contents(atPath: directory + "/summary.json").flatMap { try? RunJSON.decoder().decode(RunSummary.self, from: $0) }
+        let summary = FileManager.default.contents(atPath: RunLayout(directory: directory).summary).flatMap { try? RunJSON.decoder().decode(RunSummary.self, from: $0) }
         let last = report.rounds.last!
         var body = "<h1>fedattr run report</h1>\n<p>\(esc(directory)): \(report.rounds.count) rounds, \(report.clients.count) clients, "
         body += String(format: "final test accuracy %.4f, test loss %.4f", last.testAccuracy, last.testLoss)

@@ -38,7 +38,7 @@ extension Bench {
             let ids = (0..<clients).map { "client-\($0)" }
             let input = AggregationInput(round: 1, base: base, clients: ids, sampleCounts: counts, updates: updates)
             print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(BLASThreads.coreName), \(threads) BLAS thread(s)")
-            print("round: \(clients) updates × \(d) parameters; median of \(repeats) runs each")
+            print("round: \(clients) updates × \(d) parameters; median of \(repeats) runs each; cpu = the process's CPU time")
 
             let baseline = time { _ = FedAvg().aggregate(input) }
             print(line("fedavg (baseline)", baseline, baseline))
@@ -53,6 +53,8 @@ extension Bench {
             let stage = DetectionStage(detectors: try DetectorRegistry.make(DetectorRegistry.defaults.split(separator: ",").map(String.init)))
             let detect = time { _ = stage.run(round: 1, clients: ids, sampleCounts: counts, updates: updates) }
             print(line("detectors: " + stage.names.joined(separator: ","), detect, baseline))
+            let shared = DetectionStage(detectors: stage.detectors.filter { $0 is HistoryDetector })
+            print(line("  shared: mean, median, Gram (+ history)", time { _ = shared.run(round: 1, clients: ids, sampleCounts: counts, updates: updates) }, baseline))
             for detector in stage.detectors where !(detector is HistoryDetector) {
                 let one = DetectionStage(detectors: [detector])
                 print(line("  " + detector.name, time { _ = one.run(round: 1, clients: ids, sampleCounts: counts, updates: updates) }, baseline))
@@ -88,19 +90,29 @@ extension Bench {
             }
         }
 
-        func time(repeats r: Int? = nil, _ body: () -> Void) -> Double {
+        /// Median wall and process CPU milliseconds of `body` (CPU time stays meaningful on a loaded machine; it
+        /// counts every thread's work, so with more threads it exceeds the wall time).
+        func time(repeats r: Int? = nil, _ body: () -> Void) -> (wall: Double, cpu: Double) {
             body()  // warm-up
-            var samples: [Double] = []
+            var wall: [Double] = [], cpu: [Double] = []
             for _ in 0..<(r ?? repeats) {
-                let start = DispatchTime.now()
+                let start = DispatchTime.now(), cpuStart = Self.cpuMilliseconds()
                 body()
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+                cpu.append(Self.cpuMilliseconds() - cpuStart)
+                wall.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
             }
-            return samples.sorted()[samples.count / 2]
+            return (wall.sorted()[wall.count / 2], cpu.sorted()[cpu.count / 2])
         }
 
-        func line(_ name: String, _ ms: Double, _ baseline: Double) -> String {
-            "  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", ms)) ms  \(String(format: "%6.1f", ms / baseline))x fedavg"
+        static func cpuMilliseconds() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+            return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
+        }
+
+        func line(_ name: String, _ t: (wall: Double, cpu: Double), _ baseline: (wall: Double, cpu: Double)) -> String {
+            "  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", t.wall)) ms wall "
+                + "\(String(format: "%8.3f", t.cpu)) ms cpu  \(String(format: "%6.1f", t.cpu / max(baseline.cpu, 1e-6)))x fedavg (cpu)"
         }
     }
 }

@@ -39,7 +39,7 @@ struct PKICommand: ParsableCommand {
             print("wrote \(layout.caCertificate), coordinator.{crt,key,pem} and \(clients) client certificates to \(dir)/ (keys mode 0600)")
             print("the coordinator's certificate names DNS \(names.dnsNames.joined(separator: ", ")) and IP \(names.ipAddresses.joined(separator: ", "))")
             if names.ipAddresses.count > 1 {
-                print("note: nng's TLS (mbedTLS) checks DNS names only: a client dialing an IP address checks the name given by --server-name (default for 127.0.0.1: localhost), e.g. --server-name coordinator")
+                print("note: a client dialing one of these addresses checks it against the certificate's IP names (the default TLS engine, openssl); with --tls-engine mbedtls, which matches DNS names only, give the client --server-name coordinator (or another DNS name above)")
             }
         }
     }

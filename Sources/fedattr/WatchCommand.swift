@@ -20,7 +20,7 @@ struct WatchCommand: ParsableCommand {
         let redraw = isatty(STDOUT_FILENO) == 1 && !once
         var shown = 0
         while true {
-            let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+            let finished = FileManager.default.fileExists(atPath: RunLayout(directory: directory).summary)
             // A line may be half-written while the coordinator appends it: such a read is retried on the next tick.
             if let report = try? RunReport(directory: directory) {
                 if evaluator != AttributionBlock.automatic, !report.evaluators.contains(evaluator) {

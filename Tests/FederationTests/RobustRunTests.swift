@@ -20,9 +20,9 @@ import Testing
         logger.logLevel = .error
         let summary = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 5))
 
-        // Every check is a line: 3 rounds × 5 clients × 5 detectors.
+        // Every check is a line: 3 rounds × 5 clients × 6 detectors.
         let checks = ProcessHarness.jsonLines(out + "/detections.jsonl")
-        #expect(checks.count == 3 * 5 * 5)
+        #expect(checks.count == 3 * 5 * 6)
         let normFlags = checks.filter { ($0["detector"] as? String) == "norm(z=3.5)" && ($0["flagged"] as? Bool) == true }
         #expect(normFlags.filter { $0["client"] as? String == "client-3" }.count == 3, "the ×50 update, every round")
 
@@ -42,7 +42,7 @@ import Testing
         }
         #expect(summary.flagRates["norm(z=3.5)"]?["client-3"] == 1)
         #expect((summary.flagRates["norm(z=3.5)"] ?? [:]).filter { $0.value == 1 }.keys.sorted() == ["client-3"])
-        #expect(summary.detectors.count == 5)
+        #expect(summary.detectors.count == 6)
 
         // The console block (the coordinator's and `fedattr watch`'s, built from the round record) marks the attacker.
         let block = try #require(AttributionBlock.from(report: try RunReport(directory: out), round: 3, choice: "auto"))

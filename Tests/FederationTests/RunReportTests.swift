@@ -20,7 +20,7 @@ import Testing
         let files = try report.write(to: dir + "/report")
         #expect(files == ["accuracy.svg", "attribution.csv", "cumulative-loo.svg", "cumulative-shapley-exact.svg", "flag-rates.csv", "rounds.csv"])
         let rates = ProcessHarness.read(dir + "/report/flag-rates.csv").split(separator: "\n")
-        #expect(rates.count == 1 + 5 * 3, "one row per default detector and client")
+        #expect(rates.count == 1 + 6 * 3, "one row per default detector and client")
         #expect(rates.dropFirst().allSatisfy { $0.split(separator: ",").dropFirst().dropFirst().first == "2" }, "two rounds each")
         let rounds = ProcessHarness.read(dir + "/report/rounds.csv").split(separator: "\n")
         #expect(rounds.count == 3 && rounds[0].hasPrefix("round,participants,"))

@@ -1,10 +1,17 @@
 import Foundation
 import Testing
 @testable import Federation
+import Adversary
+import Aggregation
 
 /// The `fedattr` binary reads every setting from a flag, an environment variable and the YAML file alike, its help
 /// shows each option's default and variable from the `Setting` table, and `up` writes where `out` says.
 @Suite struct SettingsCommandTests {
+    @Test func helpNamesEveryAttackAndDefaultDetector() {
+        for name in StrategyRegistry.attackNames { #expect(Setting.attack.help.contains(name), "--attack help omits \(name)") }
+        #expect(Setting.detectors.defaultValue == DetectorRegistry.defaults)
+    }
+
     /// A valid, non-default value for every setting (with spaces, colons and commas where a value may have them).
     /// A setting added to the catalog without a value here fails `everySettingResolves…`.
     static let samples: [String: String] = [

@@ -172,7 +172,7 @@ import Transport
         #expect(c.aggregation == "clip(factor=2)+multi-krum(f=2;m=0)")
         #expect(c.detectors == ["norm(z=4)", "history(k=2;m=4)"])
         #expect(c.dropFlagged && c.spec.rootSize == 0)
-        #expect(try config([:]).detectors.count == 5, "every detector on by default")
+        #expect(try config([:]).detectors.count == 6, "every detector on by default")
         #expect(try config(["detectors": "none"]).detectors.isEmpty)
         #expect(try config(["aggregation": "fltrust(root=200)"]).spec.rootSize == 200)
     }

@@ -96,6 +96,22 @@ import Testing
         #expect(!sawPipe)
     }
 
+    /// A coordinator dialed by IP address (another machine without a DNS name: `--server-name` or the URL's host is an
+    /// address) is checked against its certificate's IP SANs, which `pki init --host 10.0.0.5` writes: the address
+    /// the certificate names is accepted, any other refused. mbedTLS matches DNS names only (docs/SECURITY.md).
+    @Test(.enabled(if: TLSEngine.processDefault == .openssl))
+    func aCoordinatorDialedByIPAddressIsCheckedAgainstItsIPSANs() throws {
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
+        defer { surveyor.close() }
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        let byAddress = TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0), serverName: "127.0.0.1")
+        #expect(transportError { try respondent.dial(url, tls: byAddress, blocking: true) } == nil, "127.0.0.1 is an IP SAN")
+        let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0), serverName: "10.0.0.5"))
+        #expect(error == .cryptoRefused, "10.0.0.5 is not in the certificate")
+        #expect(!sawPipe)
+    }
+
     @Test func serverWithClientAuthOnlyCertificateIsRefusedByClient() throws {
         let (error, sawPipe) = try refusedDial(clientTLS(0),
                                                serverTLS: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientOnlyServerBundle))

@@ -8,7 +8,7 @@ struct TestPKI: Sendable {
     let directory: String
     var caFile: String { "\(directory)/ca.crt" }
     var foreignCAFile: String { "\(directory)/foreign-ca.crt" }
-    /// serverAuth, DNS SAN localhost.
+    /// serverAuth, DNS SAN localhost, IP SAN 127.0.0.1.
     var serverBundle: String { "\(directory)/server.pem" }
     /// clientAuth only, DNS SAN localhost: a server presenting it must be refused.
     var clientOnlyServerBundle: String { "\(directory)/server-clientauth.pem" }
@@ -64,7 +64,7 @@ struct TestPKI: Sendable {
         basicConstraints = CA:FALSE
         keyUsage = critical, digitalSignature
         extendedKeyUsage = serverAuth
-        subjectAltName = DNS:localhost
+        subjectAltName = DNS:localhost, IP:127.0.0.1
         [client_ext]
         basicConstraints = CA:FALSE
         keyUsage = critical, digitalSignature

@@ -15,10 +15,12 @@ public final class DetectionStage: @unchecked Sendable {  // used from the coord
         guard !detectors.isEmpty, !updates.isEmpty else { return DetectionReport(checks: [], flags: [:]) }
         let d = updates[0].count
         let total = Double(sampleCounts.reduce(0, +))
+        let mean = Vector.weightedMean(updates, weights: sampleCounts.map { total > 0 ? Double($0) / total : 1 }, count: d)
+        let median = Vector.coordinateMedian(updates, count: d)
         let input = DetectionRound(
-            round: round, clients: clients, sampleCounts: sampleCounts, updates: updates, geometry: UpdateGeometry(updates),
-            mean: Vector.weightedMean(updates, weights: sampleCounts.map { total > 0 ? Double($0) / total : 1 }, count: d),
-            median: Vector.coordinateMedian(updates, count: d), flaggedRounds: flaggedRounds, flagsSoFar: [:])
+            round: round, clients: clients, sampleCounts: sampleCounts, updates: updates,
+            geometry: UpdateGeometry(updates, references: [mean, median]), mean: mean, median: median,
+            flaggedRounds: flaggedRounds, flagsSoFar: [:])
         var checks: [DetectionCheck] = []
         var flags: [String: [String]] = [:]
         for detector in detectors {

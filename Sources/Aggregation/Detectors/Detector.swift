@@ -13,6 +13,7 @@ public struct DetectionRound: Sendable {
     public var clients: [String]
     public var sampleCounts: [Int]
     public var updates: [[Float]]
+    /// The updates' Gram matrix, with `mean` as reference 0 and `median` as reference 1.
     public var geometry: UpdateGeometry
     /// The sample-weighted mean of all accepted updates: what FedAvg would aggregate.
     public var mean: [Float]

@@ -1,11 +1,11 @@
 /// Builds detectors from the `detectors` setting: a list of `name` or `name(key=value;…)` items, or `none`.
 public enum DetectorRegistry {
-    public static let names = ["norm", "cosine-aggregate", "cosine-median", "krum-score", "history"]
+    public static let names = ["norm", "cosine-aggregate", "cosine-median", "cosine-peers", "krum-score", "history"]
     /// The default list: every detector with its default options.
-    public static let defaults = "norm,cosine-aggregate,cosine-median,krum-score,history"
+    public static let defaults = "norm,cosine-aggregate,cosine-median,cosine-peers,krum-score,history"
 
     public static let optionNames: [String: [String]] = [
-        "norm": ["z"], "cosine-aggregate": ["min"], "cosine-median": ["min"], "krum-score": ["f", "z"], "history": ["k", "m"],
+        "norm": ["z"], "cosine-aggregate": ["min"], "cosine-median": ["min"], "cosine-peers": ["min"], "krum-score": ["f", "z"], "history": ["k", "m"],
     ]
 
     /// The detectors `items` describe, history last (it reads the others' flags); `none` alone means no detectors.
@@ -25,6 +25,9 @@ public enum DetectorRegistry {
             case "cosine-aggregate", "cosine-median":
                 out.append(CosineDetector(reference: o.name == "cosine-median" ? .median : .aggregate,
                                           minimum: try o.double("min", default: 0, range: -1.0...1.0, rangeText: "-1 ≤ min ≤ 1")))
+            case "cosine-peers":
+                out.append(CosineDetector(reference: .peers,
+                                          minimum: try o.double("min", default: 0.05, range: -1.0...1.0, rangeText: "-1 ≤ min ≤ 1")))
             case "krum-score":
                 let f = try o.integer("f", default: 1, range: 0...10_000)
                 out.append(KrumScoreDetector(f: f, z: try o.double("z", default: 3.5, range: positive, rangeText: "z > 0")))

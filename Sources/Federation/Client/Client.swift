@@ -25,6 +25,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
     private let inbox: ClientInbox
+    private let link = CoordinatorLink()
+    /// Seconds a client that is done waits for the coordinator to close the connection before closing it itself.
+    static let hangUpWaitSeconds = 3.0
 
     /// Loads the client's key and certificate and starts dialing the coordinator.
     public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
@@ -42,7 +45,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         socket = try Socket.respondent()
         let log = logger
         let connected = StopFlag()
+        let link = self.link
         try socket.onPipeEvent { event, pipe in
+            link.handle(event, pipe)
             switch event {
             case .added:
                 connected.raise()
@@ -107,8 +112,24 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         stopFlag.raise()
         // Contexts still queued in the inbox are closed first: nng_close waits for every context of the socket.
         inbox.close()
-        socket.close()
+        // nng 1.5.2 can wait in nng_close without end for a send its TLS layer stranded when the connection broke
+        // mid-send (docs/SECURITY.md); the client still ends, saying so.
+        let socket = self.socket
+        let closed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            socket.close()
+            closed.signal()
+        }
+        if closed.wait(timeout: .now() + Self.closeWaitSeconds) == .timedOut {
+            logger.warning("the connection to the coordinator was not released; stopping without it", metadata: [
+                "waited_s": "\(Int(Self.closeWaitSeconds))",
+                "hint": "nng 1.5.2 left a send pending on a broken TLS connection (docs/SECURITY.md)",
+            ])
+        }
     }
+
+    /// Seconds `stop()` waits for nng to release the socket.
+    static let closeWaitSeconds = 5.0
 
     private var isStopped: Bool { stopFlag.isRaised }
 
@@ -137,6 +158,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                     case let .finish(f):
                         logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
                         items.forEach { $0.context.close() }
+                        link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes right after
                         stop()
                         return
                     case let message:
@@ -164,6 +186,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         do { try body() } catch let error as FederationError {
             if case .noShard = error {
                 logger.critical("this certificate names no shard of the federation; stopping", metadata: ["error": "\(error)"])
+                link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes a refused non-member
                 stop()
                 throw error
             }
@@ -173,12 +196,21 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
     }
 
+    /// Registers. A client whose certificate names no shard still sends its signed registration, so that the
+    /// coordinator logs the refusal and its reason, and then stops.
     private func answer(_ probe: ProbeMessage, on reply: SocketContext) throws {
-        try prepare(specJSON: probe.spec)
+        var refusal: FederationError?
+        do {
+            try prepare(specJSON: probe.spec)
+        } catch let error as FederationError {
+            guard case .noShard = error else { throw error }
+            refusal = error
+        }
         let signature = try key.sign(RegisterMessage.signingBytes(nonce: probe.nonce, clientID: config.id))
         let registration = RegisterMessage(nonce: probe.nonce, clientID: config.id, certificateDER: certificate.der, signature: signature)
         try reply.send(WireCodec.encode(.register(registration)))
         logger.debug("registration sent")
+        if let refusal { throw refusal }
     }
 
     private func answer(_ task: TaskMessage, on reply: SocketContext) throws {

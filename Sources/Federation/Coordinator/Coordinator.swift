@@ -106,9 +106,16 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         var records = resumedRecords
         let initial = model.evaluate(test)
         do {
-            try waitForClients()
-            logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
-            for round in stride(from: (records.last?.round ?? 0) + 1, through: config.rounds, by: 1) {
+            let next = (records.last?.round ?? 0) + 1
+            if next > config.rounds {
+                // Killed after its last round was checkpointed (during the summary or the finish announcement): the
+                // clients may be gone already, so there is nothing to wait for.
+                logger.notice("nothing left to run: the checkpoint holds every round", metadata: ["rounds": "\(config.rounds)"])
+            } else {
+                try waitForClients()
+                logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
+            }
+            for round in stride(from: next, through: config.rounds, by: 1) {
                 records.append(try runRound(round))
             }
         } catch let error as FederationError where error.isUnwritableRound {
@@ -168,7 +175,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 switch verifier.verify(claimedID: r.clientID, certificateDER: r.certificateDER, signature: r.signature, signedBytes: signed) {
                 case let .failure(rejection): return .failure(rejection)
                 case let .success(certificate):
-                    guard isMember(r.clientID) else { return .failure(.noShard(client: r.clientID)) }
+                    guard isMember(r.clientID) else { return refuseNonMember(r.clientID, on: received.pipe) }
                     if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
                     logger.info("client registered", metadata: ["client": "\(r.clientID)", "pipe": "\(received.pipe)"])
                     return .success(())
@@ -254,7 +261,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 return .failure(.pipeBoundToOtherIdentity(pipe: received.pipe, bound: bound, claimed: u.clientID))
             }
             guard isMember(u.clientID), let index = try? DataSplits.shardIndex(of: u.clientID) else {
-                return .failure(.noShard(client: u.clientID))
+                return refuseNonMember(u.clientID, on: received.pipe)
             }
             if let refusal = bind(received.pipe, to: certificate) { return .failure(refusal) }
             guard u.baseModelDigest == baseDigest else { return .failure(.wrongBaseModel(client: u.clientID)) }
@@ -394,6 +401,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private func isMember(_ clientID: String) -> Bool {
         guard let index = try? DataSplits.shardIndex(of: clientID) else { return false }
         return index < shardSizes.count
+    }
+
+    /// Refuses a verified certificate that names no shard and closes its connection (an unbound one: a pipe bound to a
+    /// member is never closed for what another identity claims on it). Nothing is ever expected from a non-member.
+    private func refuseNonMember(_ clientID: String, on pipe: PipeID) -> Result<Void, Rejection> {
+        if pipes.identity(of: pipe) == nil { socket.closePipe(pipe) }
+        return .failure(.noShard(client: clientID))
     }
 
     /// At most once a second: forgets pipes nng no longer knows (whatever pipe events said) and shuts down TCP connections

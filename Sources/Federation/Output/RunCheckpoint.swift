@@ -9,7 +9,6 @@ import PKI
 /// dropped on resume and that round runs again. Round seeds derive from the round number, so nothing else is needed
 /// to repeat it.
 struct RunCheckpoint: Equatable {
-    static let fileName = "checkpoint.safetensors"
     static let format = "fedattr-checkpoint-1"
 
     var round: Int
@@ -27,12 +26,12 @@ struct RunCheckpoint: Equatable {
             "format": Self.format, "round": "\(round)", "ledger_head": ledgerHead, "spec_sha256": specDigest,
             "pinned_certificates": String(decoding: pins, as: UTF8.self),
         ])
-        try DurableFile.write(data, to: directory + "/" + Self.fileName)
+        try DurableFile.write(data, to: RunLayout(directory: directory).checkpoint)
     }
 
     /// The checkpoint in `directory`; throws when it is missing or not a checkpoint of this format.
     static func read(directory: String) throws -> RunCheckpoint {
-        let path = directory + "/" + fileName
+        let path = RunLayout(directory: directory).checkpoint
         let (tensors, metadata) = try SafeTensors.read(path)
         guard metadata["format"] == format, let round = metadata["round"].flatMap(Int.init), round >= 0,
               let parameters = tensors["parameters"], let head = metadata["ledger_head"], let spec = metadata["spec_sha256"],
@@ -47,17 +46,18 @@ struct RunCheckpoint: Equatable {
     /// written part of the next round, up to a torn last line), checks that the ledger ends at the checkpoint's head and
     /// returns the rounds.jsonl records kept.
     func truncateOutputs(directory: String) throws -> [RoundRecord] {
-        for name in ["rounds.jsonl", AttributionBook.fileName, "detections.jsonl", Ledger.fileName] {
-            try Self.keepRounds(upTo: round, path: directory + "/" + name)
+        let run = RunLayout(directory: directory)
+        for path in [run.rounds, run.attribution, run.detections, run.ledger] {
+            try Self.keepRounds(upTo: round, path: path)
         }
-        let ledger = try LedgerVerifier.readLedger(path: directory + "/" + Ledger.fileName)
+        let ledger = try LedgerVerifier.readLedger(path: run.ledger)
         let head = ledger.last?.digest ?? LedgerRecord.genesisDigest
         guard head == ledgerHead, ledger.last?.round ?? 0 == round else {
-            throw FederationError.cannotRead(path: directory + "/" + Ledger.fileName,
+            throw FederationError.cannotRead(path: run.ledger,
                                              reason: "ends at round \(ledger.last?.round ?? 0) with head \(head.prefix(16))…, but the checkpoint is round \(round) with head \(ledgerHead.prefix(16))…")
         }
         let decoder = RunJSON.decoder()
-        let text = (try? String(contentsOfFile: directory + "/rounds.jsonl", encoding: .utf8)) ?? ""
+        let text = (try? String(contentsOfFile: run.rounds, encoding: .utf8)) ?? ""
         return try text.split(separator: "\n").map { try decoder.decode(RoundRecord.self, from: Data($0.utf8)) }
     }
 

@@ -47,7 +47,7 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                     refused: [RoundRecord.RejectedMessage], modelDigest: [UInt8], newModel: [Float],
                     attribution: RoundAttribution, checkpoint: RunCheckpoint, retrySeconds: Double, logger: Logger,
                     aggregation: RoundAggregation.Outcome? = nil) throws {
-        let files = ["rounds.jsonl", AttributionBook.fileName, Ledger.fileName].map { directory + "/" + $0 }
+        let files = [layout.rounds, layout.attribution, layout.ledger]
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let started = Date()
         var pause = 0.25

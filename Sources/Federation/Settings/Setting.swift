@@ -1,4 +1,3 @@
-import Adversary
 import Transport
 
 /// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
@@ -61,7 +60,7 @@ extension Setting {
     public static let modelSeed = Setting("model-seed", nil, c, "Seed of the global model's initialisation (default: --seed).")
     public static let shuffleSeed = Setting("shuffle-seed", nil, c, "Seed of the clients' mini-batch shuffling, varied per round and client (default: --seed).")
     public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
-    public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
+    public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,cosine-peers,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
     public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
     public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
@@ -72,7 +71,7 @@ extension Setting {
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
     public static let tlsEngine = Setting("tls-engine", TLSEngine.builtInDefault.rawValue, all, "TLS library of tls+tcp://: openssl (TLS 1.3, AES-GCM; TLS 1.2 only with ECDHE+AEAD) or mbedtls (nng's built-in, TLS 1.2; for comparison). One per process.")
     public static let strategy = Setting("strategy", "honest", [.client], "How the client computes its update: honest (local SGD) or unchanged (returns the global model unchanged; for overhead benchmarks).")
-    public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of \(StrategyRegistry.attackNames.joined(separator: ", ")) (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
+    public static let attack = Setting("attack", nil, [.client, .cluster], "Run this client as an attacker: none, or NAME(key=value;…) with NAME one of attribution-first, random-latents, label-noise, duplicate, scale, sign-flip, noise-update, free-rider (docs/ATTACKS.md). Logged at start-up and every round in the client's own log only.")
     public static let attacker = Setting("attacker", nil, [.cluster], "In `up` / `simulate`: the client id (e.g. client-2) started with --attack; every other client is honest.")
     public static let consoleEvaluator = Setting("console-evaluator", "auto", c, "Evaluator of the per-round attribution block on standard output: auto (shapley-exact up to 14 participants, else gtg-shapley), a configured evaluator, or table (every evaluator, wide).")
     public static let blasThreads = Setting("blas-threads", "1", all, "OpenBLAS threads per process (the coordinator evaluates coalitions on all cores itself).")
