@@ -7,10 +7,14 @@
 #include "CNNGOpenSSL.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <nng/supplemental/tls/engine.h>
 #include <openssl/err.h>
@@ -39,7 +43,9 @@ struct nng_tls_engine_conn {
     int io_error;  // the last hard error nng's send/recv returned to the BIO, 0 if none
     nng_sockaddr remote, local;
     bool have_addresses;
+    int socket;    // the TCP descriptor under nng's stream (see find_socket), -1 if unknown
     char peer[64];
+    char local_text[64];
     // The first chain error the verify callback saw, and the leaf certificate the peer presented.
     char verify_error[160];
     char subject[256];
@@ -141,6 +147,7 @@ static void report(nng_tls_engine_conn *conn, bool refused, const char *reason) 
         .refused = refused,
         .reason = reason,
         .peer = conn->peer,
+        .local = conn->local_text,
         .subject = conn->subject,
         .fingerprint = conn->fingerprint,
         .version = refused ? "" : SSL_get_version(conn->ssl),
@@ -216,6 +223,61 @@ static int each_certificate(const char *pem, int (*use)(void *, X509 *, int), vo
     return count;
 }
 
+// MARK: The TCP descriptor under nng's stream
+
+// Why: nng 1.5.2's TLS layer (src/supplemental/tls/tls_common.c) handles a TCP error that arrives while no
+// send or receive is queued by closing the TCP stream and its aios (tls_tcp_error) without marking the TLS
+// connection closed. A send or receive queued afterwards starts a TCP transfer on the stopped aio, which
+// nni_aio_begin refuses without ever calling back, so it waits forever: the SP negotiation (whose 10 s timer
+// cancels only the TCP aio) or the pipe never ends, and its descriptor and buffers stay until the listener
+// closes. That is the window between two steps of the SP header exchange, hit by a peer that closes or resets
+// right after the handshake. nng_tls_engine_recv/send then only ever answer NNG_EAGAIN, but nng's close
+// shuts the socket down first (shutdown(SHUT_RDWR), under the connection lock that also covers our calls), so
+// before waiting for I/O the engine asks the socket: a hung-up socket fails the call, nng fails the aio, and
+// the pipe is reaped.
+
+static bool same_socket_address(const struct sockaddr_storage *s, const nng_sockaddr *a) {
+    if (s->ss_family == AF_INET && a->s_family == NNG_AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)s;
+        return in->sin_port == a->s_in.sa_port && in->sin_addr.s_addr == a->s_in.sa_addr;
+    }
+    if (s->ss_family == AF_INET6 && a->s_family == NNG_AF_INET6) {
+        const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)s;
+        return in->sin6_port == a->s_in6.sa_port && memcmp(&in->sin6_addr, a->s_in6.sa_addr, 16) == 0;
+    }
+    return false;
+}
+
+// The descriptor of this process whose local and peer addresses are `local` and `remote` (a TCP connection's
+// four-tuple names one socket), or -1. It stays valid for the connection's life: nng frees the TCP stream
+// only after conn_fini.
+static int find_socket(const nng_sockaddr *local, const nng_sockaddr *remote) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) return -1; // no /proc, or no descriptor left: the connection goes without the check
+    int found = -1;
+    struct dirent *entry;
+    while (found < 0 && (entry = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || end == entry->d_name || fd == dirfd(dir)) continue;
+        struct sockaddr_storage address;
+        socklen_t length = sizeof(address);
+        if (getsockname((int)fd, (struct sockaddr *)&address, &length) != 0 || !same_socket_address(&address, local)) continue;
+        length = sizeof(address);
+        if (getpeername((int)fd, (struct sockaddr *)&address, &length) != 0 || !same_socket_address(&address, remote)) continue;
+        found = (int)fd;
+    }
+    closedir(dir);
+    return found;
+}
+
+// Whether the TCP socket is hung up (shut down by nng, or reset): nothing more will arrive or leave.
+static bool hung_up(const nng_tls_engine_conn *conn) {
+    if (conn->socket < 0) return false;
+    struct pollfd p = {.fd = conn->socket, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 // MARK: BIO over nng's stream
 
 static BIO_METHOD *nng_bio_method;
@@ -229,7 +291,9 @@ static int bio_write(BIO *bio, const char *data, size_t length, size_t *written)
         *written = n;
         return 1;
     }
-    if (rv == NNG_EAGAIN) {
+    if (rv == NNG_EAGAIN && hung_up(conn)) {
+        conn->io_error = NNG_ECONNSHUT;
+    } else if (rv == NNG_EAGAIN) {
         BIO_set_retry_write(bio);
     } else {
         conn->io_error = rv;
@@ -246,7 +310,17 @@ static int bio_read(BIO *bio, char *data, size_t length, size_t *read) {
         *read = n;
         return 1;
     }
-    if (rv == NNG_EAGAIN) {
+    if (rv == NNG_EAGAIN && hung_up(conn)) {
+        // nng holds no byte (NNG_EAGAIN) and the connection is over. Bytes still queued in the kernel (a refusing
+        // peer's alert before its reset, which nng may never read once it has shut the socket down) are taken here,
+        // so the refusal is reported as such; then the end.
+        ssize_t got = recv(conn->socket, data, length, MSG_DONTWAIT);
+        if (got > 0) {
+            *read = (size_t)got;
+            return 1;
+        }
+        conn->io_error = NNG_ECONNSHUT;
+    } else if (rv == NNG_EAGAIN) {
         BIO_set_retry_read(bio);
     } else {
         conn->io_error = rv;
@@ -298,26 +372,38 @@ static int failure(nng_tls_engine_conn *conn, int result, char *reason, size_t s
 
 // MARK: Connections
 
+// "a.b.c.d:port" or "[v6]:port" (as the application writes pipe addresses); "" for other families.
+static void address_text(const nng_sockaddr *a, char *text, size_t size) {
+    if (a->s_family == NNG_AF_INET) {
+        uint32_t ip = ntohl(a->s_in.sa_addr);
+        snprintf(text, size, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+                 ntohs(a->s_in.sa_port));
+    } else if (a->s_family == NNG_AF_INET6) {
+        const uint8_t *b = a->s_in6.sa_addr;
+        char groups[48];
+        snprintf(groups, sizeof(groups), "%x:%x:%x:%x:%x:%x:%x:%x", b[0] << 8 | b[1], b[2] << 8 | b[3],
+                 b[4] << 8 | b[5], b[6] << 8 | b[7], b[8] << 8 | b[9], b[10] << 8 | b[11], b[12] << 8 | b[13],
+                 b[14] << 8 | b[15]);
+        snprintf(text, size, "[%s]:%u", groups, ntohs(a->s_in6.sa_port));
+    } else {
+        text[0] = '\0';
+    }
+}
+
 static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config *config) {
     conn->nng = nng;
     conn->server = config->server;
+    conn->socket = -1;
     // nng 1.5.2 passes its TLS stream object, whose options reach the TCP stream's addresses (used for logs and
     // for binding a pipe to its peer certificate). Only trusted on the 1.5 series, whose layout this was read from.
     if (strncmp(nng_version(), "1.5.", 4) == 0) {
         nng_stream *stream = nng;
         conn->have_addresses = nng_stream_get_addr(stream, NNG_OPT_REMADDR, &conn->remote) == 0 &&
                                nng_stream_get_addr(stream, NNG_OPT_LOCADDR, &conn->local) == 0;
-        if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET) {
-            uint32_t ip = ntohl(conn->remote.s_in.sa_addr);
-            snprintf(conn->peer, sizeof(conn->peer), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
-                     ip & 0xff, ntohs(conn->remote.s_in.sa_port));
-        } else if (conn->have_addresses && conn->remote.s_family == NNG_AF_INET6) {
-            char text[48];
-            const uint8_t *a = conn->remote.s_in6.sa_addr;
-            snprintf(text, sizeof(text), "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3],
-                     a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
-                     a[14] << 8 | a[15]);
-            snprintf(conn->peer, sizeof(conn->peer), "[%s]:%u", text, ntohs(conn->remote.s_in6.sa_port));
+        if (conn->have_addresses) {
+            address_text(&conn->remote, conn->peer, sizeof(conn->peer));
+            address_text(&conn->local, conn->local_text, sizeof(conn->local_text));
+            conn->socket = find_socket(&conn->local, &conn->remote);
         }
     }
     if ((conn->ssl = SSL_new(config->ctx)) == NULL) {

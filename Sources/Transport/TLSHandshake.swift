@@ -12,6 +12,9 @@ public struct TLSHandshake: Sendable, Equatable {
     public var reason: String
     /// The peer's "address:port" ("" if unknown).
     public var peer: String
+    /// Our end's "address:port" ("" if unknown): on the server side, the listener's address, which tells one
+    /// listener's handshakes from another's in the same process (the observers are process-wide).
+    public var local: String
     /// The peer leaf certificate's subject (RFC 2253) and SHA-256 fingerprint (hex); "" when none was presented.
     public var subject: String
     public var fingerprint: String
@@ -68,6 +71,7 @@ public struct TLSHandshake: Sendable, Equatable {
         let e = event.pointee
         observers.deliver(TLSHandshake(
             server: e.server, refused: e.refused, reason: String(cString: e.reason), peer: String(cString: e.peer),
+            local: String(cString: e.local),
             subject: String(cString: e.subject), fingerprint: String(cString: e.fingerprint),
             version: String(cString: e.version), cipher: String(cString: e.cipher)))
     }

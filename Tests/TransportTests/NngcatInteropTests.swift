@@ -13,13 +13,13 @@ import Testing
     func nngcatRespondentAnswersOverMutualTLS() throws {
         let pki = try TestPKI.shared.get()
         let engine = try TLSEngine.active
-        final class Versions: @unchecked Sendable {  // guarded by lock
+        final class Handshakes: @unchecked Sendable {  // guarded by lock
             let lock = NSLock()
-            var seen: [String] = []
+            var seen: [TLSHandshake] = []
         }
-        let versions = Versions()
+        let handshakes = Handshakes()
         let observation = TLSHandshake.observe { e in
-            if e.server, !e.refused { versions.lock.lock(); versions.seen.append(e.version); versions.lock.unlock() }
+            if e.server, !e.refused { handshakes.lock.lock(); handshakes.seen.append(e); handshakes.lock.unlock() }
         }
         defer { observation.cancel() }
         let (surveyor, url) = try listeningSurveyor(tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle))
@@ -71,10 +71,14 @@ import Testing
             #expect(surveyor.pipeIsTLSVerified(response.pipe))
         }
         #expect(process.isRunning)
-        if engine == .openssl {
-            versions.lock.lock()
-            #expect(versions.seen.first == "TLSv1.2", "nngcat's mbedTLS speaks TLS 1.2 only")
-            versions.lock.unlock()
+        if engine == .openssl, let response = responses.first {
+            // The observer is process-wide (other suites handshake in parallel): take the handshake whose peer is nngcat's
+            // end of the pipe that answered.
+            let peer = surveyor.pipeRemoteAddress(response.pipe)
+            handshakes.lock.lock()
+            let nngcat = handshakes.seen.first { $0.peer == peer }
+            handshakes.lock.unlock()
+            #expect(peer != nil && nngcat?.version == "TLSv1.2", "nngcat's mbedTLS speaks TLS 1.2 only; peer \(peer ?? "-")")
         }
     }
 
@@ -117,17 +121,15 @@ import Testing
         #expect(printed.contains("pong"), "nngcat printed: \(printed)")
         if engine == .openssl {
             seen.lock.lock()
-            let client = seen.events.first { !$0.server && !$0.refused }
+            // The handshake observer is process-wide and suites run in parallel: take the client handshake with nngcat's
+            // listening address as its peer, never just the first one seen.
+            let client = seen.events.first { !$0.server && !$0.refused && $0.peer == "127.0.0.1:\(port)" }
             seen.lock.unlock()
-            // The handshake observer is process-wide: with suites running in parallel the first client handshake seen
-            // can be another test's TLS 1.3 one (seen once at the stop of 2026-12-01). Match by peer next time.
-            withKnownIssue("process-wide handshake observer can see another suite's handshake", isIntermittent: true) {
-                #expect(client?.version == "TLSv1.2")
-                // The server picks: mbedTLS prefers ChaCha20-Poly1305; either way ECDHE + AEAD, the only TLS 1.2 suites we offer.
-                let cipher = client?.cipher ?? "none"
-                print("our OpenSSL client ↔ nngcat mbedTLS server:", client?.version ?? "-", cipher)
-                #expect(cipher.hasPrefix("ECDHE-") && (cipher.contains("-GCM-") || cipher.contains("CHACHA20-POLY1305")), "\(cipher)")
-            }
+            #expect(client?.version == "TLSv1.2")
+            // The server picks: mbedTLS prefers ChaCha20-Poly1305; either way ECDHE + AEAD, the only TLS 1.2 suites we offer.
+            let cipher = client?.cipher ?? "none"
+            print("our OpenSSL client ↔ nngcat mbedTLS server:", client?.version ?? "-", cipher)
+            #expect(cipher.hasPrefix("ECDHE-") && (cipher.contains("-GCM-") || cipher.contains("CHACHA20-POLY1305")), "\(cipher)")
         }
     }
 }

@@ -65,8 +65,9 @@ struct OpenSSLEngineTests {
         #expect(status == 0)
         #expect(output.contains("Protocol version: TLSv1.3"))
         #expect(output.contains("Ciphersuite: TLS_AES_128_GCM_SHA256"))
-        #expect(eventually(within: 5) { seen.all.contains { $0.server && !$0.refused } })
-        let accepted = try #require(seen.all.first { $0.server && !$0.refused })
+        let ours = { seen.all.filter { $0.local == "127.0.0.1:\(port)" } }  // observers are process-wide: this listener's only
+        #expect(eventually(within: 5) { ours().contains { $0.server && !$0.refused } })
+        let accepted = try #require(ours().first { $0.server && !$0.refused })
         #expect(accepted.version == "TLSv1.3")
         #expect(accepted.cipher == "TLS_AES_128_GCM_SHA256")
         #expect(accepted.subject.contains("CN=client-0"))
@@ -99,10 +100,11 @@ struct OpenSSLEngineTests {
             let (status, output) = try sClient(port: port, certificate: cert, key: key, flags)
             #expect(status != 0 && !output.contains("Protocol version:"), "\(flags) was accepted: \(output)")
         }
-        #expect(eventually(within: 5) { seen.all.filter { $0.server && $0.refused }.count >= weak.count - 2 },
-                "refusals seen: \(seen.all.filter(\.refused).map(\.reason))")
-        print("refusal reasons:", Set(seen.all.filter(\.refused).map(\.reason)).sorted())
-        #expect(seen.all.contains { $0.refused && $0.reason.contains("no shared cipher") })
+        let ours = { seen.all.filter { $0.local == "127.0.0.1:\(port)" } }  // observers are process-wide: this listener's only
+        #expect(eventually(within: 5) { ours().filter { $0.server && $0.refused }.count >= weak.count - 2 },
+                "refusals seen: \(ours().filter(\.refused).map(\.reason))")
+        print("refusal reasons:", Set(ours().filter(\.refused).map(\.reason)).sorted())
+        #expect(ours().contains { $0.refused && $0.reason.contains("no shared cipher") })
     }
 
     @Test func refusalCarriesReasonSubjectAndFingerprint() throws {
@@ -113,8 +115,9 @@ struct OpenSSLEngineTests {
         defer { surveyor.close() }
         let (status, _) = try sClient(port: port, certificate: pki.foreignClientBundle, key: pki.foreignClientBundle, [])
         _ = status  // under TLS 1.3 the client finishes before the server refuses; what counts is the server's verdict
-        #expect(eventually(within: 5) { seen.all.contains { $0.server && $0.refused } })
-        let refusal = try #require(seen.all.first { $0.server && $0.refused })
+        let ours = { seen.all.filter { $0.local == "127.0.0.1:\(port)" } }  // observers are process-wide: this listener's only
+        #expect(eventually(within: 5) { ours().contains { $0.server && $0.refused } })
+        let refusal = try #require(ours().first { $0.server && $0.refused })
         print("foreign-CA refusal:", refusal)
         #expect(refusal.reason.contains("certificate verify failed at depth 0"))
         #expect(refusal.reason.contains("unable to get local issuer certificate"))

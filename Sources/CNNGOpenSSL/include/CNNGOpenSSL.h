@@ -18,6 +18,7 @@ typedef struct fedattr_tls_event {
     bool refused;            // the handshake failed (else it succeeded)
     const char *reason;      // why it failed ("" on success)
     const char *peer;        // "a.b.c.d:port" / "[v6]:port", or "" when unknown
+    const char *local;       // our end, same format: a server's listening address, so handshakes can be told per listener
     const char *subject;     // the peer leaf certificate's subject (RFC 2253), "" when none was presented
     const char *fingerprint; // SHA-256 of the peer leaf certificate (DER), lower-case hex, "" when none
     const char *version;     // "TLSv1.3", "TLSv1.2", or "" when not negotiated
