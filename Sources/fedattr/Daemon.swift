@@ -14,7 +14,11 @@ enum Daemon {
         }
         let file = settings.string(.logFile)
         try LogSink(path: file).bootstrap(level: level)
-        return Logger(label: label)
+        let logger = Logger(label: label)
+        for name in Settings.unknownEnvironmentVariables() {
+            logger.warning("unknown setting in the environment, ignored", metadata: ["variable": "\(name)"])
+        }
+        return logger
     }
 
     /// Runs `body` on its own thread inside a service group; SIGTERM/SIGINT call `stop`, after which `body` returns.

@@ -44,6 +44,12 @@ import Testing
         #expect((summary.flagRates["norm(z=3.5)"] ?? [:]).filter { $0.value == 1 }.keys.sorted() == ["client-3"])
         #expect(summary.detectors.count == 6)
 
+        // The console block (the coordinator's and `fedattr watch`'s, built from the round record) marks the attacker.
+        let block = try #require(AttributionBlock.from(report: try RunReport(directory: out), round: 3, choice: "auto"))
+        let attackerLine = try #require(block.text.split(separator: "\n").first { $0.hasPrefix("  client-3 ") })
+        #expect(attackerLine.contains("FLAGGED(norm") && attackerLine.hasSuffix(" dropped"), "\(attackerLine)")
+        #expect(attackerLine.count <= 120)
+
         // The ledger carries the flags and the decision, and verify matches them against detections.jsonl.
         let ledger = ProcessHarness.read(out + "/ledger.jsonl")
         #expect(ledger.contains("\"flags\":[") && ledger.contains("\"applied\":\"median\""))

@@ -29,6 +29,13 @@ import Transport
         #expect(Setting.pkiDir.environmentVariable == "FEDATTR_PKI_DIR")
     }
 
+    @Test func misspelledEnvironmentVariablesAreFound() {
+        let environment = ["FEDATTR_ROUNDS": "3", "FEDATTR_DATSET": "synthetic", "FEDATTR_TLS_ENGINE": "openssl",
+                           "FEDATTR_MIN_CLIENT": "4", "HOME": "/root", "FEDATTRX": "1"]
+        #expect(Settings.unknownEnvironmentVariables(environment) == ["FEDATTR_DATSET", "FEDATTR_MIN_CLIENT"])
+        #expect(Settings.unknownEnvironmentVariables(["FEDATTR_ROUNDS": "3"]).isEmpty)
+    }
+
     @Test func unknownKeyInConfigFileIsAnErrorNamingIt() throws {
         let file = try tempFile("roudns: 3\n")
         #expect(throws: FederationError.unknownSetting(key: "roudns", source: "config file \(file)")) {

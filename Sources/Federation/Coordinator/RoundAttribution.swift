@@ -147,12 +147,12 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     func table(round: Int) -> String { book.table(round: round) }
 
     /// The compact block of `record`'s round for the evaluator `choice` designates; nil when no evaluator scored it.
-    func block(_ record: RoundRecord, of total: Int, choice: String, flagged: [String: String] = [:]) -> AttributionBlock? {
+    func block(_ record: RoundRecord, of total: Int, choice: String) -> AttributionBlock? {
         let records = book.records(round: record.round)
         guard let name = AttributionBlock.evaluator(choice: choice, configured: evaluatorNames, participants: record.participants.count,
                                                     scored: Set(records.map(\.evaluator))) else { return nil }
         return AttributionBlock(round: record, of: total, evaluator: name, records: records,
-                                cumulative: book.cumulativeValues(evaluator: name), flagged: flagged)
+                                cumulative: book.cumulativeValues(evaluator: name))
     }
 
     /// The digest of the ledger's last record.

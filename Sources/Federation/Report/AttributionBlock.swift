@@ -3,8 +3,9 @@ import Foundation
 import Logging
 
 /// The compact per-round view of attribution for a console or `docker compose logs`: one evaluator's value, round
-/// rank, cumulative value and standing per client, with refused messages, stragglers and flagged clients marked.
-/// Lines stay under 80 columns for client names up to 12 characters; `logfmtFields` carries the same numbers.
+/// rank, cumulative value and standing per client, with refused messages, stragglers, clients flagged by a detector
+/// and updates left out of the aggregate marked. Lines stay within 80 columns for client names up to 12 characters
+/// (marks may reach 120); `log(to:)` carries the same numbers as logfmt.
 public struct AttributionBlock: Sendable {
     /// One client's line: absent clients (stragglers, not yet joined) keep their cumulative value and standing.
     public struct Row: Sendable, Equatable {
@@ -38,16 +39,18 @@ public struct AttributionBlock: Sendable {
         return preference.first { configured.contains($0) && scored.contains($0) }
     }
 
-    /// Builds the block from the round's records of `evaluator` and its running totals over all clients.
-    /// `flagged` maps a client to why a detector flagged it this round.
+    /// Builds the block from the round's records of `evaluator` and its running totals over all clients; the
+    /// detectors that flagged a client and the clients the aggregation dropped come from `round`.
     public init(round: RoundRecord, of totalRounds: Int?, evaluator: String, records: [AttributionRecord],
-                cumulative: [String: Double], flagged: [String: String] = [:]) {
+                cumulative: [String: Double]) {
         self.round = round
         self.totalRounds = totalRounds
         self.evaluator = evaluator
         let mine = Dictionary(records.filter { $0.evaluator == evaluator }.map { ($0.client, $0) }, uniquingKeysWith: { a, _ in a })
         var totals = cumulative
         for (client, r) in mine { totals[client] = r.cumulative }
+        let flagged = round.flagged ?? [:]
+        let dropped = Set(round.aggregation?.dropped.map(\.client) ?? [])
         let clients = Set(totals.keys).union(round.stragglers).union(round.rejected.compactMap(\.client))
         let standings = AttributionRecord.ranks(clients.sorted().map { totals[$0] ?? 0 })
         let standingOf = Dictionary(uniqueKeysWithValues: zip(clients.sorted(), standings))
@@ -58,7 +61,8 @@ public struct AttributionBlock: Sendable {
         }
         rows = clients.sorted(by: RunReport.clientOrder).map { client in
             var marks: [String] = []
-            if let why = flagged[client] { marks.append("FLAGGED(\(why))") }
+            if let detectors = flagged[client] { marks.append("FLAGGED(\(Self.shortNames(detectors)))") }
+            if dropped.contains(client) { marks.append("dropped") }
             if let codes = refusedCodes[client] { marks.append("REFUSED(\(codes.joined(separator: ",")))") }
             if round.stragglers.contains(client) { marks.append("straggler") }
             let r = mine[client]
@@ -103,6 +107,16 @@ public struct AttributionBlock: Sendable {
             lines.append("  refused: pipe \(rejected.pipe) claiming \(rejected.claimedClient ?? "-"): \(rejected.code)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Detector names without their parameters (`norm(z=3)` → `norm`), each once: the files keep the full names.
+    static func shortNames(_ detectors: [String]) -> String {
+        var seen: [String] = []
+        for d in detectors {
+            let name = String(d.prefix { $0 != "(" })
+            if !seen.contains(name) { seen.append(name) }
+        }
+        return seen.joined(separator: ",")
     }
 
     /// Signed fixed point with 4 decimals (values are utility differences, e.g. accuracy points / 100).

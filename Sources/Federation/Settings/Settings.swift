@@ -127,6 +127,14 @@ public struct Settings: Sendable {
         return engine
     }
 
+    /// `FEDATTR_*` variables of `environment` that no setting reads, sorted: a misspelled name is otherwise
+    /// ignored without a word (the daemons log a warning for each).
+    public static func unknownEnvironmentVariables(_ environment: [String: String] = ProcessInfo.processInfo.environment,
+                                                   catalog: [Setting] = Setting.catalog) -> [String] {
+        let known = Set(catalog.map(\.environmentVariable))
+        return environment.keys.filter { $0.hasPrefix("FEDATTR_") && !known.contains($0) }.sorted()
+    }
+
     public func invalid(_ setting: Setting, _ value: String, _ expected: String) -> FederationError {
         .invalidSetting(key: setting.name, value: value, source: source(setting)?.description ?? "unset", expected: expected)
     }
