@@ -37,7 +37,7 @@ extension Setting {
     public static let rounds = Setting("rounds", "20", c, "Number of federated rounds.")
     public static let clients = Setting("clients", "10", c, "Number of data partitions (and of clients `up` starts).")
     public static let minClients = Setting("min-clients", nil, c, "Clients that must register before round 1 (default: all --clients).")
-    public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are dropped.")
+    public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are logged (client, round, how late) and left out of that round.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
     public static let unregisteredTimeout = Setting("unregistered-timeout", "10", c, "Seconds a connection may stay without registering (after it was offered a probe or task) before it is closed.")
     public static let resume = Setting("resume", "false", [.coordinator], "Continue the run in --out after its last complete round (from checkpoint.safetensors) instead of starting over.")
