@@ -47,7 +47,7 @@ public enum HTMLReport {
 
     /// Detector flags (detections.jsonl, when a detector ran): one table row per line, one column per key.
     static func detections(directory: String) -> String {
-        guard let text = try? String(contentsOfFile: directory + "/detections.jsonl", encoding: .utf8) else { return "" }
+        guard let text = try? String(contentsOfFile: RunLayout(directory: directory).detections, encoding: .utf8) else { return "" }
         let lines = text.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
