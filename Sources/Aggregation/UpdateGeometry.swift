@@ -43,21 +43,22 @@ public struct UpdateGeometry: Sendable {
     /// The updates' norms (not the references').
     public var norms: [Double] { (0..<count).map(norm) }
 
+    /// cos between Gram rows a and b; 0 when either vector is zero.
+    func cosine(row a: Int, row b: Int) -> Double {
+        let na = norm(a), nb = norm(b)
+        return na > 0 && nb > 0 ? dot(a, b) / (na * nb) : 0
+    }
+
     /// cos(u_i, reference r); 0 when either is zero.
     public func cosine(_ i: Int, reference r: Int) -> Double {
         precondition(count + r < rows, "no reference \(r)")
-        let ni = norm(i), nr = norm(count + r)
-        return ni > 0 && nr > 0 ? dot(i, count + r) / (ni * nr) : 0
+        return cosine(row: i, row: count + r)
     }
 
     /// The largest cos(u_i, u_j) over the other updates; 1 when there is no other update (nothing to compare).
     public func closestPeerCosine(_ i: Int) -> Double {
         guard count > 1 else { return 1 }
-        let ni = norm(i)
-        return (0..<count).filter { $0 != i }.map { j in
-            let nj = norm(j)
-            return ni > 0 && nj > 0 ? dot(i, j) / (ni * nj) : 0
-        }.max()!
+        return (0..<count).filter { $0 != i }.map { cosine(row: i, row: $0) }.max()!
     }
 
     /// ‖u_i − u_j‖² (never negative).
