@@ -59,12 +59,7 @@ import Testing
         let flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "1800", "validation-size": "200",
                      "test-size": "300", "model": "mlp:16", "out": out, "listen": "inproc://attack", "round-deadline": "30",
                      "archive-updates": "true", "evaluators": "marginal,shapley-exact", "attacker": "client-1", "attack": "scale(k=6)"]
-        let s = try settings(flags)
-        var config = try CoordinatorConfig(settings: s)
-        config.printsProgress = false
-        var logger = Logger(label: "attack")
-        logger.logLevel = .error
-        _ = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 3))
+        try ProcessHarness.runInProcess(flags, label: "attack")
         let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
         #expect(rounds.count == 3)
         for r in rounds {

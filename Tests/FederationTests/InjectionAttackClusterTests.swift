@@ -39,12 +39,7 @@ import Testing
                      "test-size": "500", "model": "mlp:32", "partition": "dirichlet:0.3", "out": out, "listen": "inproc://inject-\(name)",
                      "round-deadline": "120", "evaluators": "shapley-exact", "public-size": "1000", "seed": "3"]
         if let attack { flags["attacker"] = "client-1"; flags["attack"] = attack }
-        let s = try Settings(flags: flags, environment: [:])
-        var config = try CoordinatorConfig(settings: s)
-        config.printsProgress = false
-        var logger = Logger(label: "inject")
-        logger.logLevel = .error
-        _ = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 5))
+        try ProcessHarness.runInProcess(flags, label: "inject")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
         let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
         #expect(rounds.count == 4 && rounds.allSatisfy { ($0["participants"] as? [String])?.count == 5 })

@@ -13,12 +13,7 @@ import Testing
                      "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://robust-run", "round-deadline": "30",
                      "evaluators": "loo,shapley-exact", "aggregation": "krum(f=1)", "drop-flagged": "true",
                      "attacker": "client-3", "attack": "scale(k=50)"]
-        let s = try Settings(flags: flags, environment: [:])
-        var config = try CoordinatorConfig(settings: s)
-        config.printsProgress = false
-        var logger = Logger(label: "robust")
-        logger.logLevel = .error
-        let summary = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 5))
+        let summary = try ProcessHarness.runInProcess(flags, label: "robust").summary
 
         // Every check is a line: 3 rounds × 5 clients × 6 detectors.
         let checks = ProcessHarness.jsonLines(out + "/detections.jsonl")
@@ -75,13 +70,8 @@ import Testing
                      "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://fltrust-run", "round-deadline": "30",
                      "evaluators": "shapley-exact", "aggregation": "fltrust(root=100)", "detectors": "none",
                      "attacker": "client-1", "attack": "sign-flip"]
-        let s = try Settings(flags: flags, environment: [:])
-        var config = try CoordinatorConfig(settings: s)
-        config.printsProgress = false
+        let config = try ProcessHarness.runInProcess(flags, label: "fltrust").config
         #expect(config.spec.rootSize == 100 && config.spec.json().contains("\"root_size\":100"))
-        var logger = Logger(label: "fltrust")
-        logger.logLevel = .error
-        _ = try InProcessCluster.run(config: config, logger: logger, plan: try AttackPlan.from(settings: s, clients: 4))
         let rounds = ProcessHarness.jsonLines(out + "/rounds.jsonl")
         #expect(rounds.count == 2)
         for r in rounds {

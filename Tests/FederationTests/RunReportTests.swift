@@ -7,14 +7,10 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func reportWritesCSVAndOnePlotLinePerClient() throws {
         let dir = ProcessHarness.temporaryDirectory("report")
         let out = dir + "/run"
-        var config = try CoordinatorConfig(settings: Settings(flags: [
+        try ProcessHarness.runInProcess([
             "clients": "3", "rounds": "2", "dataset": "synthetic", "synthetic-count": "1200", "validation-size": "200",
             "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://report", "evaluators": "loo,shapley-exact",
-        ], environment: [:]))
-        config.printsProgress = false
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
-        _ = try InProcessCluster.run(config: config, logger: logger)
+        ])
 
         let report = try RunReport(directory: out)
         let files = try report.write(to: dir + "/report")
