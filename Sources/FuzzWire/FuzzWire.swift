@@ -15,7 +15,7 @@ enum FuzzWire {
         let pki = try SeedPKI(directory: directory)
         target = WireFuzzTarget(pki: pki, parameters: SeedCorpus.parameters)
         if arguments.count == 3, arguments[1] == "seeds" {
-            print("wrote \(try SeedCorpus.write(pki, to: arguments[2])) seeds to \(arguments[2]) (PKI \(directory))")
+            print("wrote \(try SeedCorpus.write(pki, checkedBy: target, to: arguments[2])) seeds to \(arguments[2]) (PKI \(directory))")
             exit(0)
         }
     }
@@ -38,11 +38,11 @@ func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main enum FuzzWireReplay {
     static func main() throws {
         let arguments = CommandLine.arguments
-        try FuzzWire.start(arguments)
-        guard arguments.count >= 3, arguments[1] == "replay" else {
+        guard arguments.count >= 3, ["seeds", "replay"].contains(arguments[1]) else {
             FileHandle.standardError.write(Data("usage: FuzzWire seeds DIR | FuzzWire replay FILE…  (tools/fuzz.sh builds the fuzzer)\n".utf8))
             exit(2)
         }
+        try FuzzWire.start(arguments)
         for file in arguments.dropFirst(2) {
             FuzzWire.target.run(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
             print("ok \(file)")

@@ -40,11 +40,15 @@ enum SeedCorpus {
         return out
     }
 
-    /// Writes each seed to `directory/NAME` (created if missing).
-    static func write(_ pki: SeedPKI, to directory: String) throws -> Int {
+    /// Writes each seed to `directory/NAME` (created if missing), after checking that `target` accepts each one whole
+    /// (decoded, certificate valid, signature verified) except the deliberately unsigned empty update.
+    static func write(_ pki: SeedPKI, checkedBy target: WireFuzzTarget, to directory: String) throws -> Int {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let seeds = try messages(pki)
         for seed in seeds {
+            if target.accepts(seed.bytes) == (seed.name == "update-empty") {
+                fatalError("seed \(seed.name) is not judged as intended: the fuzz target or the seeds are out of date")
+            }
             try Data(seed.bytes).write(to: URL(fileURLWithPath: directory).appendingPathComponent(seed.name))
         }
         return seeds.count

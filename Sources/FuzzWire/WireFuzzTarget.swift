@@ -32,6 +32,12 @@ final class WireFuzzTarget: @unchecked Sendable {  // immutable after init; libF
         if input.count >= EnvelopeHeader.size { check(Self.reseal(input)) }
     }
 
+    /// Whether `bytes` decode and pass every check as they are (the seeds must: else the fuzzer starts shallow).
+    func accepts(_ bytes: [UInt8]) -> Bool {
+        guard let message = try? WireCodec.decode(bytes) else { return false }
+        return accept(message)
+    }
+
     private func check(_ bytes: [UInt8]) {
         // The coordinator's limits: accepted messages must also pass the default limits (a client's).
         if let strict = try? WireCodec.decode(bytes, limits: coordinatorLimits) {
@@ -49,33 +55,33 @@ final class WireFuzzTarget: @unchecked Sendable {  // immutable after init; libF
         do { header = try EnvelopeHeader(parsing: bytes) } catch { fatalError("decoded but the header does not parse: \(error)") }
         do { try WireCodec.validate(message) } catch { fatalError("decoded but validate refuses: \(error)") }
         invariant(WireCodec.encode(message, encoding: header.tensorEncoding) == bytes, "re-encoding differs from the input")
-        accept(message)
+        _ = accept(message)
     }
 
     /// The identity and seal checks done on a decoded message before it is used (IdentityVerifier, LedgerSealVerifier).
-    private func accept(_ message: Message) {
+    private func accept(_ message: Message) -> Bool {
         switch message {
         case .register(let r):
-            authenticate(certificateDER: r.certificateDER, claimedID: r.clientID, signature: r.signature, signed: r.signingBytes)
+            return authenticate(certificateDER: r.certificateDER, claimedID: r.clientID, signature: r.signature, signed: r.signingBytes)
         case .update(let u):
             let updateDigest = Digest.sha256(WireCodec.tensorBytes(u.update))
-            authenticate(certificateDER: u.certificateDER, claimedID: u.clientID, signature: u.signature,
+            return authenticate(certificateDER: u.certificateDER, claimedID: u.clientID, signature: u.signature,
                          signed: u.signingBytes(updateDigest: updateDigest))
         case .task(let t):
-            _ = coordinator.verifySignature(t.ledgerSeal, over: LedgerSeal.signingBytes(round: t.ledgerRound, head: t.ledgerHead))
+            return coordinator.verifySignature(t.ledgerSeal, over: LedgerSeal.signingBytes(round: t.ledgerRound, head: t.ledgerHead))
         case .finish(let f):
-            _ = coordinator.verifySignature(f.ledgerSeal, over: LedgerSeal.signingBytes(round: f.ledgerRound, head: f.ledgerHead))
+            return coordinator.verifySignature(f.ledgerSeal, over: LedgerSeal.signingBytes(round: f.ledgerRound, head: f.ledgerHead))
         case .probe:
-            break
+            return true
         }
     }
 
-    private func authenticate(certificateDER: [UInt8], claimedID: String, signature: [UInt8], signed: [UInt8]) {
-        guard let certificate = try? Certificate(der: certificateDER) else { return }
+    private func authenticate(certificateDER: [UInt8], claimedID: String, signature: [UInt8], signed: [UInt8]) -> Bool {
+        guard let certificate = try? Certificate(der: certificateDER) else { return false }
         _ = certificate.fingerprint
-        guard (try? trust.validate(certificate, purpose: .client)) != nil else { return }
-        guard certificate.commonName == claimedID else { return }
-        _ = certificate.verifySignature(signature, over: signed)
+        guard (try? trust.validate(certificate, purpose: .client)) != nil else { return false }
+        guard certificate.commonName == claimedID else { return false }
+        return certificate.verifySignature(signature, over: signed)
     }
 
     private func invariant(_ condition: Bool, _ what: String) {
