@@ -14,6 +14,8 @@ final class WireFuzzTarget: @unchecked Sendable {  // immutable after init; libF
     let coordinator: Certificate
     /// The coordinator's receive limits for a model of `parameters` values (Coordinator.collect).
     let coordinatorLimits: DecodeLimits
+    /// Certificates that passed validation, by SHA-256 of their DER (only the CA's can: at most a few).
+    private var validated: [[UInt8]: Certificate] = [:]
     /// Inputs above this size are not tried (libFuzzer's -max_len should be at most this).
     static let maxInputBytes = 1 << 20
 
@@ -76,10 +78,20 @@ final class WireFuzzTarget: @unchecked Sendable {  // immutable after init; libF
         }
     }
 
+    /// Like IdentityVerifier: a certificate whose DER was validated before is taken from the cache (keyed by SHA-256 of
+    /// the DER), anything else is parsed and validated against the CA; then CN = claimed id and the signature.
     private func authenticate(certificateDER: [UInt8], claimedID: String, signature: [UInt8], signed: [UInt8]) -> Bool {
-        guard let certificate = try? Certificate(der: certificateDER) else { return false }
-        _ = certificate.fingerprint
-        guard (try? trust.validate(certificate, purpose: .client)) != nil else { return false }
+        let key = Digest.sha256(certificateDER)
+        let certificate: Certificate
+        if let hit = validated[key] {
+            certificate = hit
+        } else {
+            guard let parsed = try? Certificate(der: certificateDER) else { return false }
+            _ = parsed.fingerprint
+            guard (try? trust.validate(parsed, purpose: .client)) != nil else { return false }
+            if validated.count < 64 { validated[key] = parsed }
+            certificate = parsed
+        }
         guard certificate.commonName == claimedID else { return false }
         return certificate.verifySignature(signature, over: signed)
     }
