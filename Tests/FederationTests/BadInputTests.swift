@@ -122,6 +122,7 @@ struct BadInputTests {
         let records = try h.roundRecords()
         #expect(records.map(\.participants) == [["client-0"], ["client-0"]])
         #expect(records.allSatisfy { $0.rejected.isEmpty }, "refused: \(records.map(\.rejected))")
+        #expect(records.map(\.stragglers) == [["client-1"], []], "the dropped connection was client-1's")
         #expect(try h.ledgerRefusals().values.allSatisfy(\.isEmpty))
         let collect = try #require(records.first?.durationsMs.collect)
         #expect(collect < 10_000, "round 1 waited \(collect) ms (deadline 20 s) for a connection nng had dropped")
