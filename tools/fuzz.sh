@@ -9,8 +9,10 @@
 #   tools/fuzz.sh --runs 0 -- FILE…    no fuzzing: run the given inputs once (reproduce a crash-* artifact)
 #
 # The corpus grows in WORK/corpus (default .build-fuzz/work; --work DIR), next to the PKI its inputs were signed with
-# (WORK/pki) and any crash-*/timeout-*/oom-* artifact. Limits: inputs ≤ 4 KiB, 10 s per input, 2 GiB RSS, and no single
-# allocation above 64 MiB (an allocation that large from a 4 KiB input would be a length field trusted before checking).
+# (WORK/pki) and any crash-*/timeout-*/oom-* artifact. Limits: inputs ≤ 4 KiB, 60 s per input (an input takes well under
+# a millisecond; on a machine loaded to 15 on 2 cores a fuzzer at nice 19 was starved for 18 s and 92 s, so a tighter
+# limit reports the machine, not the code), 2 GiB RSS, and no single allocation above 64 MiB (an allocation that large
+# from a 4 KiB input would be a length field trusted before checking).
 # Exit status: 0 when nothing was found, libFuzzer's non-zero status when it found a crash, hang or allocation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,7 @@ binary="$("${build[@]}" --show-bin-path)/FuzzWire"
 mkdir -p "$work/corpus"
 export FUZZWIRE_PKI="$work/pki"
 "$binary" seeds "$work/seeds"
-limits=(-max_len=4096 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$work/")
+limits=(-max_len=4096 -timeout=60 -rss_limit_mb=2048 -malloc_limit_mb=64 -print_final_stats=1 -artifact_prefix="$work/")
 if [ "${#extra[@]}" -gt 0 ] && [ "$runs" = "0" ]; then
   exec "$binary" "${limits[@]}" "${extra[@]}"
 fi
