@@ -117,7 +117,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     public func run() throws -> RunSummary {
         let started = Date()
         var records = resumedRecords
-        let initial = model.evaluate(test)
+        let initial = model.evaluate(test, parallel: true)
         do {
             let next = (records.last?.round ?? 0) + 1
             if next > config.rounds {
@@ -328,8 +328,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             record.durationsMs.attribution = Self.ms(since: t1)
         }
         let t2 = Date()
-        let v = model.evaluate(validation)
-        let te = model.evaluate(test)
+        let v = model.evaluate(validation, parallel: true)
+        let te = model.evaluate(test, parallel: true)
         record.validationAccuracy = v.accuracy
         record.validationLoss = v.loss
         record.testAccuracy = te.accuracy
