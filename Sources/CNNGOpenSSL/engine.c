@@ -46,7 +46,8 @@ struct nng_tls_engine_conn {
     bool have_addresses;
     int socket;    // the TCP descriptor under nng's stream (see find_socket), -1 if unknown
     bool is_stream; // `nng` is nng 1.5's TLS stream object (nng_stream_close may be called on it)
-    // A refusal held back until the peer has read our alert (see "Refusals"); behind state_lock.
+    // A refusal held back until the peer has read our alert (see "Refusals"); written under nng's connection lock
+    // and state_lock.
     int deferred_error;
     double refused_at;
     // The sweeper's bookkeeping (behind state_lock): the live list, when the socket was first seen hung up.
@@ -602,11 +603,10 @@ static void drain(nng_tls_engine_conn *conn) {
     }
 }
 
-// The refusal waiting for the peer to close, 0 if none.
+// The refusal waiting for the peer to close, 0 if none. Read under nng's connection lock, which its writer holds
+// too (state_lock is for the sweeper).
 static int deferred(nng_tls_engine_conn *conn) {
-    pthread_mutex_lock(&state_lock);
     int error = conn->deferred_error;
-    pthread_mutex_unlock(&state_lock);
     if (error != 0) drain(conn);
     return error;
 }
