@@ -49,6 +49,11 @@ public struct AggregationInput: Sendable {
 
     /// The coalition `members` (bit i = client i).
     public func subset(_ members: UInt64) -> AggregationInput {
-        selecting(updates.indices.filter { members & (1 << UInt64($0)) != 0 })
+        subset { $0 < 64 && members & (1 << UInt64($0)) != 0 }
+    }
+
+    /// The coalition of the clients (by index) for which `isMember` holds.
+    public func subset(where isMember: (Int) -> Bool) -> AggregationInput {
+        selecting(updates.indices.filter(isMember))
     }
 }

@@ -83,10 +83,15 @@ public struct WeightedMean: Sendable {
 
     /// The coefficients c with aggregate(members) = Σ c_i·v_i (zero outside `members`).
     public func coefficients(members: UInt64) -> [Float] {
+        coefficients { $0 < 64 && members & (1 << UInt64($0)) != 0 }
+    }
+
+    /// The coefficients for the coalition of the clients (by index) for which `isMember` holds.
+    public func coefficients(where isMember: (Int) -> Bool) -> [Float] {
         var total = 0.0
-        for (i, w) in weights.enumerated() where members & (1 << UInt64(i)) != 0 { total += Double(w) }
+        for (i, w) in weights.enumerated() where isMember(i) { total += Double(w) }
         return weights.indices.map { i in
-            members & (1 << UInt64(i)) != 0 && total > 0 ? Float(Double(weights[i]) / total) : 0
+            isMember(i) && total > 0 ? Float(Double(weights[i]) / total) : 0
         }
     }
 }

@@ -45,15 +45,14 @@ public final class BanzhafEvaluator: Evaluator, @unchecked Sendable {
     /// MSR estimate from `samples` coalitions drawn uniformly (each player in with probability 1/2).
     static func maximumSampleReuse(_ game: any CoalitionGame, samples: Int, seed: UInt64, round: Int) -> [Double] {
         let n = game.playerCount
-        let full = game.grandCoalition
         var rng = SplitMix64(seed: seed, round: round)
         var inSum = [Double](repeating: 0, count: n), outSum = [Double](repeating: 0, count: n)
         var inCount = [Int](repeating: 0, count: n), outCount = [Int](repeating: 0, count: n)
         for _ in 0..<samples {
-            let mask = rng.next() & full
-            let value = game.value(of: mask)
+            let coalition = Coalition.random(among: n, using: &rng)
+            let value = game.value(of: coalition)
             for i in 0..<n {
-                if mask & (UInt64(1) << UInt64(i)) != 0 {
+                if coalition.contains(i) {
                     inSum[i] += value
                     inCount[i] += 1
                 } else {

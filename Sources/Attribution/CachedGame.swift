@@ -10,18 +10,25 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
 
     public let playerCount: Int
     public let parallel: Bool
-    private let function: @Sendable (UInt64) -> Double
+    private let function: @Sendable (Coalition) -> Double
     /// Every value, indexed by mask, when the game was built from a complete table; immutable, read without the lock.
     private let table: [Double]?
     private let lock = NSLock()
-    private var cache: [UInt64: Double] = [:]
+    private var cache: [Coalition: Double] = [:]
     private var evaluationCount = 0
 
-    public init(playerCount: Int, parallel: Bool = true, _ value: @escaping @Sendable (UInt64) -> Double) {
+    public init(playerCount: Int, parallel: Bool = true, _ value: @escaping @Sendable (Coalition) -> Double) {
         self.playerCount = playerCount
         self.parallel = parallel
         self.function = value
         table = nil
+    }
+
+    /// A game of at most 64 players written on bitmasks (bit i = player i).
+    @_disfavoredOverload
+    public convenience init(playerCount: Int, parallel: Bool = true, _ value: @escaping @Sendable (UInt64) -> Double) {
+        precondition(playerCount <= 64, "a bitmask game has at most 64 players, not \(playerCount)")
+        self.init(playerCount: playerCount, parallel: parallel) { (coalition: Coalition) in value(coalition.mask!) }
     }
 
     /// A game whose 2^N values were computed elsewhere, indexed by coalition mask; `values[0]` is ignored (v(∅) = 0).
@@ -33,7 +40,7 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
         var table = values
         table[0] = 0
         self.table = table
-        function = { mask in preconditionFailure("coalition \(mask) is outside the \(playerCount)-player table") }
+        function = { coalition in preconditionFailure("coalition \(coalition) is outside the \(playerCount)-player table") }
     }
 
     /// How many times the underlying closure has been called.
@@ -52,11 +59,13 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
         return cache.count
     }
 
-    public func value(of coalition: UInt64) -> Double {
-        if coalition == 0 { return 0 }
+    public func value(of coalition: Coalition) -> Double {
+        if coalition.isEmpty { return 0 }
         if let table {
-            precondition(coalition < UInt64(table.count), "coalition \(coalition) has players beyond \(playerCount)")
-            return table[Int(coalition)]
+            guard let mask = coalition.mask, mask < UInt64(table.count) else {
+                preconditionFailure("coalition \(coalition) has players beyond \(playerCount)")
+            }
+            return table[Int(mask)]
         }
         lock.lock()
         if let known = cache[coalition] {
@@ -87,13 +96,13 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
             let end = min(total, (chunk + 1) * chunkSize)
             guard start < end else { return }
             self.lock.lock()
-            let missing = (start..<end).filter { self.cache[UInt64($0)] == nil }
+            let missing = (start..<end).map { Coalition(mask: UInt64($0)) }.filter { self.cache[$0] == nil }
             self.lock.unlock()
             guard !missing.isEmpty else { return }
-            let values = missing.map { self.function(UInt64($0)) }
+            let values = missing.map { self.function($0) }
             self.lock.lock()
-            for (mask, value) in zip(missing, values) where self.cache[UInt64(mask)] == nil {
-                self.cache[UInt64(mask)] = value
+            for (coalition, value) in zip(missing, values) where self.cache[coalition] == nil {
+                self.cache[coalition] = value
             }
             self.evaluationCount += missing.count
             self.lock.unlock()
@@ -112,8 +121,8 @@ public final class CachedGame: CoalitionGame, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var table = [Double](repeating: 0, count: 1 << playerCount)
-        for (mask, value) in cache where mask < UInt64(table.count) {
-            table[Int(mask)] = value
+        for (coalition, value) in cache {
+            if let mask = coalition.mask, mask < UInt64(table.count) { table[Int(mask)] = value }
         }
         return table
     }

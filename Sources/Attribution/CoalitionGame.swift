@@ -1,39 +1,33 @@
-/// A cooperative game over players 0..<playerCount; value(of:) takes a bitmask (bit i = player i). Thread-safe.
+/// A cooperative game over players 0..<playerCount, valued on coalitions of any size. Thread-safe.
 public protocol CoalitionGame: Sendable {
     var playerCount: Int { get }
-    func value(of coalition: UInt64) -> Double
+    func value(of coalition: Coalition) -> Double
+}
+
+extension CoalitionGame {
+    /// The coalition of all players N.
+    public var grandCoalition: Coalition { Coalition.full(playerCount) }
+
+    /// v of a bitmask (bit i = player i): the form of the exhaustive evaluators, which enumerate masks 0..<2^N.
+    public func value(of mask: UInt64) -> Double { value(of: Coalition(mask: mask)) }
 }
 
 /// A game given by a closure, evaluated on every call (no memoization); handy for tests and table games.
 public struct FunctionGame: CoalitionGame {
     public let playerCount: Int
-    private let function: @Sendable (UInt64) -> Double
+    private let function: @Sendable (Coalition) -> Double
 
-    public init(playerCount: Int, _ value: @escaping @Sendable (UInt64) -> Double) {
+    public init(playerCount: Int, _ value: @escaping @Sendable (Coalition) -> Double) {
         self.playerCount = playerCount
         self.function = value
     }
 
-    public func value(of coalition: UInt64) -> Double { function(coalition) }
-}
-
-extension CoalitionGame {
-    /// The bitmask of the grand coalition N.
-    public var grandCoalition: UInt64 { Coalition.full(playerCount) }
-}
-
-/// Bitmask helpers for coalitions of at most 64 players.
-public enum Coalition {
-    /// Largest number of players a UInt64 bitmask can hold while 1 << N stays representable.
-    public static let maxPlayers = 63
-
-    /// The mask with bits 0..<count set.
-    public static func full(_ count: Int) -> UInt64 {
-        count >= 64 ? UInt64.max : (UInt64(1) << UInt64(count)) &- 1
+    /// A game of at most 64 players written on bitmasks (bit i = player i).
+    @_disfavoredOverload
+    public init(playerCount: Int, _ value: @escaping @Sendable (UInt64) -> Double) {
+        precondition(playerCount <= 64, "a bitmask game has at most 64 players, not \(playerCount)")
+        self.init(playerCount: playerCount) { (coalition: Coalition) in value(coalition.mask!) }
     }
 
-    /// The mask of the given player indices.
-    public static func mask(_ players: [Int]) -> UInt64 {
-        players.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64($1)) }
-    }
+    public func value(of coalition: Coalition) -> Double { function(coalition) }
 }

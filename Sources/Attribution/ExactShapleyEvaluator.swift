@@ -5,6 +5,7 @@ public final class ExactShapleyEvaluator: Evaluator {
 
     public let name = "shapley-exact"
     public let maxPlayers: Int
+    public var playerLimit: Int? { maxPlayers }
 
     /// `maxPlayers` may lower the refusal threshold (1...16).
     public init(maxPlayers: Int = ExactShapleyEvaluator.playerLimit) {

@@ -46,7 +46,7 @@ public final class GTGShapleyEvaluator: Evaluator, @unchecked Sendable {
         let n = game.playerCount
         guard n > 0 else { return [] }
         let p = parameters
-        let empty = game.value(of: 0)
+        let empty = game.value(of: Coalition())
         let total = game.value(of: game.grandCoalition)
         var info = RunInfo(round: input.round, permutations: 0, truncatedRound: false, converged: false, truncatedPositions: 0)
         defer {
@@ -80,11 +80,11 @@ public final class GTGShapleyEvaluator: Evaluator, @unchecked Sendable {
             }
             let weight = 1 / Double(k + 1)
             var previous = empty
-            var prefix: UInt64 = 0
+            var prefix = Coalition()
             var changeSum = 0.0
             for position in 0..<n {
                 let player = order[position]
-                prefix |= UInt64(1) << UInt64(player)
+                prefix.insert(player)
                 let current: Double
                 if abs(total - previous) < p.epsilonWithin {
                     current = previous

@@ -7,6 +7,7 @@ public final class LargeCoalitionShapleyEvaluator: Evaluator {
     public let name = "large-coalition-shapley"
     public let minFraction: Double
     public let maxPlayers: Int
+    public var playerLimit: Int? { maxPlayers }
 
     public init(minFraction: Double = 0.5, maxPlayers: Int = ExactShapleyEvaluator.playerLimit) {
         self.minFraction = min(max(minFraction, 0), 1)

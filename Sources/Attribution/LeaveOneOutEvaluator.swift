@@ -9,6 +9,6 @@ public final class LeaveOneOutEvaluator: Evaluator {
         let game = input.game
         let full = game.grandCoalition
         let total = game.value(of: full)
-        return (0..<game.playerCount).map { total - game.value(of: full & ~(UInt64(1) << UInt64($0))) }
+        return (0..<game.playerCount).map { total - game.value(of: full.removing($0)) }
     }
 }

@@ -6,6 +6,6 @@ public final class MarginalEvaluator: Evaluator {
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {
         try input.validate(for: name)
-        return (0..<input.game.playerCount).map { input.game.value(of: UInt64(1) << UInt64($0)) }
+        return (0..<input.game.playerCount).map { input.game.value(of: Coalition([$0])) }
     }
 }

@@ -6,6 +6,7 @@ public final class MultiRoundShapleyEvaluator: Evaluator, @unchecked Sendable {
     public let name = "mr-shapley"
     public let decay: Double
     public let maxPlayers: Int
+    public var playerLimit: Int? { maxPlayers }
     // Unchecked Sendable: `firstRound` and `totals` are only touched under `lock`.
     private let lock = NSLock()
     private var firstRound: Int?

@@ -31,8 +31,5 @@ public struct RoundInput: Sendable {
         if (requireUpdates || !updates.isEmpty) && updates.count != n {
             throw .inputMismatch(evaluator: evaluator, field: "updates", expected: n, found: updates.count)
         }
-        if n > Coalition.maxPlayers {
-            throw .tooManyPlayers(evaluator: evaluator, count: n, limit: Coalition.maxPlayers)
-        }
     }
 }

@@ -20,7 +20,7 @@ struct UpCommand: AsyncParsableCommand {
         let flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let out = try settings.required(.out)
-        let clients = try settings.int(.clients, range: 1...64)
+        let clients = try settings.int(.clients, range: 1...10_000)
         let plan = try AttackPlan.from(settings: settings, clients: clients)
         if inproc {
             try SimulateCommand.simulate(settings: settings)

@@ -4,12 +4,10 @@ import Foundation
 
 /// Small games with known values, shared by the tests.
 enum TestGames {
-    /// v(S) = Σ_{i∈S} w_i.
+    /// v(S) = Σ_{i∈S} w_i, for any number of players.
     static func additive(_ weights: [Double]) -> FunctionGame {
-        FunctionGame(playerCount: weights.count) { mask in
-            var sum = 0.0
-            for (i, w) in weights.enumerated() where mask & (UInt64(1) << UInt64(i)) != 0 { sum += w }
-            return sum
+        FunctionGame(playerCount: weights.count) { (coalition: Coalition) in
+            coalition.players.reduce(0) { $0 + weights[$1] }
         }
     }
 

@@ -99,6 +99,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             "detectors": "\(robust.detection.names.joined(separator: ","))", "drop_flagged": "\(robust.dropFlagged)",
             "descriptor_limit": "\(descriptors.soft)",
         ])
+        if !config.evaluatorsLeftOut.isEmpty {
+            logger.notice("default evaluators left out: they enumerate all 2^N coalitions and --clients exceeds their limit", metadata: [
+                "left_out": "\(config.evaluatorsLeftOut.joined(separator: ","))", "clients": "\(config.spec.clients)"])
+        }
     }
 
     /// Closes the socket; a running `run()` returns after the current step.

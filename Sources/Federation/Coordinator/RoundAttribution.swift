@@ -63,7 +63,6 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         let base = input.base
         let measure = utility
         let u: @Sendable (Evaluation) -> Double = { e in measure == .accuracy ? e.accuracy : -e.loss }
-        let full: UInt64 = n >= 64 ? .max : (1 << UInt64(n)) - 1
         let game: CachedGame
         let before: Double
         var after: Double? = nil
@@ -87,7 +86,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
             } else {
                 let b = u(combination.evaluate(coefficients: [Float](repeating: 0, count: n)))
                 before = b
-                game = CachedGame(playerCount: n) { mask in u(combination.evaluate(coefficients: mean.coefficients(members: mask))) - b }
+                game = CachedGame(playerCount: n) { (s: Coalition) in u(combination.evaluate(coefficients: mean.coefficients(where: s.contains))) - b }
             }
         } else {
             var model = Model(spec: spec, seed: 0)
@@ -109,7 +108,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
             }
         }
         // The same path as the game's values, so exact Shapley values sum to utilityAfter − utilityBefore.
-        let utilityAfter = after ?? before + game.value(of: full)
+        let utilityAfter = after ?? before + game.value(of: game.grandCoalition)
         return RoundScores(clients: input.clients, sampleCounts: input.sampleCounts, values: values, utilityBefore: before,
                            utilityAfter: utilityAfter, failures: failures, coalitionsEvaluated: game.evaluations)
     }
@@ -118,9 +117,9 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     /// weighted means. Coalitions too small for the rule get its fallback, exactly as a round with that few updates.
     private func directGame(input: AggregationInput, before: Double, utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
         let rule = self.rule, spec = self.spec, data = validation
-        return CachedGame(playerCount: input.count) { mask in
+        return CachedGame(playerCount: input.count) { (s: Coalition) in
             var model = Model(spec: spec, seed: 0)
-            model.parameters = ParameterVector.adding(rule.aggregate(input.subset(mask)).aggregate, to: input.base)
+            model.parameters = ParameterVector.adding(rule.aggregate(input.subset(where: s.contains)).aggregate, to: input.base)
             return u(model.evaluate(data)) - before
         }
     }

@@ -37,6 +37,8 @@ public struct CoordinatorConfig: Sendable {
     public var evaluators: [String]
     /// Per-evaluator options from `name(key=value;key=value)` items of the evaluators setting.
     public var evaluatorOptions: [String: [String: Double]]
+    /// Default evaluators that enumerate all 2^N coalitions and were left out because --clients exceeds their limit.
+    public var evaluatorsLeftOut: [String] = []
     public var utility: Utility
     public var outputDirectory: String
     public var archiveUpdates: Bool
@@ -94,6 +96,7 @@ public struct CoordinatorConfig: Sendable {
         }
         dropFlagged = try s.bool(.dropFlagged)
         (evaluators, evaluatorOptions) = try Self.parseEvaluators(s.list(.evaluators), settings: s)
+        (evaluators, evaluatorsLeftOut) = try Self.fitEvaluators(evaluators, options: evaluatorOptions, clients: spec.clients, settings: s)
         let u = try s.required(.utility)
         guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }
         self.utility = utility
@@ -105,6 +108,28 @@ public struct CoordinatorConfig: Sendable {
         guard [AttributionBlock.automatic, Self.consoleTable].contains(consoleEvaluator) || evaluators.contains(consoleEvaluator) else {
             throw s.invalid(.consoleEvaluator, consoleEvaluator, "auto, table or one of the configured evaluators (\(evaluators.joined(separator: ", ")))")
         }
+    }
+
+    /// Splits `names` into those that can score rounds of `clients` players and the exhaustive ones that cannot (their
+    /// 2^N coalitions): chosen explicitly, such an evaluator is an error naming it and its limit; from the default
+    /// list it is left out (and returned, for the startup log), so a large federation runs with the sampling evaluators.
+    static func fitEvaluators(_ names: [String], options: [String: [String: Double]], clients: Int,
+                              settings s: Settings) throws -> (kept: [String], leftOut: [String]) {
+        var kept: [String] = [], leftOut: [String] = []
+        for name in names {
+            let evaluator = try EvaluatorRegistry.make(name, options: options[name] ?? [:])
+            guard let limit = evaluator.playerLimit, clients > limit else {
+                kept.append(name)
+                continue
+            }
+            guard s.source(.evaluators) == .defaultValue else {
+                throw s.invalid(.evaluators, s.string(.evaluators) ?? "", "evaluators that can score \(clients) clients: \(name) enumerates "
+                                + "all 2^N coalitions and is limited to \(limit) clients; for larger federations use sampling or "
+                                + "per-client evaluators (gtg-shapley, banzhaf, loo, marginal, cosine)")
+            }
+            leftOut.append(name)
+        }
+        return (kept, leftOut)
     }
 
     /// Parses `name` or `name(key=value;key=value)` items and checks each against the evaluator registry.
