@@ -53,6 +53,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Fuzzes the wire decoder and the pre-acceptance checks (tools/fuzz.sh builds it with libFuzzer; plain builds replay inputs).
+        .executableTarget(name: "FuzzWire", dependencies: ["Wire", "PKI", "CZlib"]),
+
         // Helpers every test target shares: temporary directories, background threads, external tools.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
