@@ -65,6 +65,8 @@ import PKI
 
         let killed = try #require(cluster.rounds.first { $0["round"] as? Int == killedRound })
         #expect(Self.participants([killed]) == ["client-0", "client-2"], "killed mid-round: \(killed)")
+        // Named by the identity its connection had when the round started, not as an anonymous pipe-N.
+        #expect((killed["stragglers"] as? [String]) == ["client-1"], "stragglers of round \(killedRound): \(killed["stragglers"] ?? "-")")
         let collect = try #require((killed["durations_ms"] as? [String: Any])?["collect"] as? Double)
         #expect(collect < deadline * 1000 / 2, "round \(killedRound) waited \(collect) ms for a client that was gone")
         let report = try AuditVerifier.verify(directory: cluster.out, caFile: cluster.pki + "/ca.crt")

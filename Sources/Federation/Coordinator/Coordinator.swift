@@ -32,6 +32,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
     private var stalledConnections: StalledConnectionReaper?
     private var lastMaintenance = Date.distantPast
+    private var sweptReported = 0
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
 
@@ -248,6 +249,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                parameters: base)
         pipes.sweep(exists: socket.pipeExists)
         let expected = pipes.boundPipes  // connections that never registered are not waited for
+        // Named now: a client whose connection drops during the round is no longer in the pipe table at its end.
+        let expectedNames = Dictionary(uniqueKeysWithValues: expected.map { ($0, pipes.identity(of: $0) ?? "pipe-\($0)") })
         let deadline = roundStart.addingTimeInterval(config.roundDeadline)
         // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
         openSurveys.removeAll { $0.isFinished }
@@ -295,7 +298,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         if isStopped { throw TransportError.closed }
         closeUnregisteredPipes(offeredBefore: roundStart)
         maintainConnections()
-        let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
+        let stragglers = expected.subtracting(answered).map { expectedNames[$0] ?? "pipe-\($0)" }.sorted()
         if !stragglers.isEmpty {
             logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])
         }
@@ -435,6 +438,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let gone = pipes.sweep(exists: socket.pipeExists)
         if !gone.isEmpty {
             logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
+        }
+        let swept = TLSEngine.sweptConnections
+        if swept > sweptReported {
+            logger.notice("TLS engine closed connections left on a hung-up socket or refused peers that stayed", metadata: [
+                "count": "\(swept - sweptReported)", "total": "\(swept)",
+            ])
+            sweptReported = swept
         }
         guard let stalledConnections else { return }
         let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))
