@@ -46,6 +46,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
+        var evaluatorStates: [String: String]? = nil
         if config.resume {
             // Cut the outputs back to the checkpoint before the ledger and attribution book read them.
             let checkpoint = try RunCheckpoint.read(directory: config.outputDirectory)
@@ -58,6 +59,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             resumedRecords = try checkpoint.truncateOutputs(directory: config.outputDirectory)
             model.parameters = checkpoint.parameters
             verifier.restorePins(checkpoint.pinnedCertificates)
+            evaluatorStates = checkpoint.evaluatorStates
             logger.notice("resuming", metadata: ["after_round": "\(checkpoint.round)", "ledger_head": "\(checkpoint.ledgerHead.prefix(16))",
                                                  "out": "\(config.outputDirectory)"])
         } else {
@@ -65,6 +67,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
+        if let evaluatorStates, case let missing = try attribution.restore(evaluatorStates: evaluatorStates), !missing.isEmpty {
+            logger.warning("the checkpoint holds no state for these evaluators; they restart from this round", metadata: [
+                "evaluators": "\(missing.joined(separator: ","))"])
+        }
         let sealKey: PrivateKey, sealCertificate: Certificate
         do {
             sealKey = try PrivateKey(pemFile: config.sealKeyFile)
@@ -342,7 +348,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
         let checkpoint = RunCheckpoint(round: round, parameters: model.parameters, ledgerHead: "",
-                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON))
+                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON),
+                                       evaluatorStates: try attribution.evaluatorStates())
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
                               retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
