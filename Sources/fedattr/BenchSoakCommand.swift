@@ -56,6 +56,7 @@ extension Bench {
             var logger = Logger(label: "bench")
             logger.logLevel = .warning
             try? FileManager.default.removeItem(atPath: out)  // logs are appended to: start from an empty directory
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let cluster = LocalCluster(options: .init(executable: executable, clients: clients, outputDirectory: out,
                                                       coordinatorFlags: coordinatorFlags, clientFlags: clientFlags, relayProgress: false),
@@ -71,12 +72,15 @@ extension Bench {
             let layout = RunLayout(directory: out)
             var samples: [Sample] = []
             var clientRSS: (round: Int, mb: Double)? = nil
+            let csv = SampleFile(path: out + "/soak-samples.csv")  // written as it goes: a hung or killed run keeps its samples
             while !finished.done {
                 usleep(UInt32(interval * 1_000_000))
                 guard let pid = cluster.processIDs["coordinator"], let process = ProcStat(pid: pid) else { continue }
                 let completed = Self.lineCount(layout.rounds)
-                samples.append(Sample(seconds: Date().timeIntervalSince(start), completedRounds: completed, rssKB: process.rssKB,
-                                      descriptors: process.descriptors, threads: process.threads, cpuSeconds: process.cpuSeconds))
+                let sample = Sample(seconds: Date().timeIntervalSince(start), completedRounds: completed, rssKB: process.rssKB,
+                                    descriptors: process.descriptors, threads: process.threads, cpuSeconds: process.cpuSeconds)
+                samples.append(sample)
+                csv.append(sample)
                 // Once, mid-run: what the client processes hold in memory together.
                 if clientRSS == nil && completed >= rounds / 2 {
                     let pids = cluster.processIDs.filter { $0.key != "coordinator" }.values
@@ -85,26 +89,17 @@ extension Bench {
                 }
             }
             let wall = Date().timeIntervalSince(start)
-            guard finished.status == 0 else {
-                throw ValidationError("the cluster failed (status \(finished.status)\(finished.error.map { ": \($0)" } ?? "")); see \(layout.coordinatorLog)")
-            }
-            try writeSamples(samples, to: out + "/soak-samples.csv")
-            let report = try SoakReport(directory: out, clients: clients, rounds: rounds, warmupRounds: warmupRounds, samples: samples,
+            var report = try SoakReport(directory: out, clients: clients, rounds: rounds, warmupRounds: warmupRounds, samples: samples,
                                         rssTolerance: rssTolerance)
+            if finished.status != 0 {
+                report.failures.append("the coordinator exited with status \(finished.status)\(finished.error.map { " (\($0))" } ?? "") (see \(layout.coordinatorLog))")
+            }
             print(report.text(wallSeconds: wall, clientRSS: clientRSS))
             try report.json(wallSeconds: wall, clientRSSMB: clientRSS?.mb).write(toFile: out + "/soak-summary.json", atomically: true, encoding: .utf8)
             print("samples in \(out)/soak-samples.csv, summary in \(out)/soak-summary.json")
             if !report.failures.isEmpty {
                 throw ValidationError("soak checks failed: " + report.failures.joined(separator: "; "))
             }
-        }
-
-        private func writeSamples(_ samples: [Sample], to path: String) throws {
-            var text = "seconds,completed_rounds,rss_kb,descriptors,threads,cpu_seconds\n"
-            for s in samples {
-                text += "\(f(s.seconds, 2)),\(s.completedRounds),\(s.rssKB),\(s.descriptors),\(s.threads),\(f(s.cpuSeconds, 2))\n"
-            }
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
 
         static func lineCount(_ path: String) -> Int {
@@ -130,6 +125,21 @@ struct Sample {
     var descriptors: Int
     var threads: Int
     var cpuSeconds: Double
+}
+
+/// soak-samples.csv, one line appended per sample.
+private struct SampleFile {
+    let handle: FileHandle?
+
+    init(path: String) {
+        _ = FileManager.default.createFile(atPath: path, contents: Data("seconds,completed_rounds,rss_kb,descriptors,threads,cpu_seconds\n".utf8))
+        handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+    }
+
+    func append(_ s: Sample) {
+        handle?.write(Data("\(f(s.seconds, 2)),\(s.completedRounds),\(s.rssKB),\(s.descriptors),\(s.threads),\(f(s.cpuSeconds, 2))\n".utf8))
+    }
 }
 
 /// What /proc says about a process now (nil once it has gone).

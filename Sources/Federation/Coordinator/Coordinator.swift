@@ -113,7 +113,18 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Closes the socket; a running `run()` returns after the current step.
     public func stop() {
         stopFlag.raise()
-        socket.close()
+        closeSocket()
+    }
+
+    /// Closes the listening socket, giving nng at most the client's bound to release it (nng 1.5.2 can hang in
+    /// nng_close on a send stranded mid-TLS; docs/SECURITY.md): the coordinator stops anyway, and says so.
+    private func closeSocket() {
+        if !socket.close(waitingAtMost: Client.closeWaitSeconds) {
+            logger.warning("the listening socket was not released; stopping without it", metadata: [
+                "waited_s": "\(Int(Client.closeWaitSeconds))",
+                "hint": "nng 1.5.2 left a send pending on a broken TLS connection (docs/SECURITY.md)",
+            ])
+        }
     }
 
     private var isStopped: Bool { stopFlag.isRaised }
@@ -143,7 +154,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             logger.critical("stopping: the run's files cannot be written; resume with --resume true once fixed", metadata: [
                 "completed_rounds": "\(records.count)", "error": "\(error)",
             ])
-            socket.close()
+            closeSocket()
             throw error
         } catch where isStopped {
             // A stop request (SIGTERM/SIGINT) ends the run between steps; an interrupted round is not recorded.
@@ -153,7 +164,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  seconds: Date().timeIntervalSince(started))
         try output.writeSummary(summary)
         announceFinish(round: records.count, reason: isStopped ? "coordinator stopped" : "all \(config.rounds) rounds done")
-        socket.close()
+        closeSocket()
         logger.info("federation finished", metadata: [
             "rounds": "\(records.count)", "test_accuracy": "\(records.last?.testAccuracy ?? initial.accuracy)",
             "seconds": "\(String(format: "%.1f", summary.seconds))", "out": "\(config.outputDirectory)",
