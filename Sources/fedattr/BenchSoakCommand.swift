@@ -27,6 +27,8 @@ extension Bench {
         @Option(help: "Evaluators: ones that do not enumerate coalitions (exact ones refuse more than 16 clients).")
         var evaluators = "marginal,loo,gtg-shapley,banzhaf,cosine"
         @Option(help: "Seconds a round waits for updates.") var roundDeadline = 120.0
+        @Option(help: "Seconds a connection may stay unregistered after a probe (the coordinator's --unregistered-timeout; 100 clients starting at once on 2 cores take longer to build their shards).")
+        var unregisteredTimeout = 10.0
         @Option(help: "TLS engine (openssl, mbedtls).") var tlsEngine = TLSEngine.builtInDefault.rawValue
         @Option(help: "Rounds counted as warm-up (excluded from the RSS and descriptor checks).") var warmupRounds = 5
         @Option(help: "Largest allowed spread (max/min − 1) of the per-round RSS peaks after warm-up.") var rssTolerance = 0.10
@@ -51,6 +53,7 @@ extension Bench {
                 "synthetic-count": "\(clients * perClient + validationSize + testSize)", "validation-size": "\(validationSize)",
                 "test-size": "\(testSize)", "data-dir": dataDir, "log-level": "info", "registration-timeout": "600",
                 "round-deadline": "\(roundDeadline)", "tls-engine": tlsEngine, "console-evaluator": "table",
+                "unregistered-timeout": "\(unregisteredTimeout)",
             ]
             let clientFlags = ["data-dir": dataDir, "log-level": "info", "blas-threads": "1", "tls-engine": tlsEngine]
             var logger = Logger(label: "bench")

@@ -20,7 +20,9 @@ import Testing
         let entries = ProcessHarness.jsonLines(out + "/ledger.jsonl").map { ($0["entries"] as? [Any])?.count ?? 0 }.reduce(0, +)
         let updates = try #require(summary["updates"] as? [String: Int])
         #expect(sent == 24 && updates["sent"] == sent && updates["taken"] == entries && updates["unaccounted"] == 0)
-        #expect((summary["descriptors_per_round"] as? [Int])?.count == 4)
+        // Sampled every 0.25 s: a fast round may go unsampled, so at most one value per round, each a live count.
+        let descriptors = try #require(summary["descriptors_per_round"] as? [Int])
+        #expect((1...4).contains(descriptors.count) && descriptors.allSatisfy { $0 > 0 }, "\(descriptors)")
         let samples = ProcessHarness.read(out + "/soak-samples.csv").split(separator: "\n")
         #expect(samples.first == "seconds,completed_rounds,rss_kb,descriptors,threads,cpu_seconds" && samples.count > 4)
     }
