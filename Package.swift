@@ -21,9 +21,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // nng's TLS engine interface implemented over OpenSSL (libssl), registered by Transport.
         .target(name: "CNNGOpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("nng")]),
+        // The fused inner loop of the coalition sweep (AVX2+FMA when the CPU has it, else baseline x86-64).
+        .target(name: "CCoalitionSweep", linkerSettings: [.linkedLibrary("m")]),
 
         // Foundations: numerics and data, wire format, certificates and signatures, sockets.
-        .target(name: "Learning", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "Learning", dependencies: ["CBLAS", "CZlib", "CCoalitionSweep"]),
         .target(name: "Wire"),
         .target(name: "PKI", dependencies: ["CCrypto"]),
         .target(name: "Transport", dependencies: ["CNNG", "CNNGOpenSSL"]),
@@ -53,10 +55,13 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Fuzzes the wire decoder and the pre-acceptance checks (tools/fuzz.sh builds it with libFuzzer; plain builds replay inputs).
+        .executableTarget(name: "FuzzWire", dependencies: ["Wire", "PKI", "CZlib"]),
+
         // Helpers every test target shares: temporary directories, background threads, external tools.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Learning"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),

@@ -9,7 +9,10 @@ public struct AggregationInput: Sendable {
     /// Mean local training loss each client reported (unsigned, informational).
     public var trainLosses: [Double]
     /// One flat update (trained − base) per client, in `clients` order.
-    public var updates: [[Float]]
+    public var updates: [[Float]] { didSet { statistics = nil } }
+    /// The detector stage's mean, median and Gram of exactly `updates` (so a rule need not compute them again);
+    /// cleared whenever `updates` changes (a coalition, dropped or clipped updates).
+    public var statistics: RoundStatistics?
     /// Clients the detectors flagged this round, in `clients` order (all false when detection is off).
     public var flagged: [Bool]
     /// Leave flagged clients out before the rule runs (`--drop-flagged`).
@@ -20,7 +23,7 @@ public struct AggregationInput: Sendable {
     public var clipBound: Double?
 
     public init(round: Int = 0, base: [Float], clients: [String], sampleCounts: [Int], trainLosses: [Double]? = nil,
-                updates: [[Float]], flagged: [Bool]? = nil, dropFlagged: Bool = false) {
+                updates: [[Float]], flagged: [Bool]? = nil, dropFlagged: Bool = false, statistics: RoundStatistics? = nil) {
         precondition(clients.count == updates.count && sampleCounts.count == updates.count, "one id, count and update per client")
         self.round = round
         self.base = base
@@ -30,6 +33,9 @@ public struct AggregationInput: Sendable {
         self.updates = updates
         self.flagged = flagged ?? [Bool](repeating: false, count: updates.count)
         self.dropFlagged = dropFlagged
+        precondition(statistics.map { $0.geometry.count == updates.count && $0.mean.count == base.count } ?? true,
+                     "statistics of other updates")
+        self.statistics = statistics
     }
 
     public var count: Int { updates.count }

@@ -1,6 +1,9 @@
 import CBLAS
+import Dispatch
+import Foundation
+import Learning
 
-/// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (OpenBLAS ssyrk): norms, dot
+/// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (blocked OpenBLAS sdot): norms, dot
 /// products, squared distances and Krum scores, shared by the Krum rules and the detectors. Reference vectors
 /// (the round's mean and median, for the detectors) ride along as extra rows, so their cosines cost no extra pass.
 public struct UpdateGeometry: Sendable {
@@ -12,30 +15,65 @@ public struct UpdateGeometry: Sendable {
     public let gram: [Double]
 
     public init(_ updates: [[Float]], references: [[Float]] = []) {
-        let vectors = updates + references
-        let n = vectors.count
         count = updates.count
-        rows = n
-        guard n > 0 else { gram = []; return }
-        let d = vectors[0].count
-        var packed = [Float]()
-        packed.reserveCapacity(n * d)
-        for u in vectors {
-            precondition(u.count == d, "vector lengths differ: \(u.count) vs \(d)")
-            packed.append(contentsOf: u)
-        }
-        var g = [Float](repeating: 0, count: n * n)
-        if d > 0 {
-            packed.withUnsafeBufferPointer { a in
-                g.withUnsafeMutableBufferPointer { c in
-                    // The upper triangle of X·Xᵀ (half sgemm's work), mirrored below.
-                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, a.baseAddress, Int32(d), 0,
-                                c.baseAddress, Int32(n))
+        rows = updates.count + references.count
+        gram = Self.blockedGram(updates + references, extraRows: 0) { _, _, _, _ in }
+    }
+
+    init(count: Int, rows: Int, gram: [Double]) {
+        self.count = count
+        self.rows = rows
+        self.gram = gram
+    }
+
+    /// Coordinates per block: a dozen rows of 8 KiB stay in L2 while every pair's products are taken.
+    static let blockWidth = 2048
+
+    /// X·Xᵀ for the rows `vectors` followed by `extraRows` rows computed block by block. For each block of coordinates
+    /// `fill(range, vectors, buffer, stride)` writes the extra rows' block into a small buffer (extra row r at
+    /// `buffer + r·stride`), then each pair of rows gets one OpenBLAS sdot over the block (in float, summed in double):
+    /// nothing is packed or copied, and the block is read from memory once. Long vectors are split across as many
+    /// threads as BLAS is allowed, each part with its own buffer.
+    static func blockedGram(_ vectors: [[Float]], extraRows: Int,
+                            fill: (Range<Int>, [UnsafePointer<Float>], UnsafeMutablePointer<Float>, Int) -> Void) -> [Double] {
+        let given = vectors.count, n = given + extraRows
+        guard n > 0 else { return [] }
+        let d = vectors.first?.count ?? 0
+        for v in vectors { precondition(v.count == d, "vector lengths differ: \(v.count) vs \(d)") }
+        guard d > 0 else { return [Double](repeating: 0, count: n * n) }
+        let stride = min(blockWidth, d)
+        let blocks = (d + stride - 1) / stride
+        let parts = d >= 32_768 ? max(1, min(blocks, BLASThreads.current, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        var partial = [[Double]](repeating: [], count: parts)
+        Vector.withRowPointers(vectors) { sources in
+            partial.withUnsafeMutableBufferPointer { out in
+                let shared = GramParts(sources: sources, out: out.baseAddress!)
+                withoutActuallyEscaping(fill) { fill in
+                    let body = UnsafeSendable(fill)
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        var sums = [Double](repeating: 0, count: n * n)
+                        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, extraRows) * stride)
+                        buffer.initialize(repeating: 0, count: max(1, extraRows) * stride)
+                        defer { buffer.deallocate() }
+                        var row = [UnsafePointer<Float>](repeating: UnsafePointer(buffer), count: n)
+                        for b in (blocks * part / parts)..<(blocks * (part + 1) / parts) {
+                            let range = (b * stride)..<min(d, (b + 1) * stride)
+                            body.value(range, shared.sources, buffer, stride)
+                            for r in 0..<n { row[r] = r < given ? shared.sources[r] + range.lowerBound : UnsafePointer(buffer + (r - given) * stride) }
+                            let length = Int32(range.count)
+                            for a in 0..<n {
+                                for c in a..<n { sums[a * n + c] += Double(cblas_sdot(length, row[a], 1, row[c], 1)) }
+                            }
+                        }
+                        shared.out[part] = sums
+                    }
                 }
             }
-            for a in 0..<n { for b in 0..<a { g[a * n + b] = g[b * n + a] } }
         }
-        gram = g.map(Double.init)
+        var sums = partial[0]
+        for p in partial.dropFirst() { for i in sums.indices { sums[i] += p[i] } }
+        for a in 0..<n { for b in 0..<a { sums[a * n + b] = sums[b * n + a] } }
+        return sums
     }
 
     public func dot(_ i: Int, _ j: Int) -> Double { gram[i * rows + j] }
@@ -74,4 +112,16 @@ public struct UpdateGeometry: Sendable {
             return distances.prefix(neighbours).reduce(0, +)
         }
     }
+}
+
+/// What the parallel parts of `blockedGram` share: the rows they read and one result slot per part.
+private struct GramParts: @unchecked Sendable {
+    let sources: [UnsafePointer<Float>]
+    let out: UnsafeMutablePointer<[Double]>
+}
+
+/// A value the parts of a parallel loop only read (or write in disjoint places); the caller vouches for it.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -63,58 +63,71 @@ public enum Vector {
     public static func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : Percentiles.median(values) }
 
     /// Coordinate by coordinate, `weight` × the sum of the values whose rank in their column lies in `ranks`: an
-    /// order statistic, the mean of the middle two, or a trimmed mean. Each column is sorted by an odd–even
-    /// transposition network (n rounds of branch-free min/max), eight coordinates at a time in SIMD lanes; n²/2
-    /// compare-exchanges per coordinate, which suits the tens of updates a round holds. Long vectors are split across
-    /// as many threads as BLAS is allowed.
+    /// order statistic, the mean of the middle two, or a trimmed mean. Each column goes through a `RankNetwork`
+    /// (branch-free min/max), eight coordinates at a time in SIMD lanes. Long vectors are split across as many threads
+    /// as BLAS is allowed.
     static func rankRangeSum(_ xs: [[Float]], count: Int, ranks: Range<Int>, weight: Float) -> [Float] {
         for x in xs { precondition(x.count == count, "vector lengths differ: \(x.count) vs \(count)") }
         var out = [Float](repeating: 0, count: count)
         guard !xs.isEmpty, count > 0 else { return out }
         let parts = count >= 32_768 ? max(1, min(BLASThreads.current, ProcessInfo.processInfo.activeProcessorCount)) : 1
         let blocks = (count + 7) / 8
-        out.withUnsafeMutableBufferPointer { o in
-            let target = DisjointRanges(base: o.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let first = blocks * part / parts * 8, last = min(count, blocks * (part + 1) / parts * 8)
-                rankRangeSum(xs, coordinates: first..<last, ranks: ranks, weight: weight, into: target.base)
+        let network = RankNetwork(count: xs.count, ranks: ranks)
+        withRowPointers(xs) { rows in
+            out.withUnsafeMutableBufferPointer { o in
+                let target = DisjointRanges(base: o.baseAddress!, rows: rows)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let first = blocks * part / parts * 8, last = min(count, blocks * (part + 1) / parts * 8)
+                    let column = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: network.count)
+                    defer { column.deallocate() }
+                    var k = first
+                    while k < last {
+                        let width = min(8, last - k)
+                        for r in 0..<network.count { column[r] = load8(target.rows[r] + k, width: width) }
+                        store8(rankSum(column, network: network, ranks: ranks, weight: weight), to: target.base + k, width: width)
+                        k += 8
+                    }
+                }
             }
         }
         return out
     }
 
-    private static func rankRangeSum(_ xs: [[Float]], coordinates: Range<Int>, ranks: Range<Int>, weight: Float,
-                                     into out: UnsafeMutablePointer<Float>) {
-        let n = xs.count
-        var column = [SIMD8<Float>](repeating: .zero, count: n)
-        var k = coordinates.lowerBound
-        while k < coordinates.upperBound {
-            let width = min(8, coordinates.upperBound - k)
-            for r in 0..<n {
-                column[r] = xs[r].withUnsafeBufferPointer { row in
-                    if width == 8 { return UnsafeRawPointer(row.baseAddress! + k).loadUnaligned(as: SIMD8<Float>.self) }
-                    var v = SIMD8<Float>(repeating: 0)
-                    for l in 0..<width { v[l] = row[k + l] }
-                    return v
-                }
+    /// `weight` × the sum of ranks `ranks` of each lane of `column` (which `network` reorders in place).
+    static func rankSum(_ column: UnsafeMutablePointer<SIMD8<Float>>, network: RankNetwork, ranks: Range<Int>,
+                        weight: Float) -> SIMD8<Float> {
+        network.apply(column)
+        var sum = SIMD8<Float>(repeating: 0)
+        for r in ranks { sum += column[r] }
+        return sum * weight
+    }
+
+    /// Eight floats from `p`, zeros past `width`.
+    static func load8(_ p: UnsafePointer<Float>, width: Int) -> SIMD8<Float> {
+        if width == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        var v = SIMD8<Float>(repeating: 0)
+        for l in 0..<width { v[l] = p[l] }
+        return v
+    }
+
+    /// Stores the first `width` lanes of `v` at `p`.
+    static func store8(_ v: SIMD8<Float>, to p: UnsafeMutablePointer<Float>, width: Int) {
+        if width == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
+        for l in 0..<width { p[l] = v[l] }
+    }
+
+    /// Calls `body` with a base pointer for each vector (none may be empty), valid for the call.
+    static func withRowPointers<R>(_ xs: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+        var pointers: [UnsafePointer<Float>] = []
+        pointers.reserveCapacity(xs.count)
+        func nest(_ i: Int) -> R {
+            guard i < xs.count else { return body(pointers) }
+            return xs[i].withUnsafeBufferPointer { row in
+                pointers.append(row.baseAddress!)
+                return nest(i + 1)
             }
-            var sum = SIMD8<Float>(repeating: 0)
-            column.withUnsafeMutableBufferPointer { c in
-                for round in 0..<n {
-                    var i = round % 2
-                    while i + 1 < n {
-                        let a = c[i], b = c[i + 1], swap = b .< a
-                        c[i] = a.replacing(with: b, where: swap)
-                        c[i + 1] = b.replacing(with: a, where: swap)
-                        i += 2
-                    }
-                }
-                for r in ranks { sum += c[r] }
-            }
-            sum *= weight
-            for l in 0..<width { out[k + l] = sum[l] }
-            k += 8
         }
+        return nest(0)
     }
 
     /// Coordinate-wise median of the vectors (mean of the two middle values for an even count).
@@ -129,6 +142,7 @@ public enum Vector {
 /// An output buffer the parallel parts of a coordinate-wise reduction write in disjoint ranges, read after the join.
 private struct DisjointRanges: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
+    let rows: [UnsafePointer<Float>]
 }
 
 extension Vector {

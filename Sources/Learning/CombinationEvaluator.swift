@@ -12,18 +12,21 @@ import Darwin
 /// each call combines them with saxpy and runs only the remaining layers. Memory: (clients + 1) × samples × the
 /// first layer's output width floats. Immutable after `init`; every call allocates its own buffers.
 public final class CombinationEvaluator: @unchecked Sendable {
-    private let model: Model
-    private let base: [Float]
-    private let deltas: [[Float]]
-    private let labels: [Int32]
-    private let count: Int
-    private let width: Int           // first layer's output floats per sample
+    let model: Model
+    let base: [Float]
+    let deltas: [[Float]]
+    let labels: [Int32]
+    let count: Int
+    let width: Int           // first layer's output floats per sample
     private let firstLayerEnd: Int   // parameters of layer 0 are 0..<firstLayerEnd
-    private let baseOutput: [Float]
-    private let deltaOutputs: [[Float]]
+    let baseOutput: [Float]
+    let deltaOutputs: [[Float]]
     private static let chunk = 500
 
-    public init(spec: ModelSpec, inputShape: [Int] = [1, 28, 28], classCount: Int = 10, base: [Float], deltas: [[Float]], data: Dataset) {
+    /// `parallel`: compute the first-layer products of the base and the deltas side by side on all cores (when OpenBLAS
+    /// runs one thread per call; with more BLAS threads each product is parallel by itself).
+    public init(spec: ModelSpec, inputShape: [Int] = [1, 28, 28], classCount: Int = 10, base: [Float], deltas: [[Float]], data: Dataset,
+                parallel: Bool = true) {
         let model = Model(spec: spec, inputShape: inputShape, classCount: classCount, seed: 0)
         precondition(base.count == model.parameterCount, "base has \(base.count) parameters, \(spec) needs \(model.parameterCount)")
         precondition(deltas.allSatisfy { $0.count == model.parameterCount }, "every delta needs \(model.parameterCount) parameters")
@@ -35,8 +38,16 @@ public final class CombinationEvaluator: @unchecked Sendable {
         count = data.count
         width = model.layers[0].outputSize
         firstLayerEnd = model.offsets[1]
-        baseOutput = CombinationEvaluator.firstLayer(of: model, data: data, parameters: base)
-        deltaOutputs = deltas.map { CombinationEvaluator.firstLayer(of: model, data: data, parameters: $0) }
+        let parameterSets = [base] + deltas
+        let outputs = Slots(count: parameterSets.count, initial: [Float]())
+        let product: @Sendable (Int) -> Void = { i in outputs[i] = CombinationEvaluator.firstLayer(of: model, data: data, parameters: parameterSets[i]) }
+        if parallel && BLASThreads.current <= 1 && parameterSets.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: parameterSets.count, execute: product)
+        } else {
+            for i in parameterSets.indices { product(i) }
+        }
+        baseOutput = outputs[0]
+        deltaOutputs = (1..<parameterSets.count).map { outputs[$0] }
     }
 
     /// layer1(x; parameters) for every sample, in chunks to bound im2col memory.
@@ -109,16 +120,32 @@ public final class CombinationEvaluator: @unchecked Sendable {
     /// Largest number of deltas a sweep accepts (2^N values are returned).
     public static let maxSweepDeltas = 24
 
+    /// How `.automatic` sweeps run here for `members` deltas of first-layer width `hidden`, e.g. "blocks of 24 images, AVX2+FMA".
+    public static func blockedSweepDescription(members: Int, hidden: Int) -> String {
+        "blocks of \(FusedCoalitionSweep.blockRows(members: members, hidden: hidden)) images, \(FusedCoalitionSweep.instructionSet)"
+    }
+
+    /// Which implementation a sweep uses.
+    public enum SweepKernel: Sendable {
+        /// The cache-blocked kernel (`FusedCoalitionSweep`) when the model is first layer → ReLU → dense, else Gray code.
+        case automatic
+        /// The Gray-code sweep over the whole data set at once, for any model (the only one before the blocked kernel).
+        case grayCode
+    }
+
     /// `metric` of base + (1/W_S) Σ_{i∈S} w_i·delta_i for every subset S (bit i = delta i), indexed by mask; index 0 is the base.
     ///
-    /// W_S = Σ_{i∈S} w_i (weights ≥ 0; a subset with W_S = 0 evaluates the base). Subsets are visited in Gray-code order so
+    /// W_S = Σ_{i∈S} w_i (weights ≥ 0; a subset with W_S = 0 evaluates the base). For models of the form first layer →
+    /// ReLU → dense (the MLP with one hidden layer) `kernel: .automatic` runs the cache-blocked `FusedCoalitionSweep`
+    /// (accuracies identical to `evaluate(coefficients:)`, losses equal up to float rounding, the same result for any
+    /// `parallel`). Otherwise (and with `.grayCode`) subsets are visited in Gray-code order so
     /// the running sum T_S = Σ_{i∈S} w_i·layer1(x; delta_i) (kept in double) changes by one axpy per subset, then one pass
     /// forms base + T/W_S and the remaining layers run; T is rebuilt from scratch at the start of every chunk and every
     /// `sweepRefreshInterval` steps. Against `evaluate(coefficients:)` with c_i = w_i / W_S: accuracies are identical
     /// (near-ties are re-evaluated by that path, see `tieMargin`), losses agree up to float rounding (the sums are formed
     /// in another order). `parallel` splits the sequence into contiguous chunks run with `DispatchQueue.concurrentPerform`;
     /// each running chunk holds 3 × samples × the first layer's output width floats (T in double, the combined output).
-    public func sweepWeightedMeans(weights: [Float], metric: Metric, parallel: Bool = true) -> [Double] {
+    public func sweepWeightedMeans(weights: [Float], metric: Metric, parallel: Bool = true, kernel: SweepKernel = .automatic) -> [Double] {
         let n = deltas.count
         precondition(weights.count == n, "expected \(n) weights, got \(weights.count)")
         precondition(weights.allSatisfy { $0.isFinite && $0 >= 0 }, "weights must be finite and non-negative: \(weights)")
@@ -126,6 +153,9 @@ public final class CombinationEvaluator: @unchecked Sendable {
         let total = 1 << n
         var values = [Double](repeating: 0, count: total)
         guard count > 0 else { return values }
+        if kernel == .automatic && FusedCoalitionSweep.applies(to: model, members: n) {
+            return fusedSweep(weights: weights, metric: metric, parallel: parallel)
+        }
         let chunkCount = parallel ? max(1, min(total, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) * 4)) : 1
         let chunkSize = (total + chunkCount - 1) / chunkCount
         values.withUnsafeMutableBufferPointer { buffer in
@@ -156,6 +186,57 @@ public final class CombinationEvaluator: @unchecked Sendable {
             }
         }
         return values
+    }
+
+    /// The cache-blocked sweep (first layer → ReLU → dense models); subsets with a near-tie row are re-evaluated by
+    /// `evaluate(coefficients:)`, in parallel when `parallel`.
+    private func fusedSweep(weights: [Float], metric: Metric, parallel: Bool) -> [Double] {
+        let sweep = FusedCoalitionSweep(evaluator: self)
+        let result = sweep.run(self, weights: weights, metric: metric, parallel: parallel)
+        if metric == .loss { return result.losses.map { $0 / Double(count) } }
+        var values = result.correct.map { Double($0) / Double(count) }
+        let tied = result.tied.indices.filter { result.tied[$0] }
+        guard !tied.isEmpty else { return values }
+        let exact = Slots(count: tied.count, initial: 0.0)
+        let reevaluate: @Sendable (Int) -> Void = { k in
+            exact[k] = self.evaluate(coefficients: Self.meanCoefficients(mask: tied[k], weights: weights)).accuracy
+        }
+        if parallel && tied.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: tied.count, execute: reevaluate)
+        } else {
+            for k in tied.indices { reevaluate(k) }
+        }
+        for (k, mask) in tied.enumerated() { values[mask] = exact[k] }
+        return values
+    }
+
+    /// c_i = w_i / W_S for the members of `mask` (all zero when W_S = 0), as FedAvg's weighted mean forms them.
+    static func meanCoefficients(mask: Int, weights: [Float]) -> [Float] {
+        var total = 0.0
+        for i in weights.indices where mask & (1 << i) != 0 { total += Double(weights[i]) }
+        return weights.indices.map { i in mask & (1 << i) != 0 && total > 0 ? Float(Double(weights[i]) / total) : 0 }
+    }
+
+    /// Results filled from concurrentPerform workers: every slot is written by exactly one worker, read after the join.
+    private final class Slots<Element>: @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<Element>
+        private let count: Int
+
+        init(count: Int, initial: Element) {
+            self.count = count
+            slots = .allocate(capacity: count)
+            slots.initialize(repeating: initial, count: count)
+        }
+
+        deinit {
+            slots.deinitialize(count: count)
+            slots.deallocate()
+        }
+
+        subscript(index: Int) -> Element {
+            get { slots[index] }
+            set { slots[index] = newValue }
+        }
     }
 
     /// The sweep's result slots, shared by its chunks: every mask is written by exactly one chunk, read after the join.
@@ -281,12 +362,7 @@ public final class CombinationEvaluator: @unchecked Sendable {
 
         /// The accuracy from `evaluate(coefficients:)` with c_i = w_i / W_S, the reference the sweep must reproduce.
         private func exactAccuracy(mask: Int) -> Double {
-            var total = 0.0
-            for i in weights.indices where mask & (1 << i) != 0 { total += Double(weights[i]) }
-            let coefficients = weights.indices.map { i in
-                mask & (1 << i) != 0 && total > 0 ? Float(Double(weights[i]) / total) : 0
-            }
-            return evaluator.evaluate(coefficients: coefficients).accuracy
+            evaluator.evaluate(coefficients: CombinationEvaluator.meanCoefficients(mask: mask, weights: weights)).accuracy
         }
 
         /// sum += alpha·x. Plain loops here and in `combine`: the optimizer vectorizes them, and unlike SIMD types they

@@ -60,6 +60,18 @@ extension Bench {
                 print(line("  " + detector.name, time { _ = one.run(round: 1, clients: ids, sampleCounts: counts, updates: updates) }, baseline))
             }
 
+            // A round as RoundAggregation.run does it: the stage, then the rule on the stage's mean, median and Gram.
+            for text in ["median", "krum(f=1)"] {
+                let rule = try AggregationRegistry.make(text)
+                let ms = time {
+                    let report = stage.run(round: 1, clients: ids, sampleCounts: counts, updates: updates)
+                    var shared = input
+                    shared.statistics = report.statistics
+                    _ = rule.aggregate(shared)
+                }
+                print(line("detectors, then \(rule.name) (shared)", ms, baseline))
+            }
+
             let root = SyntheticDataset.generate(count: 100, seed: 3)
             let training = RootTraining(data: root, spec: spec, epochs: 1, batchSize: 32, optimizer: SGD(learningRate: 0.05), seed: 1)
             print(line("fltrust root update (100 samples, 1 epoch)", time(repeats: 5) { _ = training.update(base: base, round: 1) }, baseline))

@@ -11,11 +11,12 @@ import Transport
 import Wire
 
 extension Bench {
-    /// Exact Shapley values of one round with N clients: the coordinator's sweep (first-layer linearity + one Gray-code
-    /// pass over all 2^N coalitions), the per-coalition fast path it replaced, and rebuilding the model for every coalition.
+    /// Exact Shapley values of one round with N clients: the coordinator's sweep (first-layer linearity + the cache-blocked
+    /// kernel over all 2^N coalitions), the Gray-code sweep it replaced for MLPs, the per-coalition fast path, and rebuilding
+    /// the model for every coalition.
     struct Shapley: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exact Shapley per round: CombinationEvaluator sweep / per-coalition calls vs a full forward pass per coalition.")
+            abstract: "Exact Shapley per round: CombinationEvaluator sweeps / per-coalition calls vs a full forward pass per coalition.")
 
         @Option(help: "Clients (players); 2^N coalitions.") var clients = 10
         @Option(help: "Model.") var model = "mlp"
@@ -28,6 +29,8 @@ extension Bench {
         @Option(help: "Timed repetitions of every variant.") var repeats = 3
         @Option(help: "Directory of the Fashion-MNIST IDX files.") var dataDir = FashionMNIST.defaultDirectory
         @Flag(help: "Skip the single-threaded variants.") var noSingle = false
+        @Option(help: "Paths to time, comma-separated: sweep (the coordinator's), gray (the Gray-code sweep), fast (per coalition), naive.")
+        var paths = "sweep,gray,fast,naive"
 
         func run() throws {
             BLASThreads.set(1)
@@ -58,21 +61,28 @@ extension Bench {
             print("updates: \(steps) SGD steps of \(batchSize) on Dirichlet(\(alpha)) shards of the first \(pool) training images; "
                   + "samples per client \(counts.map(String.init).joined(separator: ",")) (made in \(f(Date().timeIntervalSince(trainStart), 1)) s)")
             print(BenchMachine.describe() + "; OpenBLAS 1 thread; parallel = DispatchQueue.concurrentPerform on \(cores) cores")
+            if case .mlp(let hidden) = spec, hidden.count == 1 {
+                print("sweep: cache-blocked kernel, " + CombinationEvaluator.blockedSweepDescription(members: clients, hidden: hidden[0]))
+            }
 
             let round = RoundData(spec: spec, base: base.parameters, updates: updates, counts: counts, validation: valid)
-            var variants: [(name: String, parallel: Bool, path: Path)] = [
-                ("sweep, parallel", true, .sweep), ("fast, parallel", true, .fast), ("naive, parallel", true, .naive),
-            ]
-            if !noSingle {
-                variants += [("sweep, 1 thread", false, .sweep), ("fast, 1 thread", false, .fast), ("naive, 1 thread", false, .naive)]
+            let chosen = try paths.split(separator: ",").map { name -> Path in
+                guard let path = Path(rawValue: String(name.trimmingCharacters(in: .whitespaces))) else {
+                    throw ValidationError("unknown path '\(name)'; expected sweep, gray, fast or naive")
+                }
+                return path
             }
+            guard !chosen.isEmpty else { throw ValidationError("--paths names no path") }
+            let modes = noSingle ? ["parallel"] : ["parallel", "1 thread"]
+            let variants = modes.flatMap { mode in chosen.map { (name: "\($0.rawValue), \(mode)", parallel: mode == "parallel", path: $0) } }
             var times: [String: [Double]] = [:]
             var outcomes: [String: RoundOutcome] = [:]
             for rep in 1...max(1, repeats) {
                 for v in variants {
                     let outcome: RoundOutcome
                     switch v.path {
-                    case .sweep: outcome = round.sweep(parallel: v.parallel)
+                    case .sweep: outcome = round.sweep(parallel: v.parallel, kernel: .automatic)
+                    case .gray: outcome = round.sweep(parallel: v.parallel, kernel: .grayCode)
                     case .fast: outcome = round.fast(parallel: v.parallel)
                     case .naive: outcome = round.naive(parallel: v.parallel)
                     }
@@ -92,17 +102,22 @@ extension Bench {
                 guard let x = times[a], let y = times[b] else { return "-" }
                 return f(Stats.median(x) / Stats.median(y), 1) + "x"
             }
-            for mode in noSingle ? ["parallel"] : ["parallel", "1 thread"] {
-                print("speed-ups, \(mode): sweep vs fast \(ratio("fast, \(mode)", "sweep, \(mode)")), "
-                      + "sweep vs naive \(ratio("naive, \(mode)", "sweep, \(mode)")), fast vs naive \(ratio("naive, \(mode)", "fast, \(mode)"))")
+            for mode in modes {
+                let pairs = [(Path.sweep, Path.gray), (.sweep, .fast), (.sweep, .naive), (.gray, .fast), (.fast, .naive)]
+                    .filter { chosen.contains($0.0) && chosen.contains($0.1) }
+                print("speed-ups, \(mode): " + pairs.map { "\($0.0) vs \($0.1) \(ratio("\($0.1), \(mode)", "\($0.0), \(mode)"))" }
+                    .joined(separator: ", "))
             }
             if !noSingle {
-                print("parallel scaling on \(cores) cores: sweep \(ratio("sweep, 1 thread", "sweep, parallel")), "
-                      + "fast \(ratio("fast, 1 thread", "fast, parallel")), naive \(ratio("naive, 1 thread", "naive, parallel"))")
+                print("parallel scaling on \(cores) cores: "
+                      + chosen.map { "\($0) \(ratio("\($0), 1 thread", "\($0), parallel"))" }.joined(separator: ", "))
             }
 
-            let sweep = outcomes["sweep, parallel"]!, fast = outcomes["fast, parallel"]!, naive = outcomes["naive, parallel"]!
-            for (label, a, b) in [("sweep vs fast", sweep, fast), ("fast vs naive", fast, naive)] {
+            // Every path against the per-coalition path (the reference the sweeps must reproduce), else against the first.
+            let reference: Path = chosen.contains(.fast) ? .fast : chosen[0]
+            for path in chosen where path != reference {
+                let label = "\(path) vs \(reference)"
+                let a = outcomes["\(path), parallel"]!, b = outcomes["\(reference), parallel"]!
                 let phiDiff = zip(a.shapley, b.shapley).map { abs($0 - $1) }.max() ?? 0
                 let valueDiffs = zip(a.values, b.values).filter { $0 != $1 }.count
                 let lossDiff = zip(a.lossShapley, b.lossShapley).map { abs($0 - $1) }.max() ?? 0
@@ -110,7 +125,8 @@ extension Bench {
                 print("agreement \(label): accuracy Shapley max |Δφ| = \(String(format: "%.3g", phiDiff)) (coalition values that differ: \(valueDiffs) of \(a.values.count)); "
                       + "neg-loss Shapley max |Δφ| = \(String(format: "%.3g", lossDiff)) (max relative |Δ loss| over coalitions \(String(format: "%.3g", lossValueDiff)))")
             }
-            print("shapley (accuracy): " + sweep.shapley.map { String(format: "%+.4f", $0) }.joined(separator: " ")
+            let sweep = outcomes["\(chosen[0]), parallel"]!
+            print("shapley (accuracy, \(chosen[0])): " + sweep.shapley.map { String(format: "%+.4f", $0) }.joined(separator: " ")
                   + "  sum \(String(format: "%.4f", sweep.shapley.reduce(0, +))) = v(N) \(String(format: "%.4f", sweep.values.last!))")
             print("")
             round.profile(repeats: max(3, repeats))
@@ -119,7 +135,7 @@ extension Bench {
 }
 
 /// The ways the Shapley benchmark computes a round.
-private enum Path { case sweep, fast, naive }
+private enum Path: String { case sweep, gray, fast, naive }
 
 /// What one way of computing a round's exact Shapley values produced, and how long it took.
 private struct RoundOutcome {
@@ -150,24 +166,26 @@ private struct RoundData: Sendable {
         FedAvg().weightedMean(fedAvgInput)!.coefficients(members: mask)
     }
 
-    /// The coordinator's path: first-layer products once, then one Gray-code sweep over all coalitions (accuracy only).
+    /// The coordinator's path (`.automatic`): first-layer products once, then one sweep over all coalitions (accuracy only).
     /// The neg-loss table for the agreement check comes from a second, separately timed loss sweep.
-    func sweep(parallel: Bool) -> RoundOutcome {
+    func sweep(parallel: Bool, kernel: CombinationEvaluator.SweepKernel) -> RoundOutcome {
+        let cpu0 = Bench.InProcess.cpuSeconds()
         let t0 = DispatchTime.now()
-        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation, parallel: parallel)
         let t1 = DispatchTime.now()
         let weights = FedAvg().weightedMean(fedAvgInput)!.weights
-        let accuracy = combination.sweepWeightedMeans(weights: weights, metric: .accuracy, parallel: parallel)
+        let accuracy = combination.sweepWeightedMeans(weights: weights, metric: .accuracy, parallel: parallel, kernel: kernel)
         let game = CachedGame(playerCount: n, values: accuracy.map { $0 - accuracy[0] })
         let t2 = DispatchTime.now()
         let shapley = try! ExactShapleyEvaluator().evaluate(input(game))
         let t3 = DispatchTime.now()
-        let losses = combination.sweepWeightedMeans(weights: weights, metric: .loss, parallel: parallel)
+        let cpu = Bench.InProcess.cpuSeconds() - cpu0
+        let losses = combination.sweepWeightedMeans(weights: weights, metric: .loss, parallel: parallel, kernel: kernel)
         let t4 = DispatchTime.now()
         return RoundOutcome(seconds: seconds(t0, t3), values: try! game.allValues(), losses: losses,
                             shapley: shapley, lossShapley: lossShapley(losses),
                             detail: "first-layer products \(f(seconds(t0, t1) * 1000, 1)) ms, \((1 << n) - 1) coalitions "
-                                + "\(f(seconds(t1, t2) * 1000, 1)) ms, Shapley sums \(f(seconds(t2, t3) * 1000, 2)) ms; "
+                                + "\(f(seconds(t1, t2) * 1000, 1)) ms, Shapley sums \(f(seconds(t2, t3) * 1000, 2)) ms, CPU \(f(cpu * 1000, 1)) ms; "
                                 + "a loss sweep instead \(f(seconds(t3, t4) * 1000, 1)) ms")
     }
 
@@ -175,7 +193,7 @@ private struct RoundData: Sendable {
     func fast(parallel: Bool) -> RoundOutcome {
         let losses = LossTable(count: 1 << n)
         let t0 = DispatchTime.now()
-        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation, parallel: parallel)
         let t1 = DispatchTime.now()
         let empty = combination.evaluate(coefficients: [Float](repeating: 0, count: n))
         losses.set(0, empty.loss)
@@ -240,7 +258,7 @@ private struct RoundData: Sendable {
         let reps = 64
         for _ in 0..<repeats {
             let t0 = DispatchTime.now()
-            let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation)
+            let combination = CombinationEvaluator(spec: spec, base: base, deltas: updates, data: validation, parallel: false)
             products.append(seconds(t0, DispatchTime.now()))
             let zeros = [Float](repeating: 0, count: n)
             let all = coefficients((1 << UInt64(n)) - 1)

@@ -19,6 +19,34 @@ func benignRound(clients: Int = 10, dimension: Int = 200, seed: UInt64 = 7) -> [
                      updates: updates)
     }
 
+    /// The rule reuses the stage's median and Gram for exactly the round's updates, and never for other ones: a
+    /// coalition, clipped or dropped updates clear them (a planted wrong median proves which one a rule read).
+    @Test func rulesReuseTheStageStatisticsOnlyForTheRoundsOwnUpdates() throws {
+        var updates = benignRound()
+        updates[3] = updates[3].map { $0 * 40 }
+        let report = try run(updates)
+        let statistics = try #require(report.statistics)
+        let ids = updates.indices.map { "client-\($0)" }
+        var input = AggregationInput(base: [Float](repeating: 0, count: 200), clients: ids,
+                                     sampleCounts: [Int](repeating: 100, count: 10), updates: updates, statistics: statistics)
+        #expect(CoordinateMedian().aggregate(input).aggregate == Vector.coordinateMedian(updates, count: 200))
+        let krum = Krum(f: 1, m: nil)
+        let scores = try #require(krum.aggregate(input).decision.scores["krum_score"])
+        #expect(scores == statistics.geometry.krumScores(f: 1))
+        for (s, direct) in zip(scores, UpdateGeometry(updates).krumScores(f: 1)) { #expect(abs(s - direct) <= 1e-5 * direct) }
+        #expect(krum.aggregate(input).aggregate == krum.aggregate(AggregationInput(base: input.base, clients: ids,
+                                                                                  sampleCounts: input.sampleCounts, updates: updates)).aggregate)
+        // Plant a wrong median: the full round reads it, every derived input computes its own.
+        input.statistics = RoundStatistics(updates: updates.map { $0.map { _ in 7 } }, weights: [Double](repeating: 1, count: 10))
+        #expect(CoordinateMedian().aggregate(input).aggregate == [Float](repeating: 7, count: 200))
+        #expect(input.selecting(Array(0..<10)).statistics == nil)
+        #expect(CoordinateMedian().aggregate(input.selecting(Array(1..<10))).aggregate
+                == Vector.coordinateMedian(Array(updates[1...]), count: 200))
+        var clipped = input
+        clipped.updates[0][0] += 1
+        #expect(clipped.statistics == nil)
+    }
+
     @Test func benignRoundsAreNotFlagged() throws {
         let report = try run(benignRound())
         #expect(report.checks.count == 10 * 6, "one check per client and detector")

@@ -23,6 +23,14 @@ struct IdentityAttackTests {
         case wrongBaseModel
         /// Correctly signed, zero samples.
         case zeroSamples
+        /// Correctly signed for the next round (its number is checked before its nonce and signature).
+        case futureRound
+        /// Bytes that are no DER certificate where the certificate goes.
+        case garbageCertificate
+        /// A certificate for "client-1" from a CA the federation does not trust, signed with that certificate's key.
+        case foreignCACertificate
+        /// Own certificate, a signature that is no DER ECDSA signature (72 bytes of 0xFF).
+        case garbageSignature
 
         var testDescription: String { rawValue }
 
@@ -41,6 +49,22 @@ struct IdentityAttackTests {
                 return try craftUpdate(for: task, signer: me, baseModelDigest: Digest.sha256(WireCodec.tensorBytes(other)))
             case .zeroSamples:
                 return try craftUpdate(for: task, signer: me, sampleCount: 0)
+            case .futureRound:
+                return try craftUpdate(for: task, signer: me, round: task.round + 1)
+            case .garbageCertificate:
+                var update = try craftUpdate(for: task, signer: me)
+                update.certificateDER = Array("not a certificate".utf8)
+                return update
+            case .foreignCACertificate:
+                let now = Date()
+                let foreign = try CertificateIssuer.makeAuthority(commonName: "another CA", notBefore: now - 60, notAfter: now + 86_400)
+                let impostor = try foreign.issue(commonName: me.id, purpose: .client, dnsNames: [me.id], notBefore: now - 60, notAfter: now + 86_400)
+                let signer = Identity(id: me.id, key: impostor.key, certificate: impostor.certificate)
+                return try craftUpdate(for: task, signer: signer)
+            case .garbageSignature:
+                var update = try craftUpdate(for: task, signer: me)
+                update.signature = [UInt8](repeating: 0xFF, count: 72)
+                return update
             }
         }
 
@@ -57,6 +81,14 @@ struct IdentityAttackTests {
                 return ("wrong_base_model", "client-1 trained from a model other than this round's global model")
             case .zeroSamples:
                 return ("zero_samples", "client-1 reported zero training samples")
+            case .futureRound:
+                return ("future_round", "update for future round 2 arrived in round 1")
+            case .garbageCertificate:
+                return ("bad_certificate", "certificate of client-1 refused: not a DER certificate")
+            case .foreignCACertificate:
+                return ("bad_certificate", "certificate of client-1 refused: certificate 'client-1' rejected (unknown issuer)")
+            case .garbageSignature:
+                return ("bad_signature", "signature of client-1 does not verify against its certificate")
             }
         }
     }

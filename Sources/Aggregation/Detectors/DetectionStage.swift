@@ -12,14 +12,12 @@ public final class DetectionStage: @unchecked Sendable {  // used from the coord
 
     /// Every check of the round (one per detector and client) and, per client, the detectors that flagged it.
     public func run(round: Int, clients: [String], sampleCounts: [Int], updates: [[Float]]) -> DetectionReport {
-        guard !detectors.isEmpty, !updates.isEmpty else { return DetectionReport(checks: [], flags: [:]) }
-        let d = updates[0].count
+        guard !detectors.isEmpty, !updates.isEmpty else { return DetectionReport(checks: [], flags: [:], statistics: nil) }
         let total = Double(sampleCounts.reduce(0, +))
-        let mean = Vector.weightedMean(updates, weights: sampleCounts.map { total > 0 ? Double($0) / total : 1 }, count: d)
-        let median = Vector.coordinateMedian(updates, count: d)
+        let statistics = RoundStatistics(updates: updates, weights: sampleCounts.map { total > 0 ? Double($0) / total : 1 })
         let input = DetectionRound(
             round: round, clients: clients, sampleCounts: sampleCounts, updates: updates,
-            geometry: UpdateGeometry(updates, references: [mean, median]), mean: mean, median: median,
+            geometry: statistics.geometry, mean: statistics.mean, median: statistics.median,
             flaggedRounds: flaggedRounds, flagsSoFar: [:])
         var checks: [DetectionCheck] = []
         var flags: [String: [String]] = [:]
@@ -34,7 +32,7 @@ public final class DetectionStage: @unchecked Sendable {  // used from the coord
         for c in flags.keys where flags[c]!.contains(where: { !$0.hasPrefix("history(") }) {
             flaggedRounds[c, default: []].append(round)
         }
-        return DetectionReport(checks: checks, flags: flags)
+        return DetectionReport(checks: checks, flags: flags, statistics: statistics)
     }
 }
 
@@ -43,6 +41,8 @@ public struct DetectionReport: Sendable {
     public var checks: [DetectionCheck]
     /// client → names of the detectors that flagged it (clients never flagged are absent).
     public var flags: [String: [String]]
+    /// The round's mean, median and Gram the detectors used (nil when none ran), for the rule to reuse.
+    public var statistics: RoundStatistics?
 
     public var flaggedClients: [String] { flags.keys.sorted() }
 }

@@ -6,7 +6,7 @@ public struct CoordinateMedian: AggregationRule {
     public init() {}
 
     public func combine(_ input: AggregationInput) -> AggregationResult {
-        AggregationResult(aggregate: Vector.coordinateMedian(input.updates, count: input.dimension),
+        AggregationResult(aggregate: input.statistics?.median ?? Vector.coordinateMedian(input.updates, count: input.dimension),
                           decision: AggregationDecision(rule: name, clients: input.clients, weights: nil))
     }
 }

@@ -42,7 +42,7 @@ public struct Krum: AggregationRule {
 
     public func combine(_ input: AggregationInput) -> AggregationResult {
         let n = input.count
-        let scores = UpdateGeometry(input.updates).krumScores(f: f)
+        let scores = (input.statistics?.geometry ?? UpdateGeometry(input.updates)).krumScores(f: f)
         let order = (0..<n).sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
         let keep = Set(order.prefix(selected(n)))
         let weights = (0..<n).map { keep.contains($0) ? 1 / Double(keep.count) : 0 }

@@ -265,6 +265,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                parameters: base)
         pipes.sweep(exists: socket.pipeExists)
         let expected = pipes.boundPipes  // connections that never registered are not waited for
+        // Named now: a client whose connection drops during the round is no longer in the pipe table at its end.
+        let expectedNames = Dictionary(uniqueKeysWithValues: expected.map { ($0, pipes.identity(of: $0) ?? "pipe-\($0)") })
         let deadline = roundStart.addingTimeInterval(config.roundDeadline)
         // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
         openSurveys.removeAll { $0.isFinished }
@@ -312,7 +314,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         if isStopped { throw TransportError.closed }
         closeUnregisteredPipes(offeredBefore: roundStart)
         maintainConnections()
-        let stragglers = expected.subtracting(answered).map { pipes.identity(of: $0) ?? "pipe-\($0)" }.sorted()
+        let stragglers = expected.subtracting(answered).map { expectedNames[$0] ?? "pipe-\($0)" }.sorted()
         if !stragglers.isEmpty {
             logger.warning("stragglers left out", metadata: ["round": "\(round)", "clients": "\(stragglers.joined(separator: ","))"])
         }

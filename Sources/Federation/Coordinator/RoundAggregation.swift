@@ -39,7 +39,8 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
                                                          "detectors": "\(report.flags[client]!.joined(separator: ","))"])
         }
         var input = AggregationInput(round: round, base: base, clients: clients, sampleCounts: sampleCounts, trainLosses: trainLosses,
-                                     updates: updates, flagged: clients.map { report.flags[$0] != nil }, dropFlagged: dropFlagged)
+                                     updates: updates, flagged: clients.map { report.flags[$0] != nil }, dropFlagged: dropFlagged,
+                                     statistics: report.statistics)
         rule.prepare(&input)
         let result = rule.aggregate(input)
         let d = result.decision

@@ -18,6 +18,12 @@ struct Identity: @unchecked Sendable {  // PrivateKey and Certificate are immuta
         key = try PrivateKey(pemFile: layout.key(id))
         certificate = try Certificate(pemFile: layout.certificate(id))
     }
+
+    init(id: String, key: PrivateKey, certificate: Certificate) {
+        self.id = id
+        self.key = key
+        self.certificate = certificate
+    }
 }
 
 /// An update answering `task` as a well-behaved client would build it, with each field overridable to craft an attack.

@@ -16,11 +16,12 @@ enum ProcessHarness {
         return path
     }
 
-    /// Starts `fedattr args…` with stdout/stderr to files under `logDirectory`.
-    static func start(_ args: [String], name: String, logDirectory: String) throws -> Process {
+    /// Starts `fedattr args…` (after the command `launcher`, e.g. `ip netns exec NS`, when given) with stdout/stderr
+    /// to files under `logDirectory`.
+    static func start(_ args: [String], name: String, logDirectory: String, launcher: [String] = []) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = "1"
         p.environment = env
@@ -88,29 +89,37 @@ struct TLSClusterFixture {
     let pki: String
     let url: String
 
-    init(_ tag: String, clients: Int) throws {
+    /// `coordinatorAddresses`: IP addresses the coordinator certificate names besides 127.0.0.1 (for clients that dial
+    /// it elsewhere, `url(host:)`).
+    init(_ tag: String, clients: Int, coordinatorAddresses: [String] = []) throws {
         dir = ProcessHarness.temporaryDirectory(tag)
         out = dir + "/run"
         pki = dir + "/pki"
-        _ = try PKIBuilder.initialize(directory: pki, clients: clients)
+        _ = try PKIBuilder.initialize(directory: pki, clients: clients,
+                                      ipAddresses: PKIBuilder.CoordinatorNames.defaultIPAddresses + coordinatorAddresses)
         url = "tls+tcp://127.0.0.1:\(try LocalCluster.freePort())"
     }
+
+    /// The coordinator's URL with `host` in place of 127.0.0.1 (same port).
+    func url(host: String) -> String { url.replacingOccurrences(of: "127.0.0.1", with: host) }
 
     /// `fedattr coordinator` on `url` with a small synthetic federation of `clients` and `rounds`, plus `flags`.
     func startCoordinator(clients: Int, rounds: Int, _ flags: [String]) throws -> Process {
         try startCoordinator(federation: flags + ProcessHarness.smallFederation(clients: clients, rounds: rounds))
     }
 
-    /// `fedattr coordinator` on `url` with exactly the federation `flags`.
-    func startCoordinator(federation flags: [String]) throws -> Process {
-        try ProcessHarness.start(["coordinator", "--listen", url, "--pki-dir", pki, "--out", out, "--log-file", dir + "/coordinator.log"]
+    /// `fedattr coordinator` on `listen` (default `url`) with exactly the federation `flags`.
+    func startCoordinator(federation flags: [String], listen: String? = nil) throws -> Process {
+        try ProcessHarness.start(["coordinator", "--listen", listen ?? url, "--pki-dir", pki, "--out", out, "--log-file", dir + "/coordinator.log"]
                                  + flags, name: "coordinator", logDirectory: dir)
     }
 
-    /// `fedattr client --id client-<index>` dialing `url`.
-    func startClient(_ index: Int) throws -> Process {
-        try ProcessHarness.start(["client", "--id", "client-\(index)", "--coordinator", url, "--pki-dir", pki,
-                                  "--log-file", "\(dir)/client-\(index).log"], name: "client-\(index)", logDirectory: dir)
+    /// `fedattr client --id client-<index>` dialing `coordinator` (default `url`), started through `launcher` if given.
+    /// A restarted client appends to the same log.
+    func startClient(_ index: Int, coordinator: String? = nil, launcher: [String] = []) throws -> Process {
+        try ProcessHarness.start(["client", "--id", "client-\(index)", "--coordinator", coordinator ?? url, "--pki-dir", pki,
+                                  "--log-file", "\(dir)/client-\(index).log"], name: "client-\(index)", logDirectory: dir,
+                                 launcher: launcher)
     }
 
     var coordinatorLog: String { ProcessHarness.read(dir + "/coordinator.log") }
