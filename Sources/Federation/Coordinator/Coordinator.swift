@@ -32,6 +32,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
     private var stalledConnections: StalledConnectionReaper?
     private var lastMaintenance = Date.distantPast
+    private var sweptReported = 0
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
 
@@ -455,6 +456,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let gone = pipes.sweep(exists: socket.pipeExists)
         if !gone.isEmpty {
             logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
+        }
+        let swept = TLSEngine.sweptConnections
+        if swept > sweptReported {
+            logger.notice("TLS engine closed connections left on a hung-up socket or refused peers that stayed", metadata: [
+                "count": "\(swept - sweptReported)", "total": "\(swept)",
+            ])
+            sweptReported = swept
         }
         guard let stalledConnections else { return }
         let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))
