@@ -47,6 +47,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
+        var evaluatorStates: [String: String]? = nil
         if config.resume {
             // Cut the outputs back to the checkpoint before the ledger and attribution book read them.
             let checkpoint = try RunCheckpoint.read(directory: config.outputDirectory)
@@ -59,6 +60,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             resumedRecords = try checkpoint.truncateOutputs(directory: config.outputDirectory)
             model.parameters = checkpoint.parameters
             verifier.restorePins(checkpoint.pinnedCertificates)
+            evaluatorStates = checkpoint.evaluatorStates
             logger.notice("resuming", metadata: ["after_round": "\(checkpoint.round)", "ledger_head": "\(checkpoint.ledgerHead.prefix(16))",
                                                  "out": "\(config.outputDirectory)"])
         } else {
@@ -66,6 +68,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
+        if let evaluatorStates, case let missing = try attribution.restore(evaluatorStates: evaluatorStates), !missing.isEmpty {
+            logger.warning("the checkpoint holds no state for these evaluators; they restart from this round", metadata: [
+                "evaluators": "\(missing.joined(separator: ","))"])
+        }
         let sealKey: PrivateKey, sealCertificate: Certificate
         do {
             sealKey = try PrivateKey(pemFile: config.sealKeyFile)
@@ -108,7 +114,18 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Closes the socket; a running `run()` returns after the current step.
     public func stop() {
         stopFlag.raise()
-        socket.close()
+        closeSocket()
+    }
+
+    /// Closes the listening socket, giving nng at most the client's bound to release it (nng 1.5.2 can hang in
+    /// nng_close on a send stranded mid-TLS; docs/SECURITY.md): the coordinator stops anyway, and says so.
+    private func closeSocket() {
+        if !socket.close(waitingAtMost: Client.closeWaitSeconds) {
+            logger.warning("the listening socket was not released; stopping without it", metadata: [
+                "waited_s": "\(Int(Client.closeWaitSeconds))",
+                "hint": "nng 1.5.2 left a send pending on a broken TLS connection (docs/SECURITY.md)",
+            ])
+        }
     }
 
     private var isStopped: Bool { stopFlag.isRaised }
@@ -138,7 +155,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             logger.critical("stopping: the run's files cannot be written; resume with --resume true once fixed", metadata: [
                 "completed_rounds": "\(records.count)", "error": "\(error)",
             ])
-            socket.close()
+            closeSocket()
             throw error
         } catch where isStopped {
             // A stop request (SIGTERM/SIGINT) ends the run between steps; an interrupted round is not recorded.
@@ -148,7 +165,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  seconds: Date().timeIntervalSince(started))
         try output.writeSummary(summary)
         announceFinish(round: records.count, reason: isStopped ? "coordinator stopped" : "all \(config.rounds) rounds done")
-        socket.close()
+        closeSocket()
         logger.info("federation finished", metadata: [
             "rounds": "\(records.count)", "test_accuracy": "\(records.last?.testAccuracy ?? initial.accuracy)",
             "seconds": "\(String(format: "%.1f", summary.seconds))", "out": "\(config.outputDirectory)",
@@ -345,7 +362,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
         let checkpoint = RunCheckpoint(round: round, parameters: model.parameters, ledgerHead: "",
-                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON))
+                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON),
+                                       evaluatorStates: try attribution.evaluatorStates())
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
                               retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
