@@ -61,7 +61,7 @@ let package = Package(
         // Helpers every test target shares: temporary directories, background threads, external tools.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "CZlib"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "Learning"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CNNG", "TestSupport"]),

@@ -1,7 +1,6 @@
 import CBLAS
 import Dispatch
 import Foundation
-import Learning
 
 /// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (blocked OpenBLAS sdot): norms, dot
 /// products, squared distances and Krum scores, shared by the Krum rules and the detectors. Reference vectors
@@ -32,8 +31,8 @@ public struct UpdateGeometry: Sendable {
     /// X·Xᵀ for the rows `vectors` followed by `extraRows` rows computed block by block. For each block of coordinates
     /// `fill(range, vectors, buffer, stride)` writes the extra rows' block into a small buffer (extra row r at
     /// `buffer + r·stride`), then each pair of rows gets one OpenBLAS sdot over the block (in float, summed in double):
-    /// nothing is packed or copied, and the block is read from memory once. Long vectors are split across as many
-    /// threads as BLAS is allowed, each part with its own buffer.
+    /// nothing is packed or copied, and the block is read from memory once. Long vectors are split across the cores,
+    /// each part with its own buffer.
     static func blockedGram(_ vectors: [[Float]], extraRows: Int,
                             fill: (Range<Int>, [UnsafePointer<Float>], UnsafeMutablePointer<Float>, Int) -> Void) -> [Double] {
         let given = vectors.count, n = given + extraRows
@@ -43,7 +42,7 @@ public struct UpdateGeometry: Sendable {
         guard d > 0 else { return [Double](repeating: 0, count: n * n) }
         let stride = min(blockWidth, d)
         let blocks = (d + stride - 1) / stride
-        let parts = d >= 32_768 ? max(1, min(blocks, BLASThreads.current, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        let parts = min(blocks, Vector.parallelParts(d))
         var partial = [[Double]](repeating: [], count: parts)
         Vector.withRowPointers(vectors) { sources in
             partial.withUnsafeMutableBufferPointer { out in

@@ -64,13 +64,12 @@ public enum Vector {
 
     /// Coordinate by coordinate, `weight` × the sum of the values whose rank in their column lies in `ranks`: an
     /// order statistic, the mean of the middle two, or a trimmed mean. Each column goes through a `RankNetwork`
-    /// (branch-free min/max), eight coordinates at a time in SIMD lanes. Long vectors are split across as many threads
-    /// as BLAS is allowed.
+    /// (branch-free min/max), eight coordinates at a time in SIMD lanes. Long vectors are split across the cores.
     static func rankRangeSum(_ xs: [[Float]], count: Int, ranks: Range<Int>, weight: Float) -> [Float] {
         for x in xs { precondition(x.count == count, "vector lengths differ: \(x.count) vs \(count)") }
         var out = [Float](repeating: 0, count: count)
         guard !xs.isEmpty, count > 0 else { return out }
-        let parts = count >= 32_768 ? max(1, min(BLASThreads.current, ProcessInfo.processInfo.activeProcessorCount)) : 1
+        let parts = parallelParts(count)
         let blocks = (count + 7) / 8
         let network = RankNetwork(count: xs.count, ranks: ranks)
         withRowPointers(xs) { rows in
@@ -91,6 +90,12 @@ public enum Vector {
             }
         }
         return out
+    }
+
+    /// How many threads a coordinate-wise pass over `count` coordinates uses: every core for long vectors (the round's
+    /// clients are idle while the coordinator aggregates, as during attribution), one for short ones.
+    static func parallelParts(_ count: Int) -> Int {
+        count >= 32_768 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
     }
 
     /// `weight` × the sum of ranks `ranks` of each lane of `column` (which `network` reorders in place).

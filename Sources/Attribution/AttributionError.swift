@@ -6,6 +6,7 @@ public enum AttributionError: Error, CustomStringConvertible, Equatable {
     case tooManyPlayers(evaluator: String, count: Int, limit: Int)
     case inputMismatch(evaluator: String, field: String, expected: Int, found: Int)
     case unknownEvaluatorValues(name: String, known: [String])
+    case invalidState(evaluator: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +21,8 @@ public enum AttributionError: Error, CustomStringConvertible, Equatable {
             return "\(evaluator): \(count) players exceed the limit of \(limit) (the cost grows as 2^N coalition evaluations); use gtg-shapley or banzhaf sampling for larger rounds"
         case let .inputMismatch(evaluator, field, expected, found):
             return "\(evaluator): round input has \(found) \(field), expected \(expected)"
+        case let .invalidState(evaluator, reason):
+            return "\(evaluator): the checkpointed state cannot be restored: \(reason)"
         case let .unknownEvaluatorValues(name, known):
             return "values given for evaluator '\(name)', which the book does not track; tracked: \(known.joined(separator: ", "))"
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Multi-round reconstruction Shapley (Song et al., 2019, MR): exact per-round Shapley φ_t of the round game,
 /// reported as λ_t·φ_t with λ_t = decay^(t − first round seen) (decay 1 = uniform), and accumulated per client.
-public final class MultiRoundShapleyEvaluator: Evaluator, @unchecked Sendable {
+public final class MultiRoundShapleyEvaluator: StatefulEvaluator, @unchecked Sendable {
     public let name = "mr-shapley"
     public let decay: Double
     public let maxPlayers: Int
@@ -30,6 +30,35 @@ public final class MultiRoundShapleyEvaluator: Evaluator, @unchecked Sendable {
         defer { lock.unlock() }
         let start = firstRound ?? round
         return pow(decay, Double(round - start))
+    }
+
+    /// What carries over between rounds: the first round seen (λ_t's origin) and the running totals.
+    private struct State: Codable {
+        var firstRound: Int?
+        var totals: [String: Double]
+    }
+
+    public func checkpointState() throws -> String {
+        lock.lock()
+        let state = State(firstRound: firstRound, totals: totals)
+        lock.unlock()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(state), as: UTF8.self)
+    }
+
+    public func restore(checkpointState text: String) throws {
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: Data(text.utf8)) } catch {
+            throw AttributionError.invalidState(evaluator: name, reason: "\(error)")
+        }
+        guard state.totals.values.allSatisfy(\.isFinite) else {
+            throw AttributionError.invalidState(evaluator: name, reason: "a total is not finite")
+        }
+        lock.lock()
+        firstRound = state.firstRound
+        totals = state.totals
+        lock.unlock()
     }
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <nng/supplemental/tls/engine.h>
 #include <openssl/err.h>
@@ -44,6 +45,15 @@ struct nng_tls_engine_conn {
     nng_sockaddr remote, local;
     bool have_addresses;
     int socket;    // the TCP descriptor under nng's stream (see find_socket), -1 if unknown
+    bool is_stream; // `nng` is nng 1.5's TLS stream object (nng_stream_close may be called on it)
+    // A refusal held back until the peer has read our alert (see "Refusals"); written under nng's connection lock
+    // and state_lock.
+    int deferred_error;
+    double refused_at;
+    // The sweeper's bookkeeping (behind state_lock): the live list, when the socket was first seen hung up.
+    nng_tls_engine_conn *live_next, *live_prev;
+    double hung_since;
+    bool swept;
     char peer[64];
     char local_text[64];
     // The first chain error the verify callback saw, and the leaf certificate the peer presented.
@@ -59,6 +69,8 @@ static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static fedattr_tls_event_handler event_handler;
 static void *event_context;
 static long live_connections;
+static nng_tls_engine_conn *live_list; // every connection between conn_init and conn_fini
+static long swept_connections;
 
 // Verified server-side connections, for fedattr_tls_peer_identity; unlinked in conn_fini.
 typedef struct identity {
@@ -79,6 +91,19 @@ long fedattr_tls_live_connections(void) {
     long n = live_connections;
     pthread_mutex_unlock(&state_lock);
     return n;
+}
+
+long fedattr_tls_swept_connections(void) {
+    pthread_mutex_lock(&state_lock);
+    long n = swept_connections;
+    pthread_mutex_unlock(&state_lock);
+    return n;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static bool same_address(const nng_sockaddr *a, const nng_sockaddr *b) {
@@ -272,10 +297,103 @@ static int find_socket(const nng_sockaddr *local, const nng_sockaddr *remote) {
 }
 
 // Whether the TCP socket is hung up (shut down by nng, or reset): nothing more will arrive or leave.
-static bool hung_up(const nng_tls_engine_conn *conn) {
-    if (conn->socket < 0) return false;
-    struct pollfd p = {.fd = conn->socket, .events = 0};
+static bool socket_hung_up(int socket) {
+    if (socket < 0) return false;
+    struct pollfd p = {.fd = socket, .events = 0};
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+static bool hung_up(const nng_tls_engine_conn *conn) { return socket_hung_up(conn->socket); }
+
+// MARK: The sweeper (backstop)
+
+// Why: the checks in the BIO run only when nng calls into the engine. A connection nng has stranded (see above)
+// and that nng never calls again, or a refusal held back for a peer that never closes (see "Refusals"), would keep
+// its descriptor and buffers until the listener closes. Twice a second this thread looks at every live
+// connection and, for one whose socket has been hung up for HUNG_LIMIT seconds (nng frees a hung-up connection
+// within milliseconds when nothing is stuck) or whose refusal has waited REFUSAL_LIMIT seconds, calls
+// nng_stream_close on nng's TLS stream: nng then fails every send and receive queued on it (tls_close →
+// tls_tcp_error), the SP negotiation or pipe ends with an error, and nng frees the connection and its descriptor.
+// conn_fini takes sweep_lock, so a connection is never freed while the sweeper closes it.
+#define SWEEP_INTERVAL_MS 500
+#define HUNG_LIMIT 3.0
+#define REFUSAL_LIMIT 2.0
+#define SWEEP_BATCH 64
+
+static pthread_mutex_t sweep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sweep_wake = PTHREAD_COND_INITIALIZER; // signalled (with state_lock) when live_list gains one
+static pthread_once_t sweeper_once = PTHREAD_ONCE_INIT;
+
+static void sweep(void) {
+    nng_tls_engine_conn *victims[SWEEP_BATCH];
+    int count = 0;
+    double now = now_seconds();
+    pthread_mutex_lock(&sweep_lock);
+    pthread_mutex_lock(&state_lock);
+    for (nng_tls_engine_conn *c = live_list; c != NULL && count < SWEEP_BATCH; c = c->live_next) {
+        if (c->swept || !c->is_stream) continue;
+        bool due = c->deferred_error != 0 && now - c->refused_at >= REFUSAL_LIMIT;
+        if (!due && socket_hung_up(c->socket)) {
+            if (c->hung_since == 0) c->hung_since = now;
+            due = now - c->hung_since >= HUNG_LIMIT;
+        } else if (!due) {
+            c->hung_since = 0;
+        }
+        if (due) {
+            c->swept = true;
+            swept_connections++;
+            victims[count++] = c;
+        }
+    }
+    pthread_mutex_unlock(&state_lock);
+    // Outside state_lock (nng's close calls conn_close, which takes it); inside sweep_lock (no victim is freed).
+    for (int i = 0; i < count; i++) nng_stream_close((nng_stream *)victims[i]->nng);
+    pthread_mutex_unlock(&sweep_lock);
+}
+
+static void *sweeper(void *unused) {
+    (void)unused;
+    for (;;) {
+        pthread_mutex_lock(&state_lock);
+        while (live_list == NULL) pthread_cond_wait(&sweep_wake, &state_lock);
+        pthread_mutex_unlock(&state_lock);
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = SWEEP_INTERVAL_MS * 1000000L};
+        nanosleep(&pause, NULL);
+        sweep();
+    }
+    return NULL;
+}
+
+static void start_sweeper(void) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return;
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    (void)pthread_create(&thread, &attributes, sweeper, NULL); // without it, only the in-call checks remain
+    pthread_attr_destroy(&attributes);
+}
+
+static void live_add(nng_tls_engine_conn *conn) {
+    pthread_mutex_lock(&state_lock);
+    conn->live_prev = NULL;
+    conn->live_next = live_list;
+    if (live_list != NULL) live_list->live_prev = conn;
+    live_list = conn;
+    live_connections++;
+    pthread_cond_signal(&sweep_wake);
+    pthread_mutex_unlock(&state_lock);
+}
+
+static void live_remove(nng_tls_engine_conn *conn) {
+    pthread_mutex_lock(&sweep_lock);
+    pthread_mutex_lock(&state_lock);
+    if (conn->live_prev != NULL) conn->live_prev->live_next = conn->live_next;
+    else live_list = conn->live_next;
+    if (conn->live_next != NULL) conn->live_next->live_prev = conn->live_prev;
+    conn->live_next = conn->live_prev = NULL;
+    live_connections--;
+    pthread_mutex_unlock(&state_lock);
+    pthread_mutex_unlock(&sweep_lock);
 }
 
 // MARK: BIO over nng's stream
@@ -286,6 +404,12 @@ static int bio_write(BIO *bio, const char *data, size_t length, size_t *written)
     nng_tls_engine_conn *conn = BIO_get_data(bio);
     size_t n = length;
     BIO_clear_retry_flags(bio);
+    // After nng's tls_tcp_error its send buffer still takes bytes and reports success, though nothing is sent
+    // any more: a send to a hung-up socket fails here instead (so no multi-part send goes on into a closed pipe).
+    if (hung_up(conn)) {
+        conn->io_error = NNG_ECONNSHUT;
+        return 0;
+    }
     int rv = nng_tls_engine_send(conn->nng, (const uint8_t *)data, &n);
     if (rv == 0) {
         *written = n;
@@ -398,6 +522,7 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
     // for binding a pipe to its peer certificate). Only trusted on the 1.5 series, whose layout this was read from.
     if (strncmp(nng_version(), "1.5.", 4) == 0) {
         nng_stream *stream = nng;
+        conn->is_stream = true;
         conn->have_addresses = nng_stream_get_addr(stream, NNG_OPT_REMADDR, &conn->remote) == 0 &&
                                nng_stream_get_addr(stream, NNG_OPT_LOCADDR, &conn->local) == 0;
         if (conn->have_addresses) {
@@ -436,20 +561,17 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
             ERR_clear_error();
         }
     }
-    pthread_mutex_lock(&state_lock);
-    live_connections++;
-    pthread_mutex_unlock(&state_lock);
+    pthread_once(&sweeper_once, start_sweeper);
+    live_add(conn);
     return 0;
 }
 
 static void conn_fini(nng_tls_engine_conn *conn) {
     if (conn->ssl == NULL) return;
+    live_remove(conn);
     identity_remove(conn);
     SSL_free(conn->ssl);
     conn->ssl = NULL;
-    pthread_mutex_lock(&state_lock);
-    live_connections--;
-    pthread_mutex_unlock(&state_lock);
 }
 
 static void conn_close(nng_tls_engine_conn *conn) {
@@ -459,7 +581,61 @@ static void conn_close(nng_tls_engine_conn *conn) {
     identity_remove(conn);
 }
 
+// MARK: Refusals
+
+// Why: under TLS 1.3 a client finishes its handshake before the listener has judged the client's certificate,
+// then sends its SP header and waits. If the listener returned its refusal to nng at once, nng would shut the
+// socket down (tls_tcp_error) while the alert might still sit in its send buffer (a send still completing), and
+// close it later with the client's SP header unread, so the kernel answers with a reset; nng's poller on the
+// client fails a read on a reset socket without reading the bytes before it (tcp_cb in posix_tcpconn.c). Either
+// way the client saw "connection shut" instead of the refusal. So a listener that refuses a certificate hands
+// nng no error yet: it keeps the connection (nng sends the alert), reads and drops whatever the client still
+// sends (so nothing is left unread), and lets the client close first — on the alert it closes at once, nng's
+// read fails and nng frees the connection. A client that never closes is closed by the sweeper after
+// REFUSAL_LIMIT seconds.
+
+// Reads and drops what nng holds for this connection; nng then waits for more (or for the peer's close).
+static void drain(nng_tls_engine_conn *conn) {
+    uint8_t scratch[4096];
+    for (int i = 0; i < 64; i++) {
+        size_t n = sizeof(scratch);
+        if (nng_tls_engine_recv(conn->nng, scratch, &n) != 0) break;
+    }
+}
+
+// The refusal waiting for the peer to close, 0 if none. Read under nng's connection lock, which its writer holds
+// too (state_lock is for the sweeper).
+static int deferred(nng_tls_engine_conn *conn) {
+    int error = conn->deferred_error;
+    if (error != 0) drain(conn);
+    return error;
+}
+
+// Ends a failed handshake: reports it once and returns the nng error, or NNG_EAGAIN when a listener's refusal
+// of the peer's certificate waits for the peer to read the alert.
+static int handshake_failed(nng_tls_engine_conn *conn, int result) {
+    char reason[256];
+    bool certificate = conn->verify_error[0] != '\0';
+    unsigned long e = ERR_peek_last_error();
+    if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+        certificate = true;
+    }
+    int error = failure(conn, result, reason, sizeof(reason));
+    if (!conn->finished) {
+        conn->finished = true;
+        report(conn, true, reason);
+    }
+    if (!conn->server || !certificate || !conn->is_stream || conn->io_error != 0) return error;
+    pthread_mutex_lock(&state_lock);
+    conn->deferred_error = error;
+    conn->refused_at = now_seconds();
+    pthread_mutex_unlock(&state_lock);
+    drain(conn);
+    return NNG_EAGAIN;
+}
+
 static int conn_handshake(nng_tls_engine_conn *conn) {
+    if (deferred(conn) != 0) return NNG_EAGAIN;
     int rv = SSL_do_handshake(conn->ssl);
     if (rv == 1) {
         if (!conn->finished) {
@@ -475,16 +651,11 @@ static int conn_handshake(nng_tls_engine_conn *conn) {
     }
     int result = SSL_get_error(conn->ssl, rv);
     if ((result == SSL_ERROR_WANT_READ || result == SSL_ERROR_WANT_WRITE) && conn->io_error == 0) return NNG_EAGAIN;
-    char reason[256];
-    int error = failure(conn, result, reason, sizeof(reason));
-    if (!conn->finished) {
-        conn->finished = true;
-        report(conn, true, reason);
-    }
-    return error;
+    return handshake_failed(conn, result);
 }
 
 static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
+    if (deferred(conn) != 0) return NNG_EAGAIN;
     size_t n = 0;
     int rv = SSL_read_ex(conn->ssl, buffer, *size, &n);
     if (rv == 1) {
@@ -497,11 +668,13 @@ static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
         ERR_clear_error();
         return NNG_ECLOSED;
     }
+    if (!SSL_is_init_finished(conn->ssl) && !conn->finished) return handshake_failed(conn, result);
     char reason[256];
     return failure(conn, result, reason, sizeof(reason));
 }
 
 static int conn_send(nng_tls_engine_conn *conn, const uint8_t *buffer, size_t *size) {
+    if (deferred(conn) != 0) return NNG_EAGAIN;
     size_t n = 0;
     int rv = SSL_write_ex(conn->ssl, buffer, *size, &n);
     if (rv == 1) {
@@ -510,6 +683,7 @@ static int conn_send(nng_tls_engine_conn *conn, const uint8_t *buffer, size_t *s
     }
     int result = SSL_get_error(conn->ssl, rv);
     if ((result == SSL_ERROR_WANT_READ || result == SSL_ERROR_WANT_WRITE) && conn->io_error == 0) return NNG_EAGAIN;
+    if (!SSL_is_init_finished(conn->ssl) && !conn->finished) return handshake_failed(conn, result);
     char reason[256];
     return failure(conn, result, reason, sizeof(reason));
 }

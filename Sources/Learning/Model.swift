@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// A sequence of layers whose parameters are one flat vector.
 ///
 /// Parameter order: layer by layer from input to output; within a layer, weights then bias.
@@ -102,33 +105,68 @@ public struct Model: Sendable {
         }
     }
 
-    /// Accuracy and mean loss over `data`, forwarding `batchSize` samples at a time.
-    public func evaluate(_ data: Dataset, batchSize: Int = 500) -> Evaluation {
+    /// Accuracy and mean loss over `data`, forwarding `batchSize` samples at a time. `parallel`: the batches run side by
+    /// side on all cores when OpenBLAS runs one thread per call; the result is the same to the last bit either way.
+    public func evaluate(_ data: Dataset, batchSize: Int = 500, parallel: Bool = false) -> Evaluation {
         precondition(data.featureCount == inputSize, "data has \(data.featureCount) features, model expects \(inputSize)")
         return storage.withUnsafeBufferPointer { p in
             data.features.withUnsafeBufferPointer { x in
                 data.labels.withUnsafeBufferPointer { y in
                     evaluate(inputs: x.baseAddress, width: inputSize, labels: y.baseAddress, count: data.count,
-                             parameters: p.baseAddress!, batchSize: batchSize)
+                             parameters: p.baseAddress!, batchSize: batchSize, parallel: parallel && BLASThreads.current <= 1)
                 }
             }
         }
     }
 
-    /// Evaluates layers `start...` on `count` rows of `width` floats (the input of layer `start`).
+    /// Evaluates layers `start...` on `count` rows of `width` floats (the input of layer `start`). Per-batch sums are added
+    /// in batch order, so `parallel` does not change the result.
     func evaluate(inputs: UnsafePointer<Float>?, width: Int, labels: UnsafePointer<Int32>?, count: Int,
-                  parameters: UnsafePointer<Float>, batchSize: Int, from start: Int = 0) -> Evaluation {
+                  parameters: UnsafePointer<Float>, batchSize: Int, from start: Int = 0, parallel: Bool = false) -> Evaluation {
         guard count > 0, let inputs, let labels else { return Evaluation(accuracy: 0, loss: 0, count: 0) }
         let capacity = max(1, min(batchSize, count))
-        let workspace = Workspace(layers: layers, capacity: capacity, withGradients: false)
+        let batches = (count + capacity - 1) / capacity
+        var lossSums = [Double](repeating: 0, count: batches), corrects = [Int](repeating: 0, count: batches)
+        lossSums.withUnsafeMutableBufferPointer { losses in
+            corrects.withUnsafeMutableBufferPointer { hits in
+                let slots = BatchSlots(losses: losses.baseAddress!, hits: hits.baseAddress!)
+                let run: (Int, Workspace) -> Void = { b, workspace in
+                    let first = b * capacity, batch = min(capacity, count - first)
+                    let logits = forward(inputs + first * width, batch: batch, parameters: parameters, workspace: workspace, from: start)
+                    let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels + first, batch: batch, classes: classCount)
+                    slots.losses[b] = result.lossSum
+                    slots.hits[b] = result.correct
+                }
+                if parallel && batches > 1 {
+                    let workers = min(batches, ProcessInfo.processInfo.activeProcessorCount)
+                    let shared = SendableBox(run)
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        let workspace = Workspace(layers: layers, capacity: capacity, withGradients: false)
+                        for b in stride(from: w, to: batches, by: workers) { shared.value(b, workspace) }
+                    }
+                } else {
+                    let workspace = Workspace(layers: layers, capacity: capacity, withGradients: false)
+                    for b in 0..<batches { run(b, workspace) }
+                }
+            }
+        }
         var lossSum = 0.0, correct = 0
-        for first in stride(from: 0, to: count, by: capacity) {
-            let batch = min(capacity, count - first)
-            let logits = forward(inputs + first * width, batch: batch, parameters: parameters, workspace: workspace, from: start)
-            let result = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels + first, batch: batch, classes: classCount)
-            lossSum += result.lossSum
-            correct += result.correct
+        for b in 0..<batches {
+            lossSum += lossSums[b]
+            correct += corrects[b]
         }
         return Evaluation(accuracy: Double(correct) / Double(count), loss: lossSum / Double(count), count: count)
     }
+}
+
+/// Per-batch results of a parallel evaluation: every batch's slot is written by exactly one worker, read after the join.
+private struct BatchSlots: @unchecked Sendable {
+    let losses: UnsafeMutablePointer<Double>
+    let hits: UnsafeMutablePointer<Int>
+}
+
+/// Hands a non-Sendable closure to concurrentPerform workers that only touch disjoint slots and shared read-only data.
+private struct SendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -291,6 +291,24 @@ public final class Socket: @unchecked Sendable {
         nng_close(handle)
     }
 
+    /// Closes the socket on a thread of its own and waits at most `seconds` for nng to release it: nng 1.5.2 can wait
+    /// in nng_close without end for a send its TLS layer stranded when a connection broke mid-send (docs/SECURITY.md).
+    /// Returns whether the socket was released in time; if not, the close goes on in the background.
+    @discardableResult
+    public func close(waitingAtMost seconds: Double) -> Bool {
+        Self.finishes(within: seconds) { self.close() }
+    }
+
+    /// Runs `body` on a new thread; whether it finished within `seconds` (it runs on regardless).
+    static func finishes(within seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            body()
+            done.signal()
+        }
+        return done.wait(timeout: .now() + seconds) == .success
+    }
+
     private func ensureOpen() throws(TransportError) {
         lock.lock()
         defer { lock.unlock() }

@@ -32,6 +32,10 @@ public enum TLSEngine: String, Sendable, CaseIterable {
         get throws(TransportError) { try state.activeOrDefault() }
     }
 
+    /// Connections the OpenSSL engine's sweeper closed in this process: left by nng on a hung-up socket, or refused
+    /// peers that did not close within 2 s of the alert (engine.c, "The sweeper"). 0 under mbedTLS.
+    public static var sweptConnections: Int { fedattr_tls_swept_connections() }
+
     /// nng's name and description of the engine in use, e.g. "openssl (OpenSSL 3.0.19 …)".
     public static var activeDescription: String {
         String(cString: nng_tls_engine_name()) + " (" + String(cString: nng_tls_engine_description()) + ")"

@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: training vs NumPy, round overhead over TLS, exact Shapley fast vs straightforward, the in-process engine, robust rules and detectors.",
-        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self, Robust.self]
+        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self, Robust.self, Soak.self]
     )
 
     /// One epoch of MLP 784-128-10 SGD on Fashion-MNIST in Swift, then the same in NumPy, and the ratio.

@@ -352,7 +352,7 @@ private enum TransportProbe {
 }
 
 /// Stops the running benchmark cluster's processes on SIGINT/SIGTERM, then exits.
-private final class BenchClusterGuard: @unchecked Sendable {  // `current` and `sources` are behind `lock`
+final class BenchClusterGuard: @unchecked Sendable {  // `current` and `sources` are behind `lock`
     static let shared = BenchClusterGuard()
     private let lock = NSLock()
     private var current: LocalCluster?

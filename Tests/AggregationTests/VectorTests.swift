@@ -1,4 +1,3 @@
-import Learning
 import Testing
 @testable import Aggregation
 
@@ -61,7 +60,7 @@ import Testing
 
     /// One pass gives what the separate computations give: the weighted mean bit for bit, the median bit for bit, and
     /// the Gram with mean and median as references to float accuracy, over lengths spanning several blocks and a
-    /// partial last block, on one thread and split across two.
+    /// partial last block (40,000 coordinates are split across the cores).
     @Test(arguments: [(10, 5_000), (7, 2 * UpdateGeometry.blockWidth + 3), (4, 40_000), (1, 9)])
     func roundStatisticsMatchTheSeparateComputations(n: Int, count: Int) {
         let xs = columns(n: n, count: count, seed: UInt64(count)).map { $0.map { $0 / 8 } }
@@ -69,35 +68,21 @@ import Testing
         let mean = Vector.weightedMean(xs, weights: weights, count: count)
         let median = Vector.coordinateMedian(xs, count: count)
         let direct = UpdateGeometry(xs, references: [mean, median])
-        for threads in [1, 2] {
-            BLASThreadsScope.with(threads) {
-                let s = RoundStatistics(updates: xs, weights: weights)
-                #expect(s.mean == mean)
-                #expect(s.median == median)
-                #expect(s.geometry.count == n && s.geometry.gram.count == (n + 2) * (n + 2))
-                for a in 0..<(n + 2) {
-                    for b in 0..<(n + 2) {
-                        let exact = (a < n ? xs[a] : a == n ? mean : median).indices.reduce(0.0) { sum, j in
-                            let u = a < n ? xs[a][j] : a == n ? mean[j] : median[j]
-                            let v = b < n ? xs[b][j] : b == n ? mean[j] : median[j]
-                            return sum + Double(u) * Double(v)
-                        }
-                        let tolerance = 1e-5 * max(1, abs(exact))
-                        #expect(abs(s.geometry.gram[a * (n + 2) + b] - exact) <= tolerance, "G[\(a),\(b)] threads=\(threads)")
-                        #expect(abs(direct.gram[a * (n + 2) + b] - exact) <= tolerance)
-                    }
+        let s = RoundStatistics(updates: xs, weights: weights)
+        #expect(s.mean == mean)
+        #expect(s.median == median)
+        #expect(s.geometry.count == n && s.geometry.gram.count == (n + 2) * (n + 2))
+        for a in 0..<(n + 2) {
+            for b in 0..<(n + 2) {
+                let exact = (a < n ? xs[a] : a == n ? mean : median).indices.reduce(0.0) { sum, j in
+                    let u = a < n ? xs[a][j] : a == n ? mean[j] : median[j]
+                    let v = b < n ? xs[b][j] : b == n ? mean[j] : median[j]
+                    return sum + Double(u) * Double(v)
                 }
+                let tolerance = 1e-5 * max(1, abs(exact))
+                #expect(abs(s.geometry.gram[a * (n + 2) + b] - exact) <= tolerance, "G[\(a),\(b)]")
+                #expect(abs(direct.gram[a * (n + 2) + b] - exact) <= tolerance)
             }
         }
-    }
-}
-
-/// Runs a body with OpenBLAS (and the coordinate-wise passes) allowed `threads` threads, then restores the setting.
-enum BLASThreadsScope {
-    static func with(_ threads: Int, _ body: () -> Void) {
-        let before = BLASThreads.current
-        BLASThreads.set(threads)
-        defer { BLASThreads.set(before) }
-        body()
     }
 }

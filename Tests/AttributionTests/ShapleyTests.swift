@@ -95,3 +95,24 @@ func exactShapleyMatchesOrderingEnumeration(n: Int) throws {
     _ = try uniform.evaluate(TestGames.input(TestGames.additive([1, 2]), round: 1))
     #expect(close(try uniform.evaluate(TestGames.input(TestGames.additive([1, 2]), round: 9)), [1, 2]))
 }
+
+@Test func multiRoundShapleyStateSurvivesACheckpointAndBadStateIsRefused() throws {
+    let game = TestGames.additive([1, 2, 4])
+    let running = MultiRoundShapleyEvaluator(decay: 0.5)
+    _ = try running.evaluate(TestGames.input(game, round: 3))
+    _ = try running.evaluate(TestGames.input(game, round: 4))
+    let state = try running.checkpointState()
+    // A fresh evaluator (the resumed coordinator's) continues from the state: λ still counts from round 3.
+    let resumed = MultiRoundShapleyEvaluator(decay: 0.5)
+    try resumed.restore(checkpointState: state)
+    let next = try resumed.evaluate(TestGames.input(game, round: 5))
+    #expect(next == (try running.evaluate(TestGames.input(game, round: 5))))
+    #expect(close(next, [0.25, 0.5, 1]))
+    #expect(resumed.accumulated == running.accumulated && abs(resumed.accumulated["client-0"]! - 1.75) < 1e-12)
+    // Without the state it would restart λ at 1: the difference the checkpoint exists for.
+    #expect(close(try MultiRoundShapleyEvaluator(decay: 0.5).evaluate(TestGames.input(game, round: 5)), [1, 2, 4]))
+    for bad in ["", "[]", "{\"totals\":{\"client-0\":\"x\"}}"] {
+        #expect(throws: AttributionError.self, "\(bad)") { try resumed.restore(checkpointState: bad) }
+    }
+    #expect(resumed.accumulated == running.accumulated, "a refused state changes nothing")
+}

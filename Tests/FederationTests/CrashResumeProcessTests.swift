@@ -10,7 +10,8 @@ import PKI
     @Test(.timeLimit(.minutes(5))) func aCoordinatorKilledAtRandomPointsResumesWithEveryRoundExactlyOnce() throws {
         let rounds = 9
         // 10 local epochs make a round take a few hundred ms, so kills land in collection, attribution and writing.
-        let flags = ["--round-deadline", "30", "--epochs", "10", "--evaluators", "marginal,loo,shapley-exact"]
+        // mr-shapley with decay carries state across rounds (λ_t counts from its first round): the checkpoint keeps it.
+        let flags = ["--round-deadline", "30", "--epochs", "10", "--evaluators", "marginal,loo,shapley-exact,mr-shapley(decay=0.5)"]
 
         // The reference: the same federation, uninterrupted.
         let reference = try TLSClusterFixture("resume-ref", clients: 3)
@@ -51,7 +52,7 @@ import PKI
         for round in 1...rounds {
             let lines = attribution.filter { $0["round"] as? Int == round }
             let keys = Set(lines.map { "\($0["evaluator"]!)/\($0["client"]!)" })
-            #expect(lines.count == keys.count && keys.count == 3 * 3, "round \(round): \(lines.count) attribution lines")
+            #expect(lines.count == keys.count && keys.count == 4 * 3, "round \(round): \(lines.count) attribution lines")
         }
         let ledger = ProcessHarness.jsonLines(cluster.out + "/ledger.jsonl")
         #expect(ledger.map { $0["round"] as? Int } == (1...rounds).map { $0 })
@@ -63,6 +64,19 @@ import PKI
         let resumed = try SafeTensors.read(cluster.out + "/checkpoint.safetensors").tensors["parameters"]!
         let uninterrupted = try SafeTensors.read(reference.out + "/checkpoint.safetensors").tensors["parameters"]!
         #expect(resumed == uninterrupted, "final models differ")
+        // And so the same attribution, mr-shapley's decayed values included (a restarted λ would be 2^k times larger).
+        func values(_ out: String) -> [String: Double] {
+            var map: [String: Double] = [:]
+            for line in ProcessHarness.jsonLines(out + "/attribution.jsonl") {
+                map["\(line["round"]!)/\(line["evaluator"]!)/\(line["client"]!)"] = line["value"] as? Double
+            }
+            return map
+        }
+        let resumedValues = values(cluster.out), referenceValues = values(reference.out)
+        #expect(resumedValues.count == rounds * 4 * 3 && Set(resumedValues.keys) == Set(referenceValues.keys))
+        for (key, value) in resumedValues where key.contains("mr-shapley") || key.contains("shapley-exact") {
+            #expect(abs(value - referenceValues[key]!) <= 1e-12 * max(1, abs(value)), "\(key): \(value) vs \(referenceValues[key]!)")
+        }
         #expect(try String(contentsOfFile: cluster.out + "/summary.json", encoding: .utf8).contains("\"rounds\" : \(rounds)"))
     }
 }

@@ -47,6 +47,16 @@ import Testing
         #expect(evaluation.accuracy == Double(data.labelHistogram()[0]) / 200)
     }
 
+    @Test func parallelEvaluationIsBitIdenticalToSerial() {
+        let data = SyntheticDataset.generate(count: 530, seed: 12)
+        var model = Model(spec: .mlp(hidden: [24]), seed: 2)
+        _ = Trainer.train(&model, on: data.subset(Array(0..<200)), epochs: 1, batchSize: 20, optimizer: SGD(learningRate: 0.05), seed: 1)
+        // 530 rows in batches of 64: 8 full batches and a short one, split over the workers.
+        let serial = model.evaluate(data, batchSize: 64), parallel = model.evaluate(data, batchSize: 64, parallel: true)
+        #expect(parallel == serial)
+        #expect(serial.count == 530 && serial.accuracy > 0.1 && serial.loss > 0)
+    }
+
     @Test func trainingIsBitReproducible() {
         let data = SyntheticDataset.generate(count: 600, seed: 8)
         func run(_ seed: UInt64) -> ([Float], Double) {

@@ -75,27 +75,17 @@ import Testing
         return (error, sawPipe)
     }
 
-    /// What a client sees when the listener refuses its certificate: `.cryptoRefused`. Under TLS 1.3 the client
-    /// finishes its handshake before the listener judges its certificate, and the listener's alert can be lost to
-    /// the reset of the closing connection, so the client sees the connection shut (about 1 run in 6 on a quiet
-    /// machine; issue 17). Only that outcome is a known issue; callers check strictly that no pipe was made.
-    func expectRefusedByListener(_ error: TransportError?, sourceLocation: SourceLocation = #_sourceLocation) {
-        withKnownIssue("TLS 1.3 client-certificate refusal can reach the client as the connection shut", isIntermittent: true) {
-            #expect(error == .cryptoRefused, sourceLocation: sourceLocation)
-        } when: { error == .connectionShut }
-    }
-
     @Test func clientFromForeignCAIsRefused() throws {
         let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.foreignClientBundle))
         print("foreign-CA client:", error.map { "\($0)" } ?? "no error")
-        expectRefusedByListener(error)
+        #expect(error == .cryptoRefused)
         #expect(!sawPipe)
     }
 
     @Test func expiredClientCertificateIsRefused() throws {
         let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.expiredClientBundle))
         print("expired client:", error.map { "\($0)" } ?? "no error")
-        expectRefusedByListener(error)
+        #expect(error == .cryptoRefused)
         #expect(!sawPipe)
     }
 
@@ -134,7 +124,7 @@ import Testing
         // A client presenting the serverAuth-only certificate: EKU checked on the listener side too.
         let (error, sawPipe) = try refusedDial(TLSSettings(caFile: pki.caFile, certKeyFile: pki.serverBundle))
         print("client presenting serverAuth-only cert:", error.map { "\($0)" } ?? "no error")
-        expectRefusedByListener(error)
+        #expect(error == .cryptoRefused)
         #expect(!sawPipe)
     }
 

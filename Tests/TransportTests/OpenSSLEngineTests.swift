@@ -126,6 +126,45 @@ struct OpenSSLEngineTests {
         #expect(refusal.peer.hasPrefix("127.0.0.1:"))
     }
 
+    /// Under TLS 1.3 a refused client finishes its handshake before the listener judges its certificate, so the
+    /// listener keeps the connection until the client has read the alert and closed (else the alert could be lost to
+    /// a reset); a client that never closes is closed by the engine's sweeper about 2 s after the refusal.
+    @Test func refusedClientThatNeverClosesIsClosedAfterTheAlertHadTime() throws {
+        let (surveyor, port) = try listening()
+        defer { surveyor.close() }
+        let sweptBefore = TLSEngine.sweptConnections
+        // A TLS 1.3 client with a foreign-CA certificate that reads nothing and only watches its TCP state.
+        let script = """
+        import socket, ssl, sys, time
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        c.load_verify_locations(sys.argv[2])
+        c.load_cert_chain(sys.argv[3])
+        s = c.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+        start = time.monotonic()
+        while time.monotonic() - start < 60:
+            if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] != 1:  # no longer ESTABLISHED
+                print(f"closed after {time.monotonic() - start:.2f} s")
+                break
+            time.sleep(0.02)
+        else:
+            print("never closed")
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, "\(port)", pki.caFile, pki.foreignClientBundle]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print("refused client that never closes:", text.trimmingCharacters(in: .whitespacesAndNewlines))
+        let seconds = try #require(text.split(separator: " ").dropFirst(2).first.flatMap { Double($0) }, "\(text)")
+        #expect(seconds >= 1.5, "the listener closed before the client could read the alert")
+        #expect(seconds < 30, "the engine did not close the refused connection")
+        #expect(TLSEngine.sweptConnections > sweptBefore)
+    }
+
     @Test func pipeNamesTheCertificateItsPeerPresented() throws {
         let (surveyor, url) = try listeningSurveyor(tls: serverTLS)
         defer { surveyor.close() }

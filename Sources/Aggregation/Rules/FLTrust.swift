@@ -26,26 +26,39 @@ public struct FLTrust: AggregationRule {
         return Vector.norm(g0) > 0 ? nil : "\(name): the root update is zero"
     }
 
-    /// Trust scores and the updates rescaled to the root update's norm.
-    func trust(_ input: AggregationInput) -> (scores: [Double], rescaled: [[Float]]) {
+    /// Trust scores and each update's factor to the root update's norm (‖g₀‖/‖u_i‖; 1 for a zero update), from two
+    /// passes over each update.
+    func trustAndFactors(_ input: AggregationInput) -> (scores: [Double], factors: [Double]) {
         let g0 = input.reference!
         let n0 = Vector.norm(g0)
-        let scores = input.updates.map { max(0, Vector.cosine($0, g0)) }
-        let rescaled = input.updates.map { u -> [Float] in
+        var scores: [Double] = [], factors: [Double] = []
+        for u in input.updates {
             let n = Vector.norm(u)
-            return n > 0 ? Vector.scaled(u, Float(n0 / n)) : u
+            scores.append(n > 0 && n0 > 0 ? max(0, Vector.dot(u, g0) / (n * n0)) : 0)
+            factors.append(n > 0 ? n0 / n : 1)
         }
-        return (scores, rescaled)
+        return (scores, factors)
+    }
+
+    /// Trust scores and the updates rescaled to the root update's norm.
+    func trust(_ input: AggregationInput) -> (scores: [Double], rescaled: [[Float]]) {
+        let (scores, factors) = trustAndFactors(input)
+        return (scores, zip(input.updates, factors).map { u, f in Vector.scaled(u, Float(f)) })
     }
 
     public func combine(_ input: AggregationInput) -> AggregationResult {
-        let (scores, rescaled) = trust(input)
+        let (scores, factors) = trustAndFactors(input)
         let total = scores.reduce(0, +)
         let weights = scores.map { total > 0 ? $0 / total : 0 }
         let dropped = input.updates.indices.filter { scores[$0] == 0 }.map {
             AggregationDecision.Dropped(client: input.clients[$0], reason: "trust 0")
         }
-        return AggregationResult(aggregate: Vector.weightedMean(rescaled, weights: weights, count: input.dimension),
+        // Σ w_i·(f_i·u_i) without materialising the rescaled updates.
+        var aggregate = [Float](repeating: 0, count: input.dimension)
+        for i in input.updates.indices where weights[i] > 0 {
+            Vector.addScaled(&aggregate, input.updates[i], Float(weights[i] * factors[i]))
+        }
+        return AggregationResult(aggregate: aggregate,
                                  decision: AggregationDecision(rule: name, clients: input.clients, weights: weights,
                                                                dropped: dropped, scores: ["trust": scores]))
     }

@@ -48,4 +48,8 @@ bool fedattr_tls_peer_identity(const nng_sockaddr *remote, const nng_sockaddr *l
 // Number of engine connection objects alive (for leak checks).
 long fedattr_tls_live_connections(void);
 
+// Number of connections the engine's sweeper closed because nng had left them on a hung-up socket, or because a
+// refused peer did not close within 2 s (engine.c, "The sweeper").
+long fedattr_tls_swept_connections(void);
+
 #endif

@@ -114,13 +114,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         inbox.close()
         // nng 1.5.2 can wait in nng_close without end for a send its TLS layer stranded when the connection broke
         // mid-send (docs/SECURITY.md); the client still ends, saying so.
-        let socket = self.socket
-        let closed = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            socket.close()
-            closed.signal()
-        }
-        if closed.wait(timeout: .now() + Self.closeWaitSeconds) == .timedOut {
+        if !socket.close(waitingAtMost: Self.closeWaitSeconds) {
             logger.warning("the connection to the coordinator was not released; stopping without it", metadata: [
                 "waited_s": "\(Int(Self.closeWaitSeconds))",
                 "hint": "nng 1.5.2 left a send pending on a broken TLS connection (docs/SECURITY.md)",

@@ -95,6 +95,13 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         return status
     }
 
+    /// The process ids of what has been started so far, by name (`coordinator`, `client-N`), for monitoring.
+    public var processIDs: [String: Int32] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Dictionary(processes.map { ($0.name, $0.process.processIdentifier) }) { $1 }
+    }
+
     /// Sends SIGTERM to every process still running, then SIGKILL after a grace period.
     public func stopAll(grace: TimeInterval = 3) {
         lock.lock()

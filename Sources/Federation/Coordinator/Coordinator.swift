@@ -32,6 +32,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
     private var stalledConnections: StalledConnectionReaper?
     private var lastMaintenance = Date.distantPast
+    private var sweptReported = 0
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
 
@@ -46,6 +47,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         shardSizes = splits.partitions.map(\.count)
         test = try DataSplits.testSet(spec: config.spec, dataDirectory: config.dataDirectory, limit: config.testSize)
         model = Model(spec: config.spec.modelSpec, seed: config.modelSeed)
+        var evaluatorStates: [String: String]? = nil
         if config.resume {
             // Cut the outputs back to the checkpoint before the ledger and attribution book read them.
             let checkpoint = try RunCheckpoint.read(directory: config.outputDirectory)
@@ -58,6 +60,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             resumedRecords = try checkpoint.truncateOutputs(directory: config.outputDirectory)
             model.parameters = checkpoint.parameters
             verifier.restorePins(checkpoint.pinnedCertificates)
+            evaluatorStates = checkpoint.evaluatorStates
             logger.notice("resuming", metadata: ["after_round": "\(checkpoint.round)", "ledger_head": "\(checkpoint.ledgerHead.prefix(16))",
                                                  "out": "\(config.outputDirectory)"])
         } else {
@@ -65,6 +68,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         }
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)
+        if let evaluatorStates, case let missing = try attribution.restore(evaluatorStates: evaluatorStates), !missing.isEmpty {
+            logger.warning("the checkpoint holds no state for these evaluators; they restart from this round", metadata: [
+                "evaluators": "\(missing.joined(separator: ","))"])
+        }
         let sealKey: PrivateKey, sealCertificate: Certificate
         do {
             sealKey = try PrivateKey(pemFile: config.sealKeyFile)
@@ -107,7 +114,18 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Closes the socket; a running `run()` returns after the current step.
     public func stop() {
         stopFlag.raise()
-        socket.close()
+        closeSocket()
+    }
+
+    /// Closes the listening socket, giving nng at most the client's bound to release it (nng 1.5.2 can hang in
+    /// nng_close on a send stranded mid-TLS; docs/SECURITY.md): the coordinator stops anyway, and says so.
+    private func closeSocket() {
+        if !socket.close(waitingAtMost: Client.closeWaitSeconds) {
+            logger.warning("the listening socket was not released; stopping without it", metadata: [
+                "waited_s": "\(Int(Client.closeWaitSeconds))",
+                "hint": "nng 1.5.2 left a send pending on a broken TLS connection (docs/SECURITY.md)",
+            ])
+        }
     }
 
     private var isStopped: Bool { stopFlag.isRaised }
@@ -117,7 +135,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     public func run() throws -> RunSummary {
         let started = Date()
         var records = resumedRecords
-        let initial = model.evaluate(test)
+        let initial = model.evaluate(test, parallel: true)
         do {
             let next = (records.last?.round ?? 0) + 1
             if next > config.rounds {
@@ -137,7 +155,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             logger.critical("stopping: the run's files cannot be written; resume with --resume true once fixed", metadata: [
                 "completed_rounds": "\(records.count)", "error": "\(error)",
             ])
-            socket.close()
+            closeSocket()
             throw error
         } catch where isStopped {
             // A stop request (SIGTERM/SIGINT) ends the run between steps; an interrupted round is not recorded.
@@ -147,7 +165,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  seconds: Date().timeIntervalSince(started))
         try output.writeSummary(summary)
         announceFinish(round: records.count, reason: isStopped ? "coordinator stopped" : "all \(config.rounds) rounds done")
-        socket.close()
+        closeSocket()
         logger.info("federation finished", metadata: [
             "rounds": "\(records.count)", "test_accuracy": "\(records.last?.testAccuracy ?? initial.accuracy)",
             "seconds": "\(String(format: "%.1f", summary.seconds))", "out": "\(config.outputDirectory)",
@@ -330,8 +348,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             record.durationsMs.attribution = Self.ms(since: t1)
         }
         let t2 = Date()
-        let v = model.evaluate(validation)
-        let te = model.evaluate(test)
+        let v = model.evaluate(validation, parallel: true)
+        let te = model.evaluate(test, parallel: true)
         record.validationAccuracy = v.accuracy
         record.validationLoss = v.loss
         record.testAccuracy = te.accuracy
@@ -344,7 +362,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
         }
         let checkpoint = RunCheckpoint(round: round, parameters: model.parameters, ledgerHead: "",
-                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON))
+                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON),
+                                       evaluatorStates: try attribution.evaluatorStates())
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
                               retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
@@ -437,6 +456,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let gone = pipes.sweep(exists: socket.pipeExists)
         if !gone.isEmpty {
             logger.info("connections gone without a removal event", metadata: ["pipes": "\(gone.map(String.init).joined(separator: ","))"])
+        }
+        let swept = TLSEngine.sweptConnections
+        if swept > sweptReported {
+            logger.notice("TLS engine closed connections left on a hung-up socket or refused peers that stayed", metadata: [
+                "count": "\(swept - sweptReported)", "total": "\(swept)",
+            ])
+            sweptReported = swept
         }
         guard let stalledConnections else { return }
         let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))

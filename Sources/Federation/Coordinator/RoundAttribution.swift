@@ -50,6 +50,22 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         ledger = try Ledger(directory: config.outputDirectory)
     }
 
+    /// The state of every evaluator that carries state across rounds, for the checkpoint.
+    func evaluatorStates() throws -> [String: String] {
+        var states: [String: String] = [:]
+        for case let evaluator as any StatefulEvaluator in evaluators { states[evaluator.name] = try evaluator.checkpointState() }
+        return states
+    }
+
+    /// Restores checkpointed evaluator states (`--resume`); returns the stateful evaluators the checkpoint had no state for.
+    func restore(evaluatorStates states: [String: String]) throws -> [String] {
+        var missing: [String] = []
+        for case let evaluator as any StatefulEvaluator in evaluators {
+            if let state = states[evaluator.name] { try evaluator.restore(checkpointState: state) } else { missing.append(evaluator.name) }
+        }
+        return missing
+    }
+
     /// Evaluators that never read coalition values (geometry only): with only these, no coalition game is evaluated.
     static let gameFreeEvaluators: Set<String> = ["cosine"]
     /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.

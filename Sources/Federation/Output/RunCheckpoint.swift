@@ -3,7 +3,8 @@ import Foundation
 import PKI
 
 /// The coordinator's state after its last complete round, in one file (OUT/checkpoint.safetensors): the global model
-/// plus metadata — the round, the ledger's head, the pinned client certificates and the federation spec's digest — so
+/// plus metadata — the round, the ledger's head, the pinned client certificates, the federation spec's digest and the
+/// state of evaluators that carry state across rounds (mr-shapley) — so
 /// that `fedattr coordinator --resume` continues right after that round. It is written durably (`DurableFile`) only
 /// once the round's lines are in rounds.jsonl, attribution.jsonl and ledger.jsonl; whatever a crash left past it is
 /// dropped on resume and that round runs again. Round seeds derive from the round number, so nothing else is needed
@@ -17,6 +18,8 @@ struct RunCheckpoint: Equatable {
     /// Client id → SHA-256 fingerprint of the certificate it first used in this run.
     var pinnedCertificates: [String: String]
     var specDigest: String
+    /// Evaluator name → its `StatefulEvaluator.checkpointState()` (absent in checkpoints of older versions).
+    var evaluatorStates: [String: String] = [:]
 
     /// The files that get lines for every round, cut back together on resume and when a round's write is retried.
     static func roundFiles(_ run: RunLayout) -> [String] { [run.rounds, run.attribution, run.ledger, run.ledgerSeals] }
@@ -25,9 +28,10 @@ struct RunCheckpoint: Equatable {
 
     func write(directory: String) throws {
         let pins = try JSONSerialization.data(withJSONObject: pinnedCertificates, options: [.sortedKeys])
+        let states = try JSONSerialization.data(withJSONObject: evaluatorStates, options: [.sortedKeys])
         let data = try SafeTensors.encode([("parameters", parameters)], metadata: [
             "format": Self.format, "round": "\(round)", "ledger_head": ledgerHead, "spec_sha256": specDigest,
-            "pinned_certificates": String(decoding: pins, as: UTF8.self),
+            "pinned_certificates": String(decoding: pins, as: UTF8.self), "evaluator_states": String(decoding: states, as: UTF8.self),
         ])
         try DurableFile.write(data, to: RunLayout(directory: directory).checkpoint)
     }
@@ -42,7 +46,15 @@ struct RunCheckpoint: Equatable {
               let pins = try JSONSerialization.jsonObject(with: pinsData) as? [String: String] else {
             throw FederationError.cannotRead(path: path, reason: "not a \(format) file (a run from an older version cannot be resumed)")
         }
-        return RunCheckpoint(round: round, parameters: parameters, ledgerHead: head, pinnedCertificates: pins, specDigest: spec)
+        var states: [String: String] = [:]
+        if let text = metadata["evaluator_states"] {
+            guard let decoded = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
+                throw FederationError.cannotRead(path: path, reason: "evaluator_states is not an object of evaluator states")
+            }
+            states = decoded
+        }
+        return RunCheckpoint(round: round, parameters: parameters, ledgerHead: head, pinnedCertificates: pins, specDigest: spec,
+                             evaluatorStates: states)
     }
 
     /// Cuts rounds.jsonl, attribution.jsonl, detections.jsonl and ledger.jsonl back to the rounds up to this checkpoint's (a crash may have
