@@ -16,9 +16,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup var options: CoordinatorOptions
 
     func run() async throws {
+        let arenas = MallocArenas.limit()  // before the daemon's threads start allocating
         let flags = [shared.flags, federation.flags, pki.flags, options.flags].reduce(into: [:]) { $0.merge($1) { $1 } }
         let settings = try Settings(flags: flags, configFile: shared.config)
         let logger = try Daemon.logger(label: "coordinator", settings: settings)
+        logger.debug("malloc arenas capped", metadata: ["malloc_arena_max": "\(arenas)"])
         let config = try CoordinatorConfig(settings: settings)
         BLASThreads.set(config.blasThreads)
         let coordinator = try Coordinator(config: config, logger: logger)
