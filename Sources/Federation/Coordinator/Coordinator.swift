@@ -35,6 +35,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private var sweptReported = 0
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
+    /// The running round's steps (`--log-level debug` logs them).
+    private var timeline: RoundTimeline?
 
     /// Loads the validation and test data, builds the initial model, opens the output directory and listens.
     public init(config: CoordinatorConfig, logger: Logger) throws {
@@ -84,6 +86,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume, seals: seals)
         try output.recordTrustAnchor(caFile: config.caFile)
 
+        if logger.logLevel <= .debug { TLSMessageTrace.enable(true) }
         let descriptors = DescriptorLimit.raiseToHard()
         handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
@@ -251,6 +254,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
     private func runRound(_ round: Int) throws -> RoundRecord {
         let roundStart = Date()
+        timeline = RoundTimeline(round: UInt64(round), side: "coordinator")
+        defer { timeline = nil }
+        timeline?.mark("round_start")
         var durations = RoundRecord.Durations()
         // A float16 task carries rounded values: the round starts from exactly what the clients receive.
         let base = config.float16 ? WireCodec.quantized(model.parameters, as: .float16) : model.parameters
@@ -272,9 +278,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
         openSurveys.removeAll { $0.isFinished }
         while openSurveys.count >= Self.maxOpenSurveys { openSurveys.removeFirst().cancel() }
-        let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32),
+        let taskBytes = WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32)
+        timeline?.mark("task_encoded")
+        let survey = try SurveyCollector(socket: socket, bytes: taskBytes,
                                          surveyMilliseconds: Int(deadlineMillis) + max(2 * Int(deadlineMillis), 10_000),
                                          onLate: lateUpdateLogger(round: round, deadline: deadline))
+        timeline?.mark("broadcast_sent")
         openSurveys.append(survey)
         durations.broadcast = Self.ms(since: roundStart)
         logger.info("round started", metadata: ["round": "\(round)", "clients": "\(expected.count)", "nonce": "\(Digest.hex(nonce).prefix(16))"])
@@ -309,9 +318,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }
             accepted[u.clientID] = Accepted(update: u, certificate: certificate, updateDigest: updateDigest)
+            timeline?.mark("verified")
             return .success(())
         }
         durations.collect = Self.ms(since: collectStart)
+        timeline?.mark("collect_end")
         if isStopped { throw TransportError.closed }
         closeUnregisteredPipes(offeredBefore: roundStart)
         maintainConnections()
@@ -338,6 +349,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             outcome = o
             model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            timeline?.mark("aggregated")
             record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
             record.aggregation = RoundRecord.Aggregation(o.result.decision)
 
@@ -346,6 +358,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             record.utilityBefore = scores?.utilityBefore
             record.utilityAfter = scores?.utilityAfter
             record.durationsMs.attribution = Self.ms(since: t1)
+            timeline?.mark("attributed")
         }
         let t2 = Date()
         let v = model.evaluate(validation, parallel: true)
@@ -355,6 +368,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         record.testAccuracy = te.accuracy
         record.testLoss = te.loss
         record.durationsMs.evaluate = Self.ms(since: t2)
+        timeline?.mark("evaluated")
         record.durationsMs.total = Self.ms(since: roundStart)
 
         let submissions = ids.map { id -> SubmissionRecord in
@@ -367,6 +381,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
                               retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
+        timeline?.mark("written")
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
@@ -375,6 +390,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let block = config.consoleEvaluator == CoordinatorConfig.consoleTable ? nil
             : attribution.block(record, of: config.rounds, choice: config.consoleEvaluator)
         block?.log(to: logger)
+        timeline?.mark("round_end")
+        if logger.logLevel <= .debug {
+            timeline?.mark(TLSMessageTrace.drain(), kinds: [.sent, .firstReceived, .lastReceived])
+            timeline?.log(to: logger)
+        }
         if config.printsProgress {
             if let block {
                 FileHandle.standardOutput.write(Data(block.text.utf8))
@@ -407,10 +427,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 continue
             }
             let received = arrival.received
+            timeline?.mark("received", at: arrival.micros)
+            timeline?.mark("taken")
             let outcome: Result<Void, Rejection>
             var claimed: String?
             do {
                 let message = try WireCodec.decode(received.bytes, limits: limits)
+                timeline?.mark("decoded")
                 claimed = message.claimedClient
                 outcome = handle(received, message)
             } catch {

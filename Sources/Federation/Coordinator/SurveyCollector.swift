@@ -9,6 +9,8 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
     struct Arrival {
         var received: Received
         var time: Date
+        /// The same moment as `RoundTimeline.now()`.
+        var micros: UInt64
     }
 
     private let context: SocketContext
@@ -40,7 +42,7 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
             do { received = try context.receive() } catch {
                 break  // the survey time is over, or the context or socket was closed
             }
-            let arrival = Arrival(received: received, time: Date())
+            let arrival = Arrival(received: received, time: Date(), micros: RoundTimeline.now())
             condition.lock()
             if roundClosed {
                 condition.unlock()
