@@ -29,6 +29,8 @@
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define GROUPS "X25519:P-256:P-384"
+// The largest record plaintext whose record (TLS 1.2 AES-GCM adds 29 bytes, the other suites fewer) fits 16,384.
+#define RECORD_PLAINTEXT (16384 - 29)
 
 struct nng_tls_engine_config {
     SSL_CTX *ctx;
@@ -795,6 +797,11 @@ static int config_init(nng_tls_engine_config *config, nng_tls_mode mode) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // nng's TLS layer moves at most 16,384 bytes of ciphertext per TCP send (NNG_TLS_MAX_SEND_SIZE) and reads at
+    // most as much per TCP receive; a full-size record (16,384 bytes of plaintext + up to 29 of header, nonce and
+    // tag) never fits, so every record took two sends (with an I/O callback in between) and straddled two reads.
+    // Records of at most RECORD_PLAINTEXT bytes fit one send and one read whole.
+    SSL_CTX_set_max_send_fragment(ctx, RECORD_PLAINTEXT);
     // The peer's certificate must be fit for its role: a server's for serverAuth, a client's for clientAuth.
     SSL_CTX_set_purpose(ctx, config->server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
     // Like nng's own engine: clients verify the server by default, servers ask nothing unless told to.

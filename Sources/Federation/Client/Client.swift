@@ -232,8 +232,8 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             if history.count > RoundContext.historyLimit { history.removeFirst(history.count - RoundContext.historyLimit) }
             lastRound = task.round
         }
-        let baseDigest = Digest.sha256(WireCodec.tensorBytes(task.parameters))
-        let updateDigest = Digest.sha256(WireCodec.tensorBytes(local.delta))
+        let baseDigest = ParameterVector.digest(task.parameters)
+        let updateDigest = ParameterVector.digest(local.delta)
         timeline.mark("digested")
         let samples = UInt32(clamping: local.sampleCount)
         let signed = UpdateMessage.signingBytes(nonce: task.nonce, round: task.round, clientID: config.id, sampleCount: samples,

@@ -202,7 +202,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
             let probed = Date()
             let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.probe(probe)), surveyMilliseconds: 500) { _ in }
-            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { received, message in
+            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { arrival, message in
+                let received = arrival.received
                 guard case let .register(r) = message else {
                     return .failure(.unexpectedType("\(message.typeName) during registration"))
                 }
@@ -261,7 +262,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         // A float16 task carries rounded values: the round starts from exactly what the clients receive.
         let base = config.float16 ? WireCodec.quantized(model.parameters, as: .float16) : model.parameters
         model.parameters = base
-        let baseDigest = Digest.sha256(WireCodec.tensorBytes(base))
+        let baseDigest = ParameterVector.digest(base)
         let nonce = Self.randomNonce()
         var hp = config.hyperparameters
         hp.seed = config.hyperparameters.seed &+ UInt64(round) &* 0x9E37_79B9
@@ -282,6 +283,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         timeline?.mark("task_encoded")
         let survey = try SurveyCollector(socket: socket, bytes: taskBytes,
                                          surveyMilliseconds: Int(deadlineMillis) + max(2 * Int(deadlineMillis), 10_000),
+                                         decodeLimits: DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount),
                                          onLate: lateUpdateLogger(round: round, deadline: deadline))
         timeline?.mark("broadcast_sent")
         openSurveys.append(survey)
@@ -290,12 +292,13 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
         var accepted: [String: Accepted] = [:]
         let collectStart = Date()
-        let (answered, rejected) = collect(survey, until: deadline, expected: expected) { received, message in
+        let (answered, rejected) = collect(survey, until: deadline, expected: expected) { arrival, message in
+            let received = arrival.received
             guard case let .update(u) = message else { return .failure(.unexpectedType(message.typeName)) }
             if u.round < UInt64(round) { return .failure(.staleRound(got: u.round, current: UInt64(round))) }
             if u.round > UInt64(round) { return .failure(.futureRound(got: u.round, current: UInt64(round))) }
             guard u.nonce == nonce else { return .failure(.wrongNonce(client: u.clientID)) }
-            let updateDigest = Digest.sha256(WireCodec.tensorBytes(u.update))
+            let updateDigest = arrival.updateDigest ?? ParameterVector.digest(u.update)
             let signed = UpdateMessage.signingBytes(nonce: u.nonce, round: u.round, clientID: u.clientID, sampleCount: u.sampleCount,
                                                     baseModelDigest: u.baseModelDigest, updateDigest: updateDigest)
             let certificate: Certificate
@@ -345,7 +348,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         } else {
             let t0 = Date()
             let o = try robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
-                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
+                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger, timeline: &timeline)
             outcome = o
             model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
@@ -414,7 +417,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Answers arriving after that go to the survey's late handler. Returns the pipes that answered and the refusals.
     @discardableResult
     private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?,
-                         handle: (Received, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
+                         handle: (SurveyCollector.Arrival, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
         var answered = Set<PipeID>()
         var rejected: [RoundRecord.RejectedMessage] = []
         let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
@@ -432,10 +435,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let outcome: Result<Void, Rejection>
             var claimed: String?
             do {
-                let message = try WireCodec.decode(received.bytes, limits: limits)
+                let message = try arrival.decoded?.get() ?? WireCodec.decode(received.bytes, limits: limits)
                 timeline?.mark("decoded")
                 claimed = message.claimedClient
-                outcome = handle(received, message)
+                outcome = handle(arrival, message)
             } catch {
                 outcome = .failure(.undecodable("\(error)"))
             }
