@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aFreedSlotGoesToTheLargestWaitingWork() {
-        let gate = TrainingGate(slots: 1)
+        let gate = TrainingGate(slots: 1, agingSeconds: 600)
         let order = Order()
         let release = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
@@ -60,6 +60,37 @@ import Testing
         #expect(group.wait(timeout: .now() + 30) == .success)
         // Most work first; equal work in arrival order.
         #expect(order.items == ["5#1", "5#3", "3#2", "1#0"])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aClientWaitingPastTheAgingTimeGoesBeforeLargerWork() {
+        let gate = TrainingGate(slots: 1, agingSeconds: 0.2)
+        let order = Order()
+        let release = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread {
+            gate.run(work: 0) { release.wait() }
+            group.leave()
+        }
+        #expect(eventually { gate.state.busy == 1 })
+        let start = Date()
+        group.enter()
+        Thread.detachNewThread {
+            gate.run(work: 1) { order.append("small") }
+            group.leave()
+        }
+        #expect(eventually { gate.state.waiting == 1 })
+        usleep(400_000)
+        group.enter()
+        Thread.detachNewThread {
+            gate.run(work: 9) { order.append("large") }
+            group.leave()
+        }
+        #expect(eventually { gate.state.waiting == 2 })
+        #expect(Date().timeIntervalSince(start) >= 0.2)
+        release.signal()
+        #expect(group.wait(timeout: .now() + 30) == .success)
+        #expect(order.items == ["small", "large"])
     }
 
     @Test func oneProcessWideGateWithASlotPerCore() {
