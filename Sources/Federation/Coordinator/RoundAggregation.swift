@@ -34,7 +34,7 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
              logger: Logger, timeline: inout RoundTimeline?) throws -> Outcome {
         let report = detection.run(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates)
         timeline?.mark("detected")
-        for check in report.checks { try detections.append(check) }
+        try detections.append(contentsOf: report.checks)
         timeline?.mark("detections_written")
         for client in report.flaggedClients {
             logger.warning("client flagged", metadata: ["round": "\(round)", "client": "\(client)",

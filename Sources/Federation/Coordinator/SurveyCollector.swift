@@ -3,7 +3,7 @@ import PKI
 import Transport
 import Wire
 
-/// Receives the answers to one survey (sent on its own socket context) on a thread of its own, so that the round loop
+/// Receives the answers to one survey (sent on its own socket context) on threads of its own, so that the round loop
 /// waits with its own clock — waking to notice clients that left — and the survey stays open after the round closed:
 /// answers that arrive later go to `onLate` (to be logged) instead of vanishing inside nng.
 final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `condition`
@@ -24,6 +24,10 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
     private var queue: [Arrival] = []
     private var isOver = false
     private var roundClosed = false
+    /// Receiving threads still running; the survey is over when the last one stops.
+    private var receiving = 0
+    /// Threads receiving (and decoding) answers at once: one per core of this machine kind.
+    private static let receivers = 2
     private let onLate: @Sendable (Arrival) -> Void
     private let decodeLimits: DecodeLimits?
 
@@ -42,9 +46,12 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
             context.close()
             throw error
         }
-        let thread = Thread { [self] in receiveUntilOver() }
-        thread.stackSize = 256 << 10
-        thread.start()
+        receiving = decodeLimits == nil ? 1 : Self.receivers
+        for _ in 0..<receiving {
+            let thread = Thread { [self] in receiveUntilOver() }
+            thread.stackSize = 256 << 10
+            thread.start()
+        }
     }
 
     private func receiveUntilOver() {
@@ -74,10 +81,14 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
             condition.unlock()
         }
         condition.lock()
-        isOver = true
-        condition.broadcast()
+        receiving -= 1
+        let last = receiving == 0
+        if last {
+            isOver = true
+            condition.broadcast()
+        }
         condition.unlock()
-        context.close()
+        if last { context.close() }
     }
 
     /// The next answer that arrives before `limit`; nil when none did, or when the survey is over and drained.
