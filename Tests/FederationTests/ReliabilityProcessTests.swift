@@ -48,6 +48,8 @@ import PKI
         for r in rounds {
             #expect((r["participants"] as? [String]) == ["client-0", "client-1", "client-2"], "round \(r["round"]!)")
             #expect((r["stragglers"] as? [String]) == [], "round \(r["round"]!) stragglers: \(r["stragglers"]!)")
+            // Round 1 also waits for the clients to load their shards (they register first), before any ghost came.
+            guard (r["round"] as? Int ?? 0) > 1 else { continue }
             let total = (r["durations_ms"] as! [String: Any])["total"] as! Double
             #expect(total < 5000, "round \(r["round"]!) took \(total) ms: it waited for a ghost")
         }
