@@ -77,7 +77,7 @@ def main():
               + f"; test accuracy change {statistics.mean(acc_diff):+.2f} pp (sd {statistics.stdev(acc_diff) if len(acc_diff) > 1 else 0:.2f}).")
 
     if summary:
-        print("\n#### Summary against the bar (share ×2 on average, rises in ≥ 4 of 5, rank improves, |Δ accuracy| < 1 pp)\n")
+        print("\n#### Summary against the bar (share ×2 on average, rises in ≥ 4 of 5 seeds (≥ 80 %), rank improves on average, |Δ accuracy| < 1 pp on average)\n")
         print("| condition | seeds | exact-Shapley share, mean honest → attacked (ratio of means) | rises | rank better / same / worse | mean rank gain | Δ test acc pp, mean ± sd | loo share Δ | marginal rank honest → attacked (mean) | bar |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for row in summary: print(row)
@@ -93,7 +93,7 @@ def summarize(cond, rows, shares, rank_pairs, acc_diff, diffs, marginal_ranks):
     acc = statistics.mean(acc_diff); acc_sd = statistics.stdev(acc_diff) if n > 1 else 0.0
     misses = []
     if not ratio >= 2: misses.append(f"×{ratio:.2f} < ×2")
-    if rises < min(4, n) or n < 5: misses.append(f"rises {rises}/{n}")
+    if n < 5 or rises < 0.8 * n: misses.append(f"rises {rises}/{n}")
     if not gain > 0: misses.append("rank not better")
     if not abs(acc) < 1: misses.append(f"accuracy {acc:+.2f} pp")
     verdict = "**met**" if not misses else "not met: " + ", ".join(misses)

@@ -115,6 +115,24 @@ struct InjectionAttackTests {
         #expect(after > before)
     }
 
+    /// `movement=m` adds the last global movement to the injected change: the update turns toward it, still inside
+    /// the envelope; without a previous global model there is nothing to add and nothing is said.
+    @Test func movementTurnsTheUpdateTowardTheLastGlobalStepInsideTheEnvelope() throws {
+        let c = Self.context()
+        let movement = UpdateVector.difference(c.task.parameters, try #require(c.history.last))
+        let honest = HonestTraining().update(c).delta
+        func update(_ m: Double, _ context: RoundContext) throws -> LocalUpdate {
+            try StrategyRegistry.make("label-noise(batch=12;steps=5;cosine=0.8;seed=3;movement=\(m))").update(context)
+        }
+        let plain = try update(0, c), moved = try update(1, c)
+        #expect(plain.report["movement"] == nil && moved.report["movement"] == "1.0")
+        #expect(UpdateVector.cosine(moved.delta, movement) > UpdateVector.cosine(plain.delta, movement) + 1e-3)
+        #expect(UpdateVector.cosine(moved.delta, honest) >= 0.8 - 1e-6)
+        #expect(UpdateVector.norm(moved.delta) <= UpdateVector.norm(honest) * (1 + 1e-6))
+        #expect(try update(1, Self.context(history: [])).report["movement"] == nil)
+        #expect(throws: OptionsError.self) { try StrategyRegistry.make("attribution-first(movement=-1)") }
+    }
+
     @Test func withoutAGeneratorOneIsTrainedOnTheShardAndSaid() throws {
         let attack = try StrategyRegistry.make("random-latents(batch=8;steps=2;generator-epochs=1)")
         let first = try attack.update(Self.context())
