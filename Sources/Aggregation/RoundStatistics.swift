@@ -1,3 +1,5 @@
+import Learning
+
 /// What the detectors (and robust rules) read of a round, from one pass over the updates: the weighted mean, the
 /// coordinate-wise median and the Gram matrix with both as reference rows (reference 0 the mean, 1 the median).
 /// Each block of coordinates is read from memory once; the mean's products follow from the updates' ones.
@@ -21,7 +23,7 @@ public struct RoundStatistics: Sendable {
         // Rows: the updates, then the median (the mean's products are combinations of the updates').
         let inner = mean.withUnsafeMutableBufferPointer { meanOut in
             median.withUnsafeMutableBufferPointer { medianOut in
-                let outputs = UnsafeSendable((meanOut.baseAddress, medianOut.baseAddress))
+                let outputs = UncheckedSendable((meanOut.baseAddress, medianOut.baseAddress))
                 return UpdateGeometry.blockedGram(updates, extraRows: 1) { range, sources, buffer, stride in
                     let column = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: max(1, n))
                     defer { column.deallocate() }

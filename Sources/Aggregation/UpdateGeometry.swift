@@ -1,6 +1,7 @@
 import CBLAS
 import Dispatch
 import Foundation
+import Learning
 
 /// The pairwise geometry of a round's updates from one Gram matrix G = X·Xᵀ (blocked OpenBLAS sdot): norms, dot
 /// products, squared distances and Krum scores, shared by the Krum rules and the detectors. Reference vectors
@@ -46,9 +47,9 @@ public struct UpdateGeometry: Sendable {
         var partial = [[Double]](repeating: [], count: parts)
         Vector.withRowPointers(vectors) { sources in
             partial.withUnsafeMutableBufferPointer { out in
-                let shared = GramParts(sources: sources, out: out.baseAddress!)
+                let shared = UncheckedSendable((sources: sources, out: out.baseAddress!))
                 withoutActuallyEscaping(fill) { fill in
-                    let body = UnsafeSendable(fill)
+                    let body = UncheckedSendable(fill)
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
                         var sums = [Double](repeating: 0, count: n * n)
                         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, extraRows) * stride)
@@ -57,14 +58,14 @@ public struct UpdateGeometry: Sendable {
                         var row = [UnsafePointer<Float>](repeating: UnsafePointer(buffer), count: n)
                         for b in (blocks * part / parts)..<(blocks * (part + 1) / parts) {
                             let range = (b * stride)..<min(d, (b + 1) * stride)
-                            body.value(range, shared.sources, buffer, stride)
-                            for r in 0..<n { row[r] = r < given ? shared.sources[r] + range.lowerBound : UnsafePointer(buffer + (r - given) * stride) }
+                            body.value(range, shared.value.sources, buffer, stride)
+                            for r in 0..<n { row[r] = r < given ? shared.value.sources[r] + range.lowerBound : UnsafePointer(buffer + (r - given) * stride) }
                             let length = Int32(range.count)
                             for a in 0..<n {
                                 for c in a..<n { sums[a * n + c] += Double(cblas_sdot(length, row[a], 1, row[c], 1)) }
                             }
                         }
-                        shared.out[part] = sums
+                        shared.value.out[part] = sums
                     }
                 }
             }
@@ -113,14 +114,3 @@ public struct UpdateGeometry: Sendable {
     }
 }
 
-/// What the parallel parts of `blockedGram` share: the rows they read and one result slot per part.
-private struct GramParts: @unchecked Sendable {
-    let sources: [UnsafePointer<Float>]
-    let out: UnsafeMutablePointer<[Double]>
-}
-
-/// A value the parts of a parallel loop only read (or write in disjoint places); the caller vouches for it.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

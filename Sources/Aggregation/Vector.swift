@@ -74,7 +74,7 @@ public enum Vector {
         let network = RankNetwork(count: xs.count, ranks: ranks)
         withRowPointers(xs) { rows in
             out.withUnsafeMutableBufferPointer { o in
-                let target = DisjointRanges(base: o.baseAddress!, rows: rows)
+                let target = UncheckedSendable((base: o.baseAddress!, rows: rows))
                 DispatchQueue.concurrentPerform(iterations: parts) { part in
                     let first = blocks * part / parts * 8, last = min(count, blocks * (part + 1) / parts * 8)
                     let column = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: network.count)
@@ -82,8 +82,8 @@ public enum Vector {
                     var k = first
                     while k < last {
                         let width = min(8, last - k)
-                        for r in 0..<network.count { column[r] = load8(target.rows[r] + k, width: width) }
-                        store8(rankSum(column, network: network, ranks: ranks, weight: weight), to: target.base + k, width: width)
+                        for r in 0..<network.count { column[r] = load8(target.value.rows[r] + k, width: width) }
+                        store8(rankSum(column, network: network, ranks: ranks, weight: weight), to: target.value.base + k, width: width)
                         k += 8
                     }
                 }
@@ -142,12 +142,6 @@ public enum Vector {
         return n % 2 == 1 ? rankRangeSum(xs, count: count, ranks: m..<(m + 1), weight: 1)
             : rankRangeSum(xs, count: count, ranks: (m - 1)..<(m + 1), weight: 0.5)
     }
-}
-
-/// An output buffer the parallel parts of a coordinate-wise reduction write in disjoint ranges, read after the join.
-private struct DisjointRanges: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-    let rows: [UnsafePointer<Float>]
 }
 
 extension Vector {

@@ -42,8 +42,22 @@ public struct ExperimentPlan: Sendable, Codable, Equatable {
     public struct Run: Sendable, Hashable {
         public var condition: String
         public var seed: Int
-        /// Relative to the experiment directory: `<condition>/seed-<k>`.
-        public var path: String { "\(condition)/seed-\(seed)" }
+        /// Relative to the experiment directory: `<condition's directory>/seed-<k>`.
+        public var path: String { "\(ExperimentPlan.directoryName(of: condition))/seed-\(seed)" }
+    }
+
+    /// The directory of a condition's runs: the condition itself when it is a plain file name, otherwise (a `/` from a
+    /// generator path, a leading dot, other characters, or over 100 bytes) a readable form of it with a digest of the
+    /// whole condition appended, so that two conditions never share a directory.
+    public static func directoryName(of condition: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,;=()+")
+        let plain = !condition.isEmpty && condition.utf8.count <= 100 && !condition.hasPrefix(".")
+            && condition.allSatisfy { allowed.contains($0) }
+        if plain { return condition }
+        let readable = String(condition.map { allowed.contains($0) ? $0 : "_" }.prefix(80))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64-bit
+        for byte in condition.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return (readable.hasPrefix(".") ? "_" + readable.dropFirst() : readable) + "-" + String(hash, radix: 16)
     }
 
     /// Every run, seed-major so that an interrupted experiment has complete pairs for the first seeds.

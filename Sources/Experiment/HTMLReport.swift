@@ -123,7 +123,7 @@ public enum HTMLReport {
         }
         var flags = ""
         for run in r.runs {
-            let d = detections(directory: directory + "/" + run.condition + "/seed-\(run.seed)")
+            let d = detections(directory: directory + "/" + ExperimentPlan.Run(condition: run.condition, seed: run.seed).path)
             if !d.isEmpty { flags += "<h3>\(esc(run.condition))/seed-\(run.seed)</h3>" + d }
         }
         body += flags

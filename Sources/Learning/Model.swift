@@ -139,7 +139,7 @@ public struct Model: Sendable {
                 }
                 if parallel && batches > 1 {
                     let workers = min(batches, ProcessInfo.processInfo.activeProcessorCount)
-                    let shared = SendableBox(run)
+                    let shared = UncheckedSendable(run)
                     DispatchQueue.concurrentPerform(iterations: workers) { w in
                         let workspace = Workspace(layers: layers, capacity: capacity, withGradients: false)
                         for b in stride(from: w, to: batches, by: workers) { shared.value(b, workspace) }
@@ -166,7 +166,3 @@ private struct BatchSlots: @unchecked Sendable {
 }
 
 /// Hands a non-Sendable closure to concurrentPerform workers that only touch disjoint slots and shared read-only data.
-private struct SendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -11,7 +11,8 @@ struct ExperimentCommand: ParsableCommand {
         commandName: "experiment",
         abstract: "Run every condition under every seed (paired), resumable, then write results.md and results.csv.",
         discussion: """
-            Runs go to OUT/<condition>/seed-<k>/ with the usual files; complete runs are skipped, so an interrupted \
+            Runs go to OUT/<condition>/seed-<k>/ with the usual files (a condition with a path or other characters gets a \
+            readable name with a digest); complete runs are skipped, so an interrupted \
             experiment resumes. Conditions: honest (every client honest), without-client-N (client N takes no part: \
             leave-one-client-out), or an attack item run by --attacker, e.g. scale(factor=3) (docs/ATTACKS.md). Seed k uses base + k − 1 for each varied seed \
             (--partition-seed, --model-seed, --shuffle-seed; --seed is the default of the last two).

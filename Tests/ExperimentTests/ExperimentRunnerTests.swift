@@ -100,6 +100,21 @@ import Testing
         #expect(ExperimentPlan.isAttack("scale") && !ExperimentPlan.isAttack("honest") && !ExperimentPlan.isAttack("without-client-1"))
     }
 
+    @Test func conditionsWithPathsGetOneDirectoryEach() {
+        // A generator path used to become nested directories ("attribution-first(generator=" / "tmp" / …).
+        let a = "attribution-first(generator=/tmp/a/gen.safetensors)"
+        let b = "attribution-first(generator=/tmp/a_gen.safetensors)"
+        let da = ExperimentPlan.directoryName(of: a), db = ExperimentPlan.directoryName(of: b)
+        #expect(!da.contains("/") && !db.contains("/") && da != db)
+        #expect(da.hasPrefix("attribution-first(generator=_tmp_a_gen.safetensors)-"))
+        #expect(ExperimentPlan.Run(condition: a, seed: 2).path == da + "/seed-2")
+        #expect(ExperimentPlan.directoryName(of: "scale(factor=3;seed=1)") == "scale(factor=3;seed=1)")
+        for odd in ["..", ".hidden", String(repeating: "x", count: 300), "a b"] {
+            let d = ExperimentPlan.directoryName(of: odd)
+            #expect(!d.hasPrefix(".") && d.utf8.count <= 100 && !d.contains("/") && !d.contains(" "))
+        }
+    }
+
     @Test func loggingBootstrapsOncePerProcess() throws {
         let sink = try LogSink(path: nil)
         _ = sink.bootstrap(level: .error)
