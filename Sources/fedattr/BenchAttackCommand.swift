@@ -4,7 +4,6 @@ import Dispatch
 import Federation
 import Foundation
 import Learning
-import Options
 import Wire
 
 extension Bench {
@@ -46,10 +45,8 @@ extension Bench {
             let spec = config.spec
             let index = try DataSplits.shardIndex(of: id)
             guard index < spec.clients else { throw ValidationError("\(id) is outside the \(spec.clients) clients") }
-            let strategies = try attacks.split(separator: ",", omittingEmptySubsequences: true).map {
-                try NamedOptions(parsing: String($0).trimmingCharacters(in: .whitespaces))
-            }
-            for named in strategies { _ = try StrategyRegistry.make(named) }   // refuse bad names before any work
+            let items = attacks.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = try items.map { try StrategyRegistry.make($0).name }   // refuse bad names and options before any work
             let splits = try DataSplits(spec: spec, dataDirectory: config.dataDirectory)
             print("bench attack: \(spec.dataset), \(spec.clients) clients, \(spec.model), \(spec.partition), \(id) holds "
                   + "\(splits.shard(index).count) images; \(config.blasThreads) BLAS thread(s); median of \(repeats)")
@@ -59,14 +56,16 @@ extension Bench {
             let context = roundTwo(splits: splits, spec: spec, config: config, index: index)
             let honest = time { _ = HonestTraining().update(context) }
             print(line("honest (baseline)", honest, honest))
-            for named in strategies {
-                let decodes = ["attribution-first", "random-latents"].contains(named.name) && named.string("generator") == nil
-                let options = decodes ? NamedOptions(name: named.name, values: named.values.merging(["generator": path]) { $1 }) : named
-                let strategy = try StrategyRegistry.make(options)
+            for (item, name) in zip(items, names) {
+                var text = item
+                if ["attribution-first", "random-latents"].contains(name), !item.contains("generator=") {
+                    text = item.hasSuffix(")") ? String(item.dropLast()) + ";generator=\(path))" : "\(item)(generator=\(path))"
+                }
+                let strategy = try StrategyRegistry.make(text)
                 var failure: Error?
                 let t = time { do { _ = try strategy.update(context) } catch { failure = error } }
-                if let failure { throw ValidationError("\(named.description) failed: \(failure)") }
-                print(line(named.description, t, honest))
+                if let failure { throw ValidationError("\(item) failed: \(failure)") }
+                print(line(item, t, honest))
             }
         }
 
