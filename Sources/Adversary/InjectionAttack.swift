@@ -20,7 +20,7 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
     }
 
     public static let optionNames = ["generator", "batch", "steps", "lr", "classes", "targets", "iterations", "latent-lr",
-                                     "prior", "proxy", "norm", "cosine", "seed", "generator-epochs", "movement"]
+                                     "prior", "proxy", "norm", "cosine", "seed", "generator-epochs", "movement", "fill"]
 
     public let options: NamedOptions
     public let isAdversarial = true
@@ -57,7 +57,8 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
         prior = Float(try options.double("prior", default: 0.05, range: 0...100))
         proxyPerClass = try options.integer("proxy", default: 16, range: 1...10_000)
         envelope = UpdateEnvelope(normRatio: try options.double("norm", default: 1, range: 0...100),
-                                  minimumCosine: try options.double("cosine", default: 0.8, range: -1...1))
+                                  minimumCosine: try options.double("cosine", default: 0.8, range: -1...1),
+                                  fillsNorm: try options.bool("fill", default: false))
         seed = try options.seed()
         generatorEpochs = try options.integer("generator-epochs", default: 10, range: 1...1000)
         movementWeight = Float(try options.double("movement", default: 0, range: 0...10))

@@ -58,6 +58,14 @@ struct InjectionAttackTests {
         let against = UpdateEnvelope(normRatio: 10, minimumCosine: 0.9).fit(honest: honest, injection: [3, -2, 0], movement: nil)
         #expect(against.scale < 1 && against.scale > 0)
         #expect(abs(UpdateVector.cosine(against.delta, honest) - 0.9) < 1e-4)
+        // fillsNorm: the same direction, scaled up to exactly the norm bound when the fitted update falls short of it.
+        let shorter: [Float] = [0, -1, -2]   // honest + shorter = [1, 1, 1]: cosine 0.93, norm 1.73 < 3.74
+        let unfilled = UpdateEnvelope(normRatio: 1, minimumCosine: 0.9).fit(honest: honest, injection: shorter, movement: nil)
+        let filled = UpdateEnvelope(normRatio: 1, minimumCosine: 0.9, fillsNorm: true).fit(honest: honest, injection: shorter, movement: nil)
+        #expect(unfilled.scale == 1 && filled.scale == 1)
+        #expect(UpdateVector.norm(unfilled.delta) < 0.5 * UpdateVector.norm(honest))
+        #expect(abs(UpdateVector.cosine(filled.delta, unfilled.delta) - 1) < 1e-6)
+        #expect(abs(UpdateVector.norm(filled.delta) - UpdateVector.norm(honest)) < 1e-5)
     }
 
     /// The x-gradient of cos(∇θ L(θ; x, y), v) the latent search climbs, against finite differences.
