@@ -40,14 +40,67 @@ public final class CombinationEvaluator: @unchecked Sendable {
         firstLayerEnd = model.offsets[1]
         let parameterSets = [base] + deltas
         let outputs = Slots(count: parameterSets.count, initial: [Float]())
-        let product: @Sendable (Int) -> Void = { i in outputs[i] = CombinationEvaluator.firstLayer(of: model, data: data, parameters: parameterSets[i]) }
-        if parallel && BLASThreads.current <= 1 && parameterSets.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: parameterSets.count, execute: product)
+        let sideBySide = parallel && BLASThreads.current <= 1
+        if let dense = model.layers[0] as? Dense, parameterSets.count > 1, data.count > 0 {
+            Self.joinedDenseProducts(dense, data: data, parameterSets: parameterSets, parallel: sideBySide, into: outputs)
         } else {
-            for i in parameterSets.indices { product(i) }
+            let product: @Sendable (Int) -> Void = { i in outputs[i] = CombinationEvaluator.firstLayer(of: model, data: data, parameters: parameterSets[i]) }
+            if sideBySide && parameterSets.count > 1 {
+                DispatchQueue.concurrentPerform(iterations: parameterSets.count, execute: product)
+            } else {
+                for i in parameterSets.indices { product(i) }
+            }
         }
         baseOutput = outputs[0]
         deltaOutputs = (1..<parameterSets.count).map { outputs[$0] }
+    }
+
+    /// The first-layer products of all P parameter sets of a dense first layer as one GEMM per chunk of `chunk` rows,
+    /// X · [W_0 … W_{P−1}] (+ the biases), chunks side by side when `parallel`; then split into one [count × outputs]
+    /// array per set. One wide product packs the images once for all sets and keeps both cores busy to the end (P
+    /// separate products of 11 leave one core idle for one product's time); its rounding differs from the separate
+    /// products' in the last bit for some elements. The row chunks are fixed, so the result does not depend on `parallel`.
+    private static func joinedDenseProducts(_ layer: Dense, data: Dataset, parameterSets: [[Float]], parallel: Bool, into outputs: Slots<[Float]>) {
+        let k = layer.inputs, h = layer.outputs, sets = parameterSets.count, width = h * sets, count = data.count
+        let joined = UnsafeMutablePointer<Float>.allocate(capacity: k * width)   // k × width: row r holds row r of every W_j
+        let biases = UnsafeMutablePointer<Float>.allocate(capacity: width)
+        let product = UnsafeMutablePointer<Float>.allocate(capacity: count * width)
+        defer { joined.deallocate(); biases.deallocate(); product.deallocate() }
+        for (j, parameters) in parameterSets.enumerated() {
+            parameters.withUnsafeBufferPointer { p in
+                for r in 0..<k { (joined + r * width + j * h).initialize(from: p.baseAddress! + r * h, count: h) }
+                (biases + j * h).initialize(from: p.baseAddress! + k * h, count: h)
+            }
+        }
+        let shared = JoinedProduct(joined: joined, biases: biases, product: product)
+        let chunks = (count + chunk - 1) / chunk
+        let multiply: @Sendable (Int) -> Void = { c in
+            let first = c * chunk, rows = min(chunk, count - first)
+            data.features.withUnsafeBufferPointer { x in
+                BLAS.broadcastRows(shared.biases, m: rows, n: width, into: shared.product + first * width)
+                BLAS.gemm(m: rows, n: width, k: k, x.baseAddress! + first * k, shared.joined, beta: 1, shared.product + first * width)
+            }
+        }
+        let split: @Sendable (Int) -> Void = { j in
+            outputs[j] = [Float](unsafeUninitializedCapacity: count * h) { buffer, initialized in
+                for r in 0..<count { (buffer.baseAddress! + r * h).initialize(from: shared.product + r * width + j * h, count: h) }
+                initialized = count * h
+            }
+        }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: multiply)
+            DispatchQueue.concurrentPerform(iterations: sets, execute: split)
+        } else {
+            for c in 0..<chunks { multiply(c) }
+            for j in 0..<sets { split(j) }
+        }
+    }
+
+    /// The buffers of `joinedDenseProducts`, shared by its workers: each writes only its own rows or its own set.
+    private struct JoinedProduct: @unchecked Sendable {
+        let joined: UnsafeMutablePointer<Float>
+        let biases: UnsafeMutablePointer<Float>
+        let product: UnsafeMutablePointer<Float>
     }
 
     /// layer1(x; parameters) for every sample, in chunks to bound im2col memory.
@@ -71,19 +124,7 @@ public final class CombinationEvaluator: @unchecked Sendable {
     public func evaluate(coefficients: [Float]) -> Evaluation {
         precondition(coefficients.count == deltas.count, "expected \(deltas.count) coefficients, got \(coefficients.count)")
         guard count > 0 else { return Evaluation(accuracy: 0, loss: 0, count: 0) }
-        var firstOutput = baseOutput
-        var parameters = base      // only the part after the first layer is combined and read
-        firstOutput.withUnsafeMutableBufferPointer { z in
-            parameters.withUnsafeMutableBufferPointer { p in
-                let rest = p.count - firstLayerEnd
-                for (i, c) in coefficients.enumerated() where c != 0 {
-                    deltaOutputs[i].withUnsafeBufferPointer { BLAS.axpy(z.count, c, $0.baseAddress!, z.baseAddress!) }
-                    if rest > 0 {
-                        deltas[i].withUnsafeBufferPointer { BLAS.axpy(rest, c, $0.baseAddress! + firstLayerEnd, p.baseAddress! + firstLayerEnd) }
-                    }
-                }
-            }
-        }
+        let (firstOutput, parameters) = combined(coefficients)
         return firstOutput.withUnsafeBufferPointer { z in
             parameters.withUnsafeBufferPointer { p in
                 labels.withUnsafeBufferPointer { y in
@@ -95,6 +136,54 @@ public final class CombinationEvaluator: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// `evaluate(coefficients:).accuracy` without the loss: the same logits (same combination, same batches), the same
+    /// argmax, no softmax or logarithm. What a sweep's near-tie subsets are re-evaluated with.
+    func accuracy(coefficients: [Float]) -> Double {
+        precondition(coefficients.count == deltas.count, "expected \(deltas.count) coefficients, got \(coefficients.count)")
+        guard count > 0 else { return 0 }
+        let (firstOutput, parameters) = combined(coefficients)
+        let classes = model.classCount
+        var correct = 0
+        firstOutput.withUnsafeBufferPointer { z in
+            parameters.withUnsafeBufferPointer { p in
+                labels.withUnsafeBufferPointer { y in
+                    if model.layers.count == 1 {
+                        correct = SoftmaxCrossEntropy.correctCount(logits: z.baseAddress!, labels: y.baseAddress!, batch: count, classes: classes)
+                        return
+                    }
+                    let step = min(Self.chunk, count)
+                    let workspace = Workspace(layers: model.layers, capacity: step, withGradients: false)
+                    for first in stride(from: 0, to: count, by: step) {
+                        let batch = min(step, count - first)
+                        let logits = model.forward(z.baseAddress! + first * width, batch: batch, parameters: p.baseAddress!,
+                                                   workspace: workspace, from: 1)
+                        correct += SoftmaxCrossEntropy.correctCount(logits: logits, labels: y.baseAddress! + first, batch: batch, classes: classes)
+                    }
+                }
+            }
+        }
+        return Double(correct) / Double(count)
+    }
+
+    /// The first layer's output of base + Σ c_i·delta_i (base output plus one saxpy per non-zero coefficient) and the
+    /// parameter vector whose part after the first layer is combined the same way (the first layer's part is the base's, unread).
+    private func combined(_ coefficients: [Float]) -> (firstOutput: [Float], parameters: [Float]) {
+        var firstOutput = baseOutput
+        var parameters = base
+        firstOutput.withUnsafeMutableBufferPointer { z in
+            parameters.withUnsafeMutableBufferPointer { p in
+                let rest = p.count - firstLayerEnd
+                for (i, c) in coefficients.enumerated() where c != 0 {
+                    deltaOutputs[i].withUnsafeBufferPointer { BLAS.axpy(z.count, c, $0.baseAddress!, z.baseAddress!) }
+                    if rest > 0 {
+                        deltas[i].withUnsafeBufferPointer { BLAS.axpy(rest, c, $0.baseAddress! + firstLayerEnd, p.baseAddress! + firstLayerEnd) }
+                    }
+                }
+            }
+        }
+        return (firstOutput, parameters)
     }
 
     private static func scoreLogits(_ z: UnsafePointer<Float>, labels: UnsafePointer<Int32>, count: Int, classes: Int) -> Evaluation {
@@ -199,7 +288,7 @@ public final class CombinationEvaluator: @unchecked Sendable {
         guard !tied.isEmpty else { return values }
         let exact = Slots(count: tied.count, initial: 0.0)
         let reevaluate: @Sendable (Int) -> Void = { k in
-            exact[k] = self.evaluate(coefficients: Self.meanCoefficients(mask: tied[k], weights: weights)).accuracy
+            exact[k] = self.accuracy(coefficients: Self.meanCoefficients(mask: tied[k], weights: weights))
         }
         if parallel && tied.count > 1 {
             DispatchQueue.concurrentPerform(iterations: tied.count, execute: reevaluate)
@@ -362,7 +451,7 @@ public final class CombinationEvaluator: @unchecked Sendable {
 
         /// The accuracy from `evaluate(coefficients:)` with c_i = w_i / W_S, the reference the sweep must reproduce.
         private func exactAccuracy(mask: Int) -> Double {
-            evaluator.evaluate(coefficients: CombinationEvaluator.meanCoefficients(mask: mask, weights: weights)).accuracy
+            evaluator.accuracy(coefficients: CombinationEvaluator.meanCoefficients(mask: mask, weights: weights))
         }
 
         /// sum += alpha·x. Plain loops here and in `combine`: the optimizer vectorizes them, and unlike SIMD types they

@@ -50,9 +50,10 @@ struct FusedCoalitionSweep {
         count = evaluator.count
         rows = Self.blockRows(members: members, hidden: hidden)
         blocks = max(1, (count + rows - 1) / rows)
-        // Each segment keeps 2^N counts, flags and losses; at most ~256 MiB of them in all.
+        // Each segment keeps 2^N counts, flags and losses; at most ~256 MiB of them in all. Up to 64 segments, so that the
+        // threads finish within about one block of each other.
         let perSegment = (1 << members) * (MemoryLayout<Int32>.size + 1 + MemoryLayout<Double>.size)
-        segments = max(1, min(blocks, 16, (1 << 28) / perSegment))
+        segments = max(1, min(blocks, 64, (1 << 28) / perSegment))
         let start = model.offsets[2], end = model.offsets[3]
         denseCount = end - start
         var dense = Array(evaluator.base[start..<end])

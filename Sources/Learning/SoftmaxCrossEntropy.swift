@@ -30,6 +30,18 @@ enum SoftmaxCrossEntropy {
         return (lossSum, correct)
     }
 
+    /// `evaluate`'s accuracy count without the loss: rows whose first argmax equals the label.
+    static func correctCount(logits z: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int) -> Int {
+        var correct = 0
+        for r in 0..<batch {
+            let row = z + r * classes
+            var best = 0
+            for j in 1..<classes where row[j] > row[best] { best = j }
+            if best == Int(labels[r]) { correct += 1 }
+        }
+        return correct
+    }
+
     /// `evaluate`'s accuracy count without the loss, or nil as soon as a row's best logit beats the runner-up by no more
     /// than margin · max(1, |best|), i.e. when rounding differences in the logits could change the argmax.
     static func clearCorrectCount(logits z: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,

@@ -60,4 +60,46 @@ import Testing
         let distinct = Set(sequential.map(\.loss)).count
         #expect(distinct > 4)
     }
+
+    /// A dense first layer's products come from one joined GEMM per chunk of rows: each set's output is its own first-layer
+    /// forward up to float rounding, and the same bits with or without `parallel`.
+    @Test func joinedFirstLayerProductsAreEachSetsOwnForward() {
+        let spec = ModelSpec.mlp(hidden: [32])
+        let (base, deltas, small) = Self.setup(spec, clients: 3)
+        let data = SyntheticDataset.generate(count: 1200, seed: 32)   // 3 chunks of up to 500 rows, the last one short
+        let parallel = CombinationEvaluator(spec: spec, base: base, deltas: deltas, data: data, parallel: true)
+        let serial = CombinationEvaluator(spec: spec, base: base, deltas: deltas, data: data, parallel: false)
+        #expect(parallel.baseOutput == serial.baseOutput && parallel.deltaOutputs == serial.deltaOutputs)
+        let model = Model(spec: spec, seed: 0)
+        let layer = model.layers[0]
+        for (j, parameters) in ([base] + deltas).enumerated() {
+            var own = [Float](repeating: 0, count: data.count * layer.outputSize)
+            own.withUnsafeMutableBufferPointer { y in
+                data.features.withUnsafeBufferPointer { x in
+                    parameters.withUnsafeBufferPointer { p in layer.forward(x.baseAddress!, batch: data.count, parameters: p.baseAddress!, into: y.baseAddress!) }
+                }
+            }
+            let joined = j == 0 ? parallel.baseOutput : parallel.deltaOutputs[j - 1]
+            #expect(joined.count == own.count)
+            let worst = zip(joined, own).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+            #expect(worst <= 1e-5, "set \(j): \(worst)")
+        }
+        #expect(CombinationEvaluator(spec: spec, base: base, deltas: deltas, data: small).baseOutput.count == 200 * 32)
+    }
+
+    /// The accuracy-only path that re-evaluates a sweep's near ties gives `evaluate`'s accuracy exactly.
+    @Test(arguments: [ModelSpec.logreg, .mlp(hidden: [32]), .mlp(hidden: [32, 16]), .cnn])
+    func accuracyOnlyMatchesEvaluate(spec: ModelSpec) {
+        let (base, deltas, data) = Self.setup(spec, clients: 4)
+        let evaluator = CombinationEvaluator(spec: spec, base: base, deltas: deltas, data: data)
+        var rng = SeededGenerator(seed: 78)
+        let sets: [[Float]] = [[0, 0, 0, 0], [0.5, 0, 0.5, 0]] + (0..<6).map { _ in (0..<4).map { _ in rng.uniformFloat() * 2 - 0.5 } }
+        var seen = Set<Double>()
+        for coefficients in sets {
+            let accuracy = evaluator.accuracy(coefficients: coefficients)
+            #expect(accuracy == evaluator.evaluate(coefficients: coefficients).accuracy, "\(spec) \(coefficients)")
+            seen.insert(accuracy)
+        }
+        #expect(seen.count > 1)
+    }
 }

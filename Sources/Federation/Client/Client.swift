@@ -12,6 +12,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     public let config: ClientConfig
     private let logger: Logger
     private let strategy: any UpdateStrategy
+    private let gate: TrainingGate?
     private let key: PrivateKey
     private let certificate: Certificate
     private let index: Int
@@ -29,11 +30,13 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     /// Seconds a client that is done waits for the coordinator to close the connection before closing it itself.
     static let hangUpWaitSeconds = 3.0
 
-    /// Loads the client's key and certificate and starts dialing the coordinator.
-    public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining()) throws {
+    /// Loads the client's key and certificate and starts dialing the coordinator. `gate`: in-process clients share one,
+    /// so that no more of them train at once than there are cores.
+    public init(config: ClientConfig, logger: Logger, strategy: any UpdateStrategy = HonestTraining(), gate: TrainingGate? = nil) throws {
         self.config = config
         self.logger = logger
         self.strategy = strategy
+        self.gate = gate
         index = try DataSplits.shardIndex(of: config.id)
         key = try PrivateKey(pemFile: config.keyFile)
         certificate = try Certificate(pemFile: config.certificateFile)
@@ -216,7 +219,8 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let started = Date()
         let context = RoundContext(task: task, modelSpec: spec.modelSpec, shard: shard, clientIndex: index,
                                    clientID: config.id, history: history)
-        let local = try strategy.update(context)
+        let strategy = self.strategy
+        let local = try gate.map { try $0.run(work: shard.count) { try strategy.update(context) } } ?? strategy.update(context)
         if task.round > lastRound {
             history.append(task.parameters)
             if history.count > RoundContext.historyLimit { history.removeFirst(history.count - RoundContext.historyLimit) }

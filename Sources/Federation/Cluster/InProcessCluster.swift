@@ -18,7 +18,8 @@ public enum InProcessCluster {
         }
         var config = config
         // Ten client threads and the coordinator share the cores: OpenBLAS's own threads would contend with them
-        // (and serialise concurrent callers), so every BLAS call runs in its calling thread.
+        // (and serialise concurrent callers), so every BLAS call runs in its calling thread; and no more clients train
+        // at once than there are cores (TrainingGate), each in a core's caches.
         BLASThreads.set(config.blasThreads)
         let pkiDirectory = RunLayout(directory: config.outputDirectory).pki.directory
         try? FileManager.default.removeItem(atPath: pkiDirectory)
@@ -39,7 +40,7 @@ public enum InProcessCluster {
             clientLogger[metadataKey: "client"] = "\(id)"
             let strategy = strategies[i] ?? HonestTraining()
             clientConfig.strategy = strategy.options
-            clients.append(try Client(config: clientConfig, logger: clientLogger, strategy: strategy))
+            clients.append(try Client(config: clientConfig, logger: clientLogger, strategy: strategy, gate: .processWide))
         }
         let group = DispatchGroup()
         for client in clients {
