@@ -29,12 +29,24 @@
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define GROUPS "X25519:P-256:P-384"
+// The largest record plaintext whose record (TLS 1.2 AES-GCM adds 29 bytes, the other suites fewer) fits 16,384.
+#define RECORD_PLAINTEXT (16384 - 29)
 
 struct nng_tls_engine_config {
     SSL_CTX *ctx;
     bool server;
     char *server_name;
 };
+
+// Where one direction of a connection's plaintext stream is in nng's tls+tcp framing: the 8-byte SP preamble, then
+// messages, each an 8-byte big-endian length and that many bytes (for message tracing only).
+typedef struct frame_state {
+    uint8_t preamble;  // preamble bytes seen (8 = done)
+    uint8_t have;      // length bytes seen of the next message
+    uint8_t header[8];
+    uint64_t length;   // the current message's length
+    uint64_t remaining; // its bytes still to come (0 = between messages)
+} frame_state;
 
 struct nng_tls_engine_conn {
     void *nng;     // nng's connection context, passed back to nng_tls_engine_send/recv
@@ -61,6 +73,7 @@ struct nng_tls_engine_conn {
     char subject[256];
     char common_name[128];
     char fingerprint[65];
+    frame_state sending, receiving;
 };
 
 // MARK: Events and the identity table
@@ -396,6 +409,68 @@ static void live_remove(nng_tls_engine_conn *conn) {
     pthread_mutex_unlock(&sweep_lock);
 }
 
+// MARK: Message tracing
+
+// When enabled, each connection follows nng's message framing in its plaintext and records when a message's last
+// byte was handed to OpenSSL for sending (encrypted into nng's TLS buffer) and when a received message's first and
+// last bytes were decrypted, on CLOCK_MONOTONIC, into a bounded buffer the application drains (for timelines).
+static volatile bool trace_on;
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+#define TRACE_CAPACITY 4096
+static fedattr_tls_trace_event trace_events[TRACE_CAPACITY];
+static size_t trace_count;
+
+void fedattr_tls_trace(bool on) { trace_on = on; }
+
+size_t fedattr_tls_trace_drain(fedattr_tls_trace_event *out, size_t capacity) {
+    pthread_mutex_lock(&trace_lock);
+    size_t n = trace_count < capacity ? trace_count : capacity;
+    memcpy(out, trace_events, n * sizeof(*out));
+    memmove(trace_events, trace_events + n, (trace_count - n) * sizeof(*out));
+    trace_count -= n;
+    pthread_mutex_unlock(&trace_lock);
+    return n;
+}
+
+static void trace_record(nng_tls_engine_conn *conn, fedattr_tls_trace_kind kind, uint64_t length) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fedattr_tls_trace_event e = {(uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, length, kind, 0};
+    if (conn->have_addresses) {
+        e.peer_port = conn->remote.s_family == NNG_AF_INET ? ntohs(conn->remote.s_in.sa_port)
+                                                           : ntohs(conn->remote.s_in6.sa_port);
+    }
+    pthread_mutex_lock(&trace_lock);
+    if (trace_count < TRACE_CAPACITY) trace_events[trace_count++] = e;
+    pthread_mutex_unlock(&trace_lock);
+}
+
+// Follows `count` plaintext bytes of one direction through the framing, recording message boundaries.
+static void trace_frames(nng_tls_engine_conn *conn, frame_state *f, const uint8_t *bytes, size_t count, bool send) {
+    while (count > 0) {
+        if (f->preamble < 8) {
+            size_t k = (size_t)(8 - f->preamble) < count ? (size_t)(8 - f->preamble) : count;
+            f->preamble += (uint8_t)k, bytes += k, count -= k;
+        } else if (f->remaining == 0) {
+            size_t k = (size_t)(8 - f->have) < count ? (size_t)(8 - f->have) : count;
+            memcpy(f->header + f->have, bytes, k);
+            f->have += (uint8_t)k, bytes += k, count -= k;
+            if (f->have < 8) continue;
+            f->have = 0;
+            f->length = 0;
+            for (int i = 0; i < 8; i++) f->length = f->length << 8 | f->header[i];
+            f->remaining = f->length;
+            if (!send && f->length > 0) trace_record(conn, FEDATTR_TLS_TRACE_FIRST_RECEIVED, f->length);
+        } else {
+            size_t k = f->remaining < count ? (size_t)f->remaining : count;
+            f->remaining -= k, bytes += k, count -= k;
+            if (f->remaining == 0) {
+                trace_record(conn, send ? FEDATTR_TLS_TRACE_SENT : FEDATTR_TLS_TRACE_LAST_RECEIVED, f->length);
+            }
+        }
+    }
+}
+
 // MARK: BIO over nng's stream
 
 static BIO_METHOD *nng_bio_method;
@@ -659,6 +734,7 @@ static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
     size_t n = 0;
     int rv = SSL_read_ex(conn->ssl, buffer, *size, &n);
     if (rv == 1) {
+        if (trace_on) trace_frames(conn, &conn->receiving, buffer, n, false);
         *size = n;
         return 0;
     }
@@ -678,6 +754,7 @@ static int conn_send(nng_tls_engine_conn *conn, const uint8_t *buffer, size_t *s
     size_t n = 0;
     int rv = SSL_write_ex(conn->ssl, buffer, *size, &n);
     if (rv == 1) {
+        if (trace_on) trace_frames(conn, &conn->sending, buffer, n, true);
         *size = n;
         return 0;
     }
@@ -720,6 +797,11 @@ static int config_init(nng_tls_engine_config *config, nng_tls_mode mode) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // nng's TLS layer moves at most 16,384 bytes of ciphertext per TCP send (NNG_TLS_MAX_SEND_SIZE) and reads at
+    // most as much per TCP receive; a full-size record (16,384 bytes of plaintext + up to 29 of header, nonce and
+    // tag) never fits, so every record took two sends (with an I/O callback in between) and straddled two reads.
+    // Records of at most RECORD_PLAINTEXT bytes fit one send and one read whole.
+    SSL_CTX_set_max_send_fragment(ctx, RECORD_PLAINTEXT);
     // The peer's certificate must be fit for its role: a server's for serverAuth, a client's for clientAuth.
     SSL_CTX_set_purpose(ctx, config->server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
     // Like nng's own engine: clients verify the server by default, servers ask nothing unless told to.

@@ -13,6 +13,15 @@ public enum Digest {
         return out
     }
 
+    /// The SHA-256 digest of the bytes in `buffer`.
+    public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        out.withUnsafeMutableBufferPointer { output in
+            _ = SHA256(buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count, output.baseAddress)
+        }
+        return out
+    }
+
     /// The SHA-256 digest of the UTF-8 bytes of `text`.
     public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
 

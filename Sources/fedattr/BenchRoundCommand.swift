@@ -38,6 +38,7 @@ extension Bench {
         @Flag(help: "Send the global model as float16 (the coordinator's --float16).") var float16 = false
         @Flag(help: "Skip the in-process cost model of the per-message steps.") var noCostModel = false
         @Flag(help: "Only the in-process cost model (with a throwaway PKI under OUT/pki), no cluster.") var costModelOnly = false
+        @Flag(help: "Log every process at debug level and print the per-message timeline of the rounds (CLOCK_MONOTONIC).") var timeline = false
 
         func run() throws {
             let names = strategies.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -59,9 +60,11 @@ extension Bench {
                   + "\(rounds) rounds, evaluators \(evaluators), test \(testSize)\(float16 ? ", float16 tasks" : ""); \(repeats) run(s) per strategy")
             print(BenchMachine.describe())
             var results: [(strategy: String, runs: [RunStats])] = []
+            var timelines: [(String, BenchTimeline)] = []
             for name in names {
                 for engine in engines {
                     var runs: [RunStats] = []
+                    var runTimeline = BenchTimeline()
                     let label = "\(name)/\(engine.rawValue)"
                     for r in 1...max(1, repeats) {
                         let directory = "\(out)/\(name)-\(engine.rawValue)-\(r)"
@@ -73,8 +76,10 @@ extension Bench {
                         stats.wallSeconds = Date().timeIntervalSince(wall)
                         print(stats.line(label: "\(label) run \(r)"))
                         runs.append(stats)
+                        if timeline { runTimeline.add(directory: directory) }
                     }
                     results.append((label, runs))
+                    if timeline { timelines.append((label, runTimeline)) }
                 }
             }
             print("")
@@ -110,6 +115,12 @@ extension Bench {
                 guard !a.isEmpty else { continue }
                 print("  \(pad(name, 10)) \(f(Stats.median(a), 1)) → \(f(Stats.median(b), 1)) → \(f(Stats.median(c), 1)) → \(f(Stats.median(end), 1))")
             }
+            for (label, t) in timelines {
+                print("")
+                print("timeline of \(label) (ms after the coordinator's round start; first / median / last over the clients, updates "
+                      + "or pipes, each the median over \(t.rounds) rounds)")
+                for line in t.lines() { print("  " + line) }
+            }
             if !noCostModel, let first = results.first?.runs.first {
                 print("")
                 try CostModel.run(pkiDirectory: RunLayout(directory: first.directory).pki.directory, modelSpec: try ModelSpec(parsing: model), clients: clients)
@@ -120,12 +131,12 @@ extension Bench {
             var coordinatorFlags: [String: String] = [
                 "rounds": "\(rounds)", "model": model, "dataset": dataset, "evaluators": evaluators,
                 "test-size": "\(testSize)", "epochs": "\(epochs)", "batch-size": "\(batchSize)",
-                "data-dir": dataDir, "log-level": "info", "registration-timeout": "120",
+                "data-dir": dataDir, "log-level": timeline ? "debug" : "info", "registration-timeout": "120",
                 "partition": partition, "tls-engine": engine.rawValue,
             ]
             if trainLimit > 0 { coordinatorFlags["train-limit"] = "\(trainLimit)" }
             if float16 { coordinatorFlags["float16"] = "true" }
-            let clientFlags = ["strategy": strategy, "data-dir": dataDir, "log-level": "info", "blas-threads": "1",
+            let clientFlags = ["strategy": strategy, "data-dir": dataDir, "log-level": timeline ? "debug" : "info", "blas-threads": "1",
                                "tls-engine": engine.rawValue]
             var logger = Logger(label: "bench")
             logger.logLevel = .warning

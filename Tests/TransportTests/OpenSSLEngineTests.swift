@@ -183,4 +183,47 @@ struct OpenSSLEngineTests {
         #expect(eventually(within: 5) { log.pipes(.removed).contains(pipe) })
         #expect(eventually(within: 5) { surveyor.pipeTLSPeer(pipe) == nil }, "a closed connection keeps no identity")
     }
+
+    /// Message tracing follows nng's framing inside the TLS stream: each whole message is seen once as sent by one end
+    /// and as first and last bytes decrypted by the other, with its exact framed length (the survey's 4-byte header
+    /// + body), in order on CLOCK_MONOTONIC.
+    @Test func messageTraceMarksEachWholeMessageOnBothEnds() throws {
+        TLSMessageTrace.enable(true)
+        defer { TLSMessageTrace.enable(false) }
+        let log = EventLog()
+        let (surveyor, url) = try listeningSurveyor(tls: serverTLS) { s in
+            try log.attach(to: s)
+            try s.setReceiveMaxSize(1 << 20)
+            try s.setSurveyTime(milliseconds: 20_000)
+        }
+        defer { surveyor.close() }
+        let respondent = try Socket.respondent()
+        defer { respondent.close() }
+        try respondent.setReceiveMaxSize(1 << 20)
+        try respondent.setReceiveTimeout(milliseconds: 20_000)
+        try respondent.dial(url, tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0)), blocking: true)
+        #expect(eventually(within: 10) { log.pipes(.added).count == 1 })
+        let taskLength = 300_001, answerLength = 123_457  // odd sizes: records never line up with messages
+        var events: [TLSMessageTrace.Event] = []
+        _ = TLSMessageTrace.drain()
+        try surveyor.send([UInt8](repeating: 1, count: taskLength))
+        #expect(try respondent.receive().bytes.count == taskLength)
+        try respondent.send([UInt8](repeating: 2, count: answerLength))
+        #expect(try surveyor.receive().bytes.count == answerLength)
+        // Other suites may be using TLS at the same time: only messages of these two lengths are ours.
+        let ours = { events.filter { [taskLength + 4, answerLength + 4].contains($0.length) } }
+        #expect(eventually(within: 10) {
+            events += TLSMessageTrace.drain()
+            return ours().count == 6
+        })
+        for length in [taskLength + 4, answerLength + 4] {
+            let e = ours().filter { $0.length == length }
+            let sent = try #require(e.first { $0.kind == .sent })
+            let first = try #require(e.first { $0.kind == .firstReceived })
+            let last = try #require(e.first { $0.kind == .lastReceived })
+            #expect(first.micros <= last.micros)
+            #expect(sent.micros <= last.micros)
+            #expect(e.count == 3)
+        }
+    }
 }

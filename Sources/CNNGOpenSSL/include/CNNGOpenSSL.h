@@ -52,4 +52,25 @@ long fedattr_tls_live_connections(void);
 // refused peer did not close within 2 s (engine.c, "The sweeper").
 long fedattr_tls_swept_connections(void);
 
+// Message tracing (for timelines): what happened to one message on one connection, and when (CLOCK_MONOTONIC).
+typedef enum fedattr_tls_trace_kind {
+    FEDATTR_TLS_TRACE_SENT = 0,           // its last byte was encrypted into nng's send buffer
+    FEDATTR_TLS_TRACE_FIRST_RECEIVED = 1, // its first bytes were decrypted
+    FEDATTR_TLS_TRACE_LAST_RECEIVED = 2,  // its last byte was decrypted
+} fedattr_tls_trace_kind;
+
+typedef struct fedattr_tls_trace_event {
+    uint64_t micros;      // CLOCK_MONOTONIC, microseconds
+    uint64_t length;      // the message's length in nng's framing (header + body)
+    fedattr_tls_trace_kind kind;
+    uint16_t peer_port;   // the connection's remote TCP port, 0 if unknown
+} fedattr_tls_trace_event;
+
+// Turns message tracing on or off, process-wide (off by default; it costs a clock read per message end).
+void fedattr_tls_trace(bool on);
+
+// Moves up to `capacity` recorded events, oldest first, into `out`; returns how many. At most 4096 are kept
+// between drains (later ones are dropped).
+size_t fedattr_tls_trace_drain(fedattr_tls_trace_event *out, size_t capacity);
+
 #endif

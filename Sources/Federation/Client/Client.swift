@@ -45,6 +45,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                                                  expected: "the certificate's CN '\(certificate.commonName)'")
         }
         handshakes = HandshakeLog(logger: logger, server: false)
+        if logger.logLevel <= .debug { TLSMessageTrace.enable(true) }
         socket = try Socket.respondent()
         let log = logger
         let connected = StopFlag()
@@ -137,11 +138,15 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         while !isStopped {
             let items = inbox.takeAll()
             if items.isEmpty { break }
+            let taken = RoundTimeline.now()
             var probe: (ClientInbox.Item, ProbeMessage)?
             var task: (ClientInbox.Item, TaskMessage)?
+            var timeline = RoundTimeline(round: 0, side: config.id)
             for item in items {
                 do {
-                    switch try WireCodec.decode(item.received.bytes) {
+                    let decoded = try WireCodec.decode(item.received.bytes)
+                    let decodedAt = RoundTimeline.now()
+                    switch decoded {
                     case let .probe(p):
                         probe?.0.context.close()
                         probe = (item, p)
@@ -154,6 +159,10 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                             older.context.close()
                         }
                         task = (item, t)
+                        timeline = RoundTimeline(round: t.round, side: config.id)
+                        timeline.mark("received", at: item.micros)
+                        timeline.mark("taken", at: taken)
+                        timeline.mark("decoded", at: decodedAt)
                     case let .finish(f):
                         logger.info(LedgerHeadSeenEvent.message, metadata: LedgerHeadSeenEvent(finish: f).metadata)
                         logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
@@ -176,7 +185,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
             }
             for (item, t) in task.map({ [$0] }) ?? [] {
                 defer { item.context.close() }
-                try serve { try answer(t, on: item.context) }
+                try serve { try answer(t, on: item.context, timeline: &timeline) }
             }
         }
     }
@@ -213,7 +222,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         if let refusal { throw refusal }
     }
 
-    private func answer(_ task: TaskMessage, on reply: SocketContext) throws {
+    private func answer(_ task: TaskMessage, on reply: SocketContext, timeline: inout RoundTimeline) throws {
         try prepare(specJSON: task.spec)
         guard let spec, let shard else { return }
         let started = Date()
@@ -221,26 +230,35 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                                    clientID: config.id, history: history)
         let strategy = self.strategy
         let local = try gate.map { try $0.run(work: shard.count) { try strategy.update(context) } } ?? strategy.update(context)
+        timeline.mark("strategy")
         if task.round > lastRound {
             history.append(task.parameters)
             if history.count > RoundContext.historyLimit { history.removeFirst(history.count - RoundContext.historyLimit) }
             lastRound = task.round
         }
-        let baseDigest = Digest.sha256(WireCodec.tensorBytes(task.parameters))
-        let updateDigest = Digest.sha256(WireCodec.tensorBytes(local.delta))
+        let baseDigest = ParameterVector.digest(task.parameters)
+        let updateDigest = ParameterVector.digest(local.delta)
+        timeline.mark("digested")
         let samples = UInt32(clamping: local.sampleCount)
         let signed = UpdateMessage.signingBytes(nonce: task.nonce, round: task.round, clientID: config.id, sampleCount: samples,
                                                 baseModelDigest: baseDigest, updateDigest: updateDigest)
         let update = UpdateMessage(round: task.round, nonce: task.nonce, clientID: config.id, certificateDER: certificate.der,
                                    sampleCount: samples, trainLoss: Float(local.trainLoss), baseModelDigest: baseDigest,
                                    update: local.delta, signature: try key.sign(signed))
+        timeline.mark("signed")
         let encoded = WireCodec.encode(.update(update))
+        timeline.mark("encoded")
         let sending = Date()
         try reply.send(encoded)
+        timeline.mark("sent")
         let event = UpdateSentEvent(round: task.round, samples: samples, trainLoss: local.trainLoss,
                                     workMillis: Int(sending.timeIntervalSince(started) * 1000),
                                     sendMillis: Int(Date().timeIntervalSince(sending) * 1000))
         logger.info(UpdateSentEvent.message, metadata: event.metadata)
+        if logger.logLevel <= .debug {
+            timeline.mark(TLSMessageTrace.drain(), kinds: [.firstReceived, .lastReceived])
+            timeline.log(to: logger)
+        }
         if !local.report.isEmpty {
             logger.notice("attack round", metadata: local.report.mapValues { .string($0) }.merging(["round": "\(task.round)"]) { $1 })
         }

@@ -13,6 +13,8 @@ final class ClientInbox: @unchecked Sendable {  // queue and flag behind `condit
     struct Item {
         var context: SocketContext
         var received: Received
+        /// When the receive returned (`RoundTimeline.now()`).
+        var micros: UInt64
     }
 
     private let socket: Socket
@@ -52,8 +54,9 @@ final class ClientInbox: @unchecked Sendable {  // queue and flag behind `condit
                 onError(error)
                 continue
             }
+            let micros = RoundTimeline.now()
             condition.lock()
-            queue.append(Item(context: context, received: received))
+            queue.append(Item(context: context, received: received, micros: micros))
             condition.signal()
             condition.unlock()
         }

@@ -35,6 +35,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private var sweptReported = 0
     /// Rounds already complete when this process started (`--resume`), as read back from rounds.jsonl.
     private let resumedRecords: [RoundRecord]
+    /// The running round's steps (`--log-level debug` logs them).
+    private var timeline: RoundTimeline?
 
     /// Loads the validation and test data, builds the initial model, opens the output directory and listens.
     public init(config: CoordinatorConfig, logger: Logger) throws {
@@ -84,6 +86,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         output = try RunOutput(directory: config.outputDirectory, archiveUpdates: config.archiveUpdates, resume: config.resume, seals: seals)
         try output.recordTrustAnchor(caFile: config.caFile)
 
+        if logger.logLevel <= .debug { TLSMessageTrace.enable(true) }
         let descriptors = DescriptorLimit.raiseToHard()
         handshakes = HandshakeLog(logger: logger, server: true)
         socket = try Socket.surveyor()
@@ -199,7 +202,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
             let probed = Date()
             let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.probe(probe)), surveyMilliseconds: 500) { _ in }
-            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { received, message in
+            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { arrival, message in
+                let received = arrival.received
                 guard case let .register(r) = message else {
                     return .failure(.unexpectedType("\(message.typeName) during registration"))
                 }
@@ -251,11 +255,14 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
     private func runRound(_ round: Int) throws -> RoundRecord {
         let roundStart = Date()
+        timeline = RoundTimeline(round: UInt64(round), side: "coordinator")
+        defer { timeline = nil }
+        timeline?.mark("round_start")
         var durations = RoundRecord.Durations()
         // A float16 task carries rounded values: the round starts from exactly what the clients receive.
         let base = config.float16 ? WireCodec.quantized(model.parameters, as: .float16) : model.parameters
         model.parameters = base
-        let baseDigest = Digest.sha256(WireCodec.tensorBytes(base))
+        let baseDigest = ParameterVector.digest(base)
         let nonce = Self.randomNonce()
         var hp = config.hyperparameters
         hp.seed = config.hyperparameters.seed &+ UInt64(round) &* 0x9E37_79B9
@@ -272,21 +279,26 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         // After the deadline the survey stays open for late answers, max(2 × deadline, 10 s) more, while few enough are open.
         openSurveys.removeAll { $0.isFinished }
         while openSurveys.count >= Self.maxOpenSurveys { openSurveys.removeFirst().cancel() }
-        let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32),
+        let taskBytes = WireCodec.encode(.task(task), encoding: config.float16 ? .float16 : .float32)
+        timeline?.mark("task_encoded")
+        let survey = try SurveyCollector(socket: socket, bytes: taskBytes,
                                          surveyMilliseconds: Int(deadlineMillis) + max(2 * Int(deadlineMillis), 10_000),
+                                         decodeLimits: DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount),
                                          onLate: lateUpdateLogger(round: round, deadline: deadline))
+        timeline?.mark("broadcast_sent")
         openSurveys.append(survey)
         durations.broadcast = Self.ms(since: roundStart)
         logger.info("round started", metadata: ["round": "\(round)", "clients": "\(expected.count)", "nonce": "\(Digest.hex(nonce).prefix(16))"])
 
         var accepted: [String: Accepted] = [:]
         let collectStart = Date()
-        let (answered, rejected) = collect(survey, until: deadline, expected: expected) { received, message in
+        let (answered, rejected) = collect(survey, until: deadline, expected: expected) { arrival, message in
+            let received = arrival.received
             guard case let .update(u) = message else { return .failure(.unexpectedType(message.typeName)) }
             if u.round < UInt64(round) { return .failure(.staleRound(got: u.round, current: UInt64(round))) }
             if u.round > UInt64(round) { return .failure(.futureRound(got: u.round, current: UInt64(round))) }
             guard u.nonce == nonce else { return .failure(.wrongNonce(client: u.clientID)) }
-            let updateDigest = Digest.sha256(WireCodec.tensorBytes(u.update))
+            let updateDigest = arrival.updateDigest ?? ParameterVector.digest(u.update)
             let signed = UpdateMessage.signingBytes(nonce: u.nonce, round: u.round, clientID: u.clientID, sampleCount: u.sampleCount,
                                                     baseModelDigest: u.baseModelDigest, updateDigest: updateDigest)
             let certificate: Certificate
@@ -309,9 +321,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 return .failure(.wrongSampleCount(client: u.clientID, claimed: u.sampleCount, expected: expectedSamples))
             }
             accepted[u.clientID] = Accepted(update: u, certificate: certificate, updateDigest: updateDigest)
+            timeline?.mark("verified")
             return .success(())
         }
         durations.collect = Self.ms(since: collectStart)
+        timeline?.mark("collect_end")
         if isStopped { throw TransportError.closed }
         closeUnregisteredPipes(offeredBefore: roundStart)
         maintainConnections()
@@ -334,10 +348,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         } else {
             let t0 = Date()
             let o = try robust.run(round: round, base: base, clients: ids, sampleCounts: counts,
-                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger)
+                               trainLosses: ids.map { Double(accepted[$0]!.update.trainLoss) }, updates: updates, logger: logger, timeline: &timeline)
             outcome = o
             model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            timeline?.mark("aggregated")
             record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
             record.aggregation = RoundRecord.Aggregation(o.result.decision)
 
@@ -346,6 +361,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             record.utilityBefore = scores?.utilityBefore
             record.utilityAfter = scores?.utilityAfter
             record.durationsMs.attribution = Self.ms(since: t1)
+            timeline?.mark("attributed")
         }
         let t2 = Date()
         let v = model.evaluate(validation, parallel: true)
@@ -355,6 +371,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         record.testAccuracy = te.accuracy
         record.testLoss = te.loss
         record.durationsMs.evaluate = Self.ms(since: t2)
+        timeline?.mark("evaluated")
         record.durationsMs.total = Self.ms(since: roundStart)
 
         let submissions = ids.map { id -> SubmissionRecord in
@@ -367,6 +384,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
                               newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
                               retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
+        timeline?.mark("written")
         logger.info("round finished", metadata: [
             "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
             "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
@@ -375,6 +393,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let block = config.consoleEvaluator == CoordinatorConfig.consoleTable ? nil
             : attribution.block(record, of: config.rounds, choice: config.consoleEvaluator)
         block?.log(to: logger)
+        timeline?.mark("round_end")
+        if logger.logLevel <= .debug {
+            timeline?.mark(TLSMessageTrace.drain(), kinds: [.sent, .firstReceived, .lastReceived])
+            timeline?.log(to: logger)
+        }
         if config.printsProgress {
             if let block {
                 FileHandle.standardOutput.write(Data(block.text.utf8))
@@ -394,7 +417,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Answers arriving after that go to the survey's late handler. Returns the pipes that answered and the refusals.
     @discardableResult
     private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?,
-                         handle: (Received, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
+                         handle: (SurveyCollector.Arrival, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
         var answered = Set<PipeID>()
         var rejected: [RoundRecord.RejectedMessage] = []
         let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
@@ -407,12 +430,15 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 continue
             }
             let received = arrival.received
+            timeline?.mark("received", at: arrival.micros)
+            timeline?.mark("taken")
             let outcome: Result<Void, Rejection>
             var claimed: String?
             do {
-                let message = try WireCodec.decode(received.bytes, limits: limits)
+                let message = try arrival.decoded?.get() ?? WireCodec.decode(received.bytes, limits: limits)
+                timeline?.mark("decoded")
                 claimed = message.claimedClient
-                outcome = handle(received, message)
+                outcome = handle(arrival, message)
             } catch {
                 outcome = .failure(.undecodable("\(error)"))
             }

@@ -31,9 +31,11 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
 
     /// Detects, then aggregates. The returned input is the prepared one every coalition of the game starts from.
     func run(round: Int, base: [Float], clients: [String], sampleCounts: [Int], trainLosses: [Double], updates: [[Float]],
-             logger: Logger) throws -> Outcome {
+             logger: Logger, timeline: inout RoundTimeline?) throws -> Outcome {
         let report = detection.run(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates)
+        timeline?.mark("detected")
         for check in report.checks { try detections.append(check) }
+        timeline?.mark("detections_written")
         for client in report.flaggedClients {
             logger.warning("client flagged", metadata: ["round": "\(round)", "client": "\(client)",
                                                          "detectors": "\(report.flags[client]!.joined(separator: ","))"])

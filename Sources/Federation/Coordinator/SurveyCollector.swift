@@ -1,5 +1,7 @@
 import Foundation
+import PKI
 import Transport
+import Wire
 
 /// Receives the answers to one survey (sent on its own socket context) on a thread of its own, so that the round loop
 /// waits with its own clock — waking to notice clients that left — and the survey stays open after the round closed:
@@ -9,6 +11,12 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
     struct Arrival {
         var received: Received
         var time: Date
+        /// The same moment as `RoundTimeline.now()`.
+        var micros: UInt64
+        /// The message decoded on the receiving thread (with `decodeLimits`), nil when it was not.
+        var decoded: Result<Message, WireError>?
+        /// SHA-256 of a decoded update's tensor bytes (what its signature covers), nil otherwise.
+        var updateDigest: [UInt8]?
     }
 
     private let context: SocketContext
@@ -17,11 +25,16 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
     private var isOver = false
     private var roundClosed = false
     private let onLate: @Sendable (Arrival) -> Void
+    private let decodeLimits: DecodeLimits?
 
     /// Sends `bytes` as a survey open for `surveyMilliseconds` on a new context of `socket` and starts receiving.
-    init(socket: Socket, bytes: [UInt8], surveyMilliseconds: Int, onLate: @escaping @Sendable (Arrival) -> Void) throws {
+    /// With `decodeLimits` each answer is decoded (and an update's tensor digested) on the receiving thread, while the
+    /// round loop is still judging the answers before it.
+    init(socket: Socket, bytes: [UInt8], surveyMilliseconds: Int, decodeLimits: DecodeLimits? = nil,
+         onLate: @escaping @Sendable (Arrival) -> Void) throws {
         context = try socket.openContext()
         self.onLate = onLate
+        self.decodeLimits = decodeLimits
         do {
             try context.setSurveyTime(milliseconds: surveyMilliseconds)
             try context.send(bytes)
@@ -40,7 +53,16 @@ final class SurveyCollector: @unchecked Sendable {  // queue and flags behind `c
             do { received = try context.receive() } catch {
                 break  // the survey time is over, or the context or socket was closed
             }
-            let arrival = Arrival(received: received, time: Date())
+            var arrival = Arrival(received: received, time: Date(), micros: RoundTimeline.now())
+            if let decodeLimits {
+                do {
+                    let message = try WireCodec.decode(received.bytes, limits: decodeLimits)
+                    arrival.decoded = .success(message)
+                    if case let .update(u) = message { arrival.updateDigest = ParameterVector.digest(u.update) }
+                } catch {
+                    arrival.decoded = .failure(error)
+                }
+            }
             condition.lock()
             if roundClosed {
                 condition.unlock()
