@@ -20,7 +20,7 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
     }
 
     public static let optionNames = ["generator", "batch", "steps", "lr", "classes", "targets", "iterations", "latent-lr",
-                                     "prior", "proxy", "norm", "cosine", "seed", "generator-epochs"]
+                                     "prior", "proxy", "norm", "cosine", "seed", "generator-epochs", "movement", "fill"]
 
     public let options: NamedOptions
     public let isAdversarial = true
@@ -37,6 +37,9 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
     let envelope: UpdateEnvelope
     let seed: UInt64
     let generatorEpochs: Int
+    /// Weight of the last global movement w_t − w_{t−1} (rescaled to the honest update's norm) added to the injected
+    /// change before the envelope: a step every coalition benefits from, not only the full one.
+    let movementWeight: Float
     /// The generator: loaded at start-up from `generator=PATH`, or trained on the shard in the first round.
     private(set) var generator: VAE?
     private var round = 0
@@ -54,9 +57,11 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
         prior = Float(try options.double("prior", default: 0.05, range: 0...100))
         proxyPerClass = try options.integer("proxy", default: 16, range: 1...10_000)
         envelope = UpdateEnvelope(normRatio: try options.double("norm", default: 1, range: 0...100),
-                                  minimumCosine: try options.double("cosine", default: 0.8, range: -1...1))
+                                  minimumCosine: try options.double("cosine", default: 0.8, range: -1...1),
+                                  fillsNorm: try options.bool("fill", default: false))
         seed = try options.seed()
         generatorEpochs = try options.integer("generator-epochs", default: 10, range: 1...1000)
+        movementWeight = Float(try options.double("movement", default: 0, range: 0...10))
         if let path = options.string("generator") {
             guard source == .optimizedLatents || source == .randomLatents else {
                 throw OptionsError.invalidValue(policy: source.rawValue, option: "generator", value: path,
@@ -118,8 +123,13 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
         var attacked = honestModel
         _ = Trainer.train(&attacked, on: injected, epochs: steps, batchSize: batchSize,
                           optimizer: SGD(learningRate: hp.learningRate * learningRateScale), seed: rng.next())
-        let injection = UpdateVector.difference(attacked.parameters, honestModel.parameters)
+        var injection = UpdateVector.difference(attacked.parameters, honestModel.parameters)
         let movement = context.history.last.flatMap { $0.count == honest.count ? UpdateVector.difference(context.task.parameters, $0) : nil }
+        if movementWeight > 0, let movement, case let m = UpdateVector.norm(movement), m > 0 {
+            let k = movementWeight * Float(UpdateVector.norm(honest) / m)
+            injection = zip(injection, movement).map { $0 + k * $1 }
+            report["movement"] = Report.number(Double(movementWeight))
+        }
         let fitted = envelope.fit(honest: honest, injection: injection, movement: movement)
 
         if source == .optimizedLatents || source == .randomLatents, let vae = generator {

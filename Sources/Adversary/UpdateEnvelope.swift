@@ -1,14 +1,16 @@
 /// Keeps an attacked update inside what the attacker's own honest update looks like: the update is
 /// honest + s·injection with the largest s in [0, 1] whose cosine to the honest update is at least `minimumCosine`
 /// and whose cosine to the last global movement is no lower than the honest update's, then scaled down to at most
-/// `normRatio` times the honest norm.
+/// `normRatio` times the honest norm (or, with `fillsNorm`, scaled to exactly that norm: the cosines do not change).
 public struct UpdateEnvelope: Sendable {
     public var normRatio: Double
     public var minimumCosine: Double
+    public var fillsNorm: Bool
 
-    public init(normRatio: Double, minimumCosine: Double) {
+    public init(normRatio: Double, minimumCosine: Double, fillsNorm: Bool = false) {
         self.normRatio = normRatio
         self.minimumCosine = minimumCosine
+        self.fillsNorm = fillsNorm
     }
 
     public func fit(honest: [Float], injection: [Float], movement: [Float]?) -> (delta: [Float], scale: Double) {
@@ -31,7 +33,7 @@ public struct UpdateEnvelope: Sendable {
         }
         var delta = combined(scale)
         let limit = normRatio * UpdateVector.norm(honest), norm = UpdateVector.norm(delta)
-        if norm > limit, norm > 0 { delta = UpdateVector.scaled(delta, by: Float(limit / norm)) }
+        if norm > 0, norm > limit || fillsNorm { delta = UpdateVector.scaled(delta, by: Float(limit / norm)) }
         return (delta, scale)
     }
 }

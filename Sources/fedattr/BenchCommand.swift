@@ -7,8 +7,8 @@ import Learning
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: training vs NumPy, round overhead over TLS, exact Shapley fast vs straightforward, the in-process engine, robust rules and detectors.",
-        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self, Robust.self, Soak.self]
+        abstract: "Benchmarks: training vs NumPy, round overhead over TLS, exact Shapley fast vs straightforward, the in-process engine, robust rules and detectors, an attacker's update next to an honest one.",
+        subcommands: [Train.self, Round.self, Shapley.self, InProcess.self, Robust.self, Soak.self, Attack.self]
     )
 
     /// One epoch of MLP 784-128-10 SGD on Fashion-MNIST in Swift, then the same in NumPy, and the ratio.

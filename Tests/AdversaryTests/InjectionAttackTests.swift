@@ -58,6 +58,14 @@ struct InjectionAttackTests {
         let against = UpdateEnvelope(normRatio: 10, minimumCosine: 0.9).fit(honest: honest, injection: [3, -2, 0], movement: nil)
         #expect(against.scale < 1 && against.scale > 0)
         #expect(abs(UpdateVector.cosine(against.delta, honest) - 0.9) < 1e-4)
+        // fillsNorm: the same direction, scaled up to exactly the norm bound when the fitted update falls short of it.
+        let shorter: [Float] = [0, -1, -2]   // honest + shorter = [1, 1, 1]: cosine 0.93, norm 1.73 < 3.74
+        let unfilled = UpdateEnvelope(normRatio: 1, minimumCosine: 0.9).fit(honest: honest, injection: shorter, movement: nil)
+        let filled = UpdateEnvelope(normRatio: 1, minimumCosine: 0.9, fillsNorm: true).fit(honest: honest, injection: shorter, movement: nil)
+        #expect(unfilled.scale == 1 && filled.scale == 1)
+        #expect(UpdateVector.norm(unfilled.delta) < 0.5 * UpdateVector.norm(honest))
+        #expect(abs(UpdateVector.cosine(filled.delta, unfilled.delta) - 1) < 1e-6)
+        #expect(abs(UpdateVector.norm(filled.delta) - UpdateVector.norm(honest)) < 1e-5)
     }
 
     /// The x-gradient of cos(∇θ L(θ; x, y), v) the latent search climbs, against finite differences.
@@ -113,6 +121,24 @@ struct InjectionAttackTests {
         let before = try #require(u.report["surrogate_before"].flatMap(Double.init))
         let after = try #require(u.report["surrogate_after"].flatMap(Double.init))
         #expect(after > before)
+    }
+
+    /// `movement=m` adds the last global movement to the injected change: the update turns toward it, still inside
+    /// the envelope; without a previous global model there is nothing to add and nothing is said.
+    @Test func movementTurnsTheUpdateTowardTheLastGlobalStepInsideTheEnvelope() throws {
+        let c = Self.context()
+        let movement = UpdateVector.difference(c.task.parameters, try #require(c.history.last))
+        let honest = HonestTraining().update(c).delta
+        func update(_ m: Double, _ context: RoundContext) throws -> LocalUpdate {
+            try StrategyRegistry.make("label-noise(batch=12;steps=5;cosine=0.8;seed=3;movement=\(m))").update(context)
+        }
+        let plain = try update(0, c), moved = try update(1, c)
+        #expect(plain.report["movement"] == nil && moved.report["movement"] == "1.0")
+        #expect(UpdateVector.cosine(moved.delta, movement) > UpdateVector.cosine(plain.delta, movement) + 1e-3)
+        #expect(UpdateVector.cosine(moved.delta, honest) >= 0.8 - 1e-6)
+        #expect(UpdateVector.norm(moved.delta) <= UpdateVector.norm(honest) * (1 + 1e-6))
+        #expect(try update(1, Self.context(history: [])).report["movement"] == nil)
+        #expect(throws: OptionsError.self) { try StrategyRegistry.make("attribution-first(movement=-1)") }
     }
 
     @Test func withoutAGeneratorOneIsTrainedOnTheShardAndSaid() throws {
