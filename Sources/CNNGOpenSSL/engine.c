@@ -38,6 +38,17 @@ struct nng_tls_engine_config {
     char *server_name;
 };
 
+// Where one direction of a connection stands in nng's byte stream: the 8-byte SP header of the negotiation, then
+// messages framed as an 8-byte big-endian length and that many bytes (src/sp/transport/tls/tls.c).
+enum frame_phase { FRAME_NEGOTIATION, FRAME_LENGTH, FRAME_BODY };
+struct frames {
+    enum frame_phase phase;
+    uint64_t left;      // bytes of the negotiation header or of the body still to come
+    uint8_t length[8];  // the length prefix of the current frame, `have` bytes of it so far
+    unsigned have;
+    bool idle;          // the last call moved no byte (NNG_EAGAIN or an error): nng has no step of it to continue
+};
+
 // Where one direction of a connection's plaintext stream is in nng's tls+tcp framing: the 8-byte SP preamble, then
 // messages, each an 8-byte big-endian length and that many bytes (for message tracing only).
 typedef struct frame_state {
@@ -65,7 +76,11 @@ struct nng_tls_engine_conn {
     // The sweeper's bookkeeping (behind state_lock): the live list, when the socket was first seen hung up.
     nng_tls_engine_conn *live_next, *live_prev;
     double hung_since;
-    bool swept;
+    bool swept;    // nng_stream_close was called on it by the engine (sweeper or retirement)
+    // Retirement (see "Retiring a connection"): behind io_lock, which conn_send/conn_recv hold around each step.
+    pthread_mutex_t io_lock;
+    bool retired;
+    struct frames tx, rx;
     char peer[64];
     char local_text[64];
     // The first chain error the verify callback saw, and the leaf certificate the peer presented.
@@ -84,6 +99,7 @@ static void *event_context;
 static long live_connections;
 static nng_tls_engine_conn *live_list; // every connection between conn_init and conn_fini
 static long swept_connections;
+static long retired_connections; // connections retired (fedattr_tls_retire) and not yet freed
 
 // Verified server-side connections, for fedattr_tls_peer_identity; unlinked in conn_fini.
 typedef struct identity {
@@ -102,6 +118,13 @@ void fedattr_tls_set_event_handler(fedattr_tls_event_handler handler, void *cont
 long fedattr_tls_live_connections(void) {
     pthread_mutex_lock(&state_lock);
     long n = live_connections;
+    pthread_mutex_unlock(&state_lock);
+    return n;
+}
+
+long fedattr_tls_retiring_connections(void) {
+    pthread_mutex_lock(&state_lock);
+    long n = retired_connections;
     pthread_mutex_unlock(&state_lock);
     return n;
 }
@@ -333,6 +356,66 @@ static bool hung_up(const nng_tls_engine_conn *conn) { return socket_hung_up(con
 #define REFUSAL_LIMIT 2.0
 #define SWEEP_BATCH 64
 
+// MARK: Retiring a connection
+
+// Why: nng 1.5.2 sends a message in steps (the transport hands the TLS layer its 8-byte length, the protocol header
+// and the body as separate buffers, and a partial write is another step) and starts each next step from the
+// previous step's completion callback; it receives the same way (length, then body). If the pipe is closed while
+// such a callback is queued — nng_pipe_close, or nng itself after a read error — the transport has already
+// stopped that aio (nni_aio_close in tlstran_pipe_close), the callback's next nng_stream_send/recv is refused by
+// nni_aio_begin without ever completing, and the protocol's send or receive on that pipe never finishes. The
+// protocol's pipe stop (surv0_pipe_stop → nni_aio_stop) then waits for it for ever on nng's single reaper thread:
+// from then on no pipe or connection of the process is freed, each keeps its descriptor, and nng_close never
+// returns. A coordinator that closes connections while it broadcasts (probes every 0.5 s, round tasks) on a loaded
+// machine hits that window (docs/SECURITY.md).
+//
+// So the application closes a connection by retiring it here instead of nng_pipe_close: from then on the engine
+// moves no byte in either direction (conn_send and conn_recv answer NNG_EAGAIN, which parks nng's aio in its TLS
+// layer, where a close fails it properly), and the engine closes nng's TLS stream itself (nng_stream_close, as the
+// sweeper does: nng fails every queued send and receive, the pipe ends with an error and is reaped) at the first
+// moment neither direction has a step whose continuation is still to run: each side is between two messages, or
+// its last call moved nothing. Since a retired connection completes no further step, that moment comes as soon
+// as the callbacks already queued have run, and then lasts. The frames below follow nng's byte stream to know
+// where a message ends; `io_lock` makes each step and its bookkeeping atomic against the check.
+
+static void frames_init(struct frames *f) {
+    memset(f, 0, sizeof(*f));
+    f->phase = FRAME_NEGOTIATION;
+    f->left = 8;
+}
+
+static void frames_advance(struct frames *f, const uint8_t *data, size_t n) {
+    while (n > 0) {
+        if (f->phase == FRAME_LENGTH) {
+            f->length[f->have++] = *data++;
+            n--;
+            if (f->have == 8) {
+                uint64_t length = 0;
+                for (int i = 0; i < 8; i++) length = (length << 8) | f->length[i];
+                f->have = 0;
+                if (length > 0) {
+                    f->phase = FRAME_BODY;
+                    f->left = length;
+                }
+            }
+            continue;
+        }
+        size_t k = n < f->left ? n : (size_t)f->left;
+        f->left -= k;
+        data += k;
+        n -= k;
+        if (f->left == 0) f->phase = FRAME_LENGTH;
+    }
+}
+
+// Whether nng can have no continuation of this direction pending: between messages, or the last call moved nothing.
+static bool frames_at_rest(const struct frames *f) {
+    return f->idle || (f->phase == FRAME_LENGTH && f->have == 0);
+}
+
+// Whether closing the connection now cannot strand it (see above); caller holds io_lock.
+static bool at_rest(const nng_tls_engine_conn *conn) { return frames_at_rest(&conn->tx) && frames_at_rest(&conn->rx); }
+
 static pthread_mutex_t sweep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sweep_wake = PTHREAD_COND_INITIALIZER; // signalled (with state_lock) when live_list gains one
 static pthread_once_t sweeper_once = PTHREAD_ONCE_INIT;
@@ -345,6 +428,16 @@ static void sweep(void) {
     pthread_mutex_lock(&state_lock);
     for (nng_tls_engine_conn *c = live_list; c != NULL && count < SWEEP_BATCH; c = c->live_next) {
         if (c->swept || !c->is_stream) continue;
+        if (c->retired) {
+            pthread_mutex_lock(&c->io_lock);
+            bool rest = at_rest(c);
+            pthread_mutex_unlock(&c->io_lock);
+            if (rest) {
+                c->swept = true;
+                victims[count++] = c;
+            }
+            continue;
+        }
         bool due = c->deferred_error != 0 && now - c->refused_at >= REFUSAL_LIMIT;
         if (!due && socket_hung_up(c->socket)) {
             if (c->hung_since == 0) c->hung_since = now;
@@ -405,8 +498,37 @@ static void live_remove(nng_tls_engine_conn *conn) {
     if (conn->live_next != NULL) conn->live_next->live_prev = conn->live_prev;
     conn->live_next = conn->live_prev = NULL;
     live_connections--;
+    if (conn->retired) retired_connections--;
     pthread_mutex_unlock(&state_lock);
     pthread_mutex_unlock(&sweep_lock);
+}
+
+bool fedattr_tls_retire(const nng_sockaddr *remote, const nng_sockaddr *local) {
+    nng_tls_engine_conn *found = NULL;
+    bool close_now = false;
+    pthread_mutex_lock(&sweep_lock);
+    pthread_mutex_lock(&state_lock);
+    for (nng_tls_engine_conn *c = live_list; c != NULL; c = c->live_next) {
+        if (c->is_stream && c->have_addresses && same_address(&c->remote, remote) && same_address(&c->local, local)) {
+            found = c;
+            break;
+        }
+    }
+    if (found != NULL && !found->swept) {
+        pthread_mutex_lock(&found->io_lock);
+        if (!found->retired) {
+            found->retired = true;
+            retired_connections++;
+        }
+        close_now = at_rest(found);
+        pthread_mutex_unlock(&found->io_lock);
+        if (close_now) found->swept = true;
+    }
+    pthread_mutex_unlock(&state_lock);
+    // Outside state_lock (nng's close calls conn_close, which takes it); inside sweep_lock (not freed meanwhile).
+    if (close_now) nng_stream_close((nng_stream *)found->nng);
+    pthread_mutex_unlock(&sweep_lock);
+    return found != NULL;
 }
 
 // MARK: Message tracing
@@ -593,6 +715,8 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
     conn->nng = nng;
     conn->server = config->server;
     conn->socket = -1;
+    frames_init(&conn->tx);
+    frames_init(&conn->rx);
     // nng 1.5.2 passes its TLS stream object, whose options reach the TCP stream's addresses (used for logs and
     // for binding a pipe to its peer certificate). Only trusted on the 1.5 series, whose layout this was read from.
     if (strncmp(nng_version(), "1.5.", 4) == 0) {
@@ -636,6 +760,7 @@ static int conn_init(nng_tls_engine_conn *conn, void *nng, nng_tls_engine_config
             ERR_clear_error();
         }
     }
+    pthread_mutex_init(&conn->io_lock, NULL);
     pthread_once(&sweeper_once, start_sweeper);
     live_add(conn);
     return 0;
@@ -647,6 +772,7 @@ static void conn_fini(nng_tls_engine_conn *conn) {
     identity_remove(conn);
     SSL_free(conn->ssl);
     conn->ssl = NULL;
+    pthread_mutex_destroy(&conn->io_lock);
 }
 
 static void conn_close(nng_tls_engine_conn *conn) {
@@ -731,8 +857,17 @@ static int conn_handshake(nng_tls_engine_conn *conn) {
 
 static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
     if (deferred(conn) != 0) return NNG_EAGAIN;
+    pthread_mutex_lock(&conn->io_lock);
+    if (conn->retired) { // see "Retiring a connection"
+        conn->rx.idle = true;
+        pthread_mutex_unlock(&conn->io_lock);
+        return NNG_EAGAIN;
+    }
     size_t n = 0;
     int rv = SSL_read_ex(conn->ssl, buffer, *size, &n);
+    conn->rx.idle = rv != 1;
+    if (rv == 1) frames_advance(&conn->rx, buffer, n);
+    pthread_mutex_unlock(&conn->io_lock);
     if (rv == 1) {
         if (trace_on) trace_frames(conn, &conn->receiving, buffer, n, false);
         *size = n;
@@ -751,8 +886,17 @@ static int conn_recv(nng_tls_engine_conn *conn, uint8_t *buffer, size_t *size) {
 
 static int conn_send(nng_tls_engine_conn *conn, const uint8_t *buffer, size_t *size) {
     if (deferred(conn) != 0) return NNG_EAGAIN;
+    pthread_mutex_lock(&conn->io_lock);
+    if (conn->retired) { // see "Retiring a connection"
+        conn->tx.idle = true;
+        pthread_mutex_unlock(&conn->io_lock);
+        return NNG_EAGAIN;
+    }
     size_t n = 0;
     int rv = SSL_write_ex(conn->ssl, buffer, *size, &n);
+    conn->tx.idle = rv != 1;
+    if (rv == 1) frames_advance(&conn->tx, buffer, n);
+    pthread_mutex_unlock(&conn->io_lock);
     if (rv == 1) {
         if (trace_on) trace_frames(conn, &conn->sending, buffer, n, true);
         *size = n;

@@ -1,4 +1,5 @@
 import CNNG
+import CNNGOpenSSL
 import Foundation
 
 /// An nng socket of one protocol (surveyor or respondent), the federation's only network primitive.
@@ -273,9 +274,19 @@ public final class Socket: @unchecked Sendable {
         return rv != NNG_ENOENT.rawValue && rv != NNG_ECLOSED.rawValue
     }
 
-    /// Drops one connection (e.g. a peer that failed authentication at the application level).
+    /// Drops one connection (e.g. a peer that failed authentication at the application level). A tls+tcp connection
+    /// of the OpenSSL engine is retired by the engine, which closes it as soon as no message is half sent or half
+    /// received: nng 1.5.2 strands a pipe closed mid-message and then frees no connection of the process any more
+    /// (docs/SECURITY.md). Any other connection is closed by nng at once.
     public func closePipe(_ pipe: PipeID) {
-        _ = nng_pipe_close(nng_pipe(id: pipe))
+        let p = nng_pipe(id: pipe)
+        var remote = nng_sockaddr()
+        var local = nng_sockaddr()
+        if nng_pipe_get_addr(p, NNG_OPT_REMADDR, &remote) == 0, nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &local) == 0,
+           fedattr_tls_retire(&remote, &local) {
+            return
+        }
+        _ = nng_pipe_close(p)
     }
 
     // MARK: Closing

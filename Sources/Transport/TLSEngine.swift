@@ -36,6 +36,9 @@ public enum TLSEngine: String, Sendable, CaseIterable {
     /// peers that did not close within 2 s of the alert (engine.c, "The sweeper"). 0 under mbedTLS.
     public static var sweptConnections: Int { fedattr_tls_swept_connections() }
 
+    /// Connections retired by `Socket.closePipe` that nng has not freed yet (engine.c, "Retiring a connection").
+    public static var retiringConnections: Int { fedattr_tls_retiring_connections() }
+
     /// nng's name and description of the engine in use, e.g. "openssl (OpenSSL 3.0.19 …)".
     public static var activeDescription: String {
         String(cString: nng_tls_engine_name()) + " (" + String(cString: nng_tls_engine_description()) + ")"

@@ -31,6 +31,22 @@ struct PipeTableTests {
         #expect(table.boundIdentities == ["client-0"])
     }
 
+    /// A closed pipe is not offered for closing again, and one nng keeps listing is reported once, until it is gone.
+    @Test func aClosedPipeIsClosedOnceAndReportedOnceIfNotReleased() {
+        let table = PipeTable()
+        let old = Date(timeIntervalSinceNow: -60)
+        for pipe: UInt32 in [1, 2] { table.handle(.added, pipe, at: old) }
+        table.markClosing(1, at: old)
+        table.markClosing(5, at: old)  // unknown: nothing to track
+        #expect(table.unbound(connectedBefore: Date()) == [2])
+        #expect(table.closingCount == 1)
+        #expect(table.unreleased(closedBefore: old) == [], "closed at `old`, not before it")
+        #expect(table.unreleased(closedBefore: Date()) == [1])
+        #expect(table.unreleased(closedBefore: Date()) == [], "reported once")
+        table.handle(.removed, 1)
+        #expect(table.closingCount == 0 && table.livePipes == [2])
+    }
+
     @Test func anIdentityLivesOnOnePipeAndAPipeKeepsItsIdentity() {
         let table = PipeTable()
         table.handle(.added, 1)

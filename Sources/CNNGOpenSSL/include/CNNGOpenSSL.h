@@ -45,6 +45,16 @@ bool fedattr_tls_peer_identity(const nng_sockaddr *remote, const nng_sockaddr *l
                                char *common_name, size_t common_name_size,
                                char *fingerprint, size_t fingerprint_size);
 
+// Closes the live connection between `remote` and `local` (a pipe's NNG_OPT_REMADDR and NNG_OPT_LOCADDR) the way
+// nng 1.5.2 can reap it: from now on it moves no byte either way, and nng's TLS stream is closed as soon as neither
+// direction is between two steps of a message (at once when it is idle; else by the sweeper, within half a second of
+// the pending steps' callbacks having run). Closing a pipe mid-message instead strands it and stalls nng's reaper
+// (engine.c, "Retiring a connection"). Returns false when no such connection is known (then close the pipe with nng).
+bool fedattr_tls_retire(const nng_sockaddr *remote, const nng_sockaddr *local);
+
+// Number of retired connections not yet freed by nng.
+long fedattr_tls_retiring_connections(void);
+
 // Number of engine connection objects alive (for leak checks).
 long fedattr_tls_live_connections(void);
 

@@ -205,12 +205,16 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
     }
 
-    /// Registers. A client whose certificate names no shard still sends its signed registration, so that the
-    /// coordinator logs the refusal and its reason, and then stops.
+    /// Registers, then loads the shard. A client whose certificate names no shard still sends its signed registration,
+    /// so that the coordinator logs the refusal and its reason, and then stops.
+    ///
+    /// Registering needs no data, so the client answers first and builds its shard afterwards: 100 clients building
+    /// their shards at once on a loaded machine took 30–40 s, long past the coordinator's `--unregistered-timeout`,
+    /// which then closed them as connections that never register (docs/SECURITY.md).
     private func answer(_ probe: ProbeMessage, on reply: SocketContext) throws {
         var refusal: FederationError?
         do {
-            try prepare(specJSON: probe.spec)
+            if probe.spec != specJSON { _ = try memberSpec(json: probe.spec) }
         } catch let error as FederationError {
             guard case .noShard = error else { throw error }
             refusal = error
@@ -220,6 +224,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         try reply.send(WireCodec.encode(.register(registration)))
         logger.debug("registration sent")
         if let refusal { throw refusal }
+        try prepare(specJSON: probe.spec)
     }
 
     private func answer(_ task: TaskMessage, on reply: SocketContext, timeline: inout RoundTimeline) throws {
@@ -264,13 +269,19 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
     }
 
-    /// Loads this client's shard the first time a spec arrives (and again if the coordinator's spec changes).
-    private func prepare(specJSON json: String) throws {
-        if json == specJSON { return }
+    /// The federation `json` describes, if this client's certificate names one of its shards (else `noShard`).
+    private func memberSpec(json: String) throws -> FederationSpec {
         let spec = try FederationSpec.parse(json: json)
         guard index < spec.clients else {
             throw FederationError.noShard(client: config.id, index: index, partitions: spec.clients)
         }
+        return spec
+    }
+
+    /// Loads this client's shard the first time a spec arrives (and again if the coordinator's spec changes).
+    private func prepare(specJSON json: String) throws {
+        if json == specJSON { return }
+        let spec = try memberSpec(json: json)
         let splits = try DataSplits.cached(spec: spec, dataDirectory: config.dataDirectory)
         let shard = splits.shard(index)
         let parameterCount = Model(spec: spec.modelSpec, seed: 0).parameterCount

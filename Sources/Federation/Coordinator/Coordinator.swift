@@ -29,6 +29,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Earlier rounds' surveys, kept open (at most `maxOpenSurveys`) until their survey time ends so that late answers are logged.
     private var openSurveys: [SurveyCollector] = []
     private static let maxOpenSurveys = 8
+    /// Seconds after which a connection the coordinator closed and nng still lists is reported as not released.
+    private static let releaseWarningSeconds = 15.0
     /// Shuts down TCP connections that never completed the handshake (tls+tcp and tcp listeners only).
     private var stalledConnections: StalledConnectionReaper?
     private var lastMaintenance = Date.distantPast
@@ -470,7 +472,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     /// Refuses a verified certificate that names no shard and closes its connection (an unbound one: a pipe bound to a
     /// member is never closed for what another identity claims on it). Nothing is ever expected from a non-member.
     private func refuseNonMember(_ clientID: String, on pipe: PipeID) -> Result<Void, Rejection> {
-        if pipes.identity(of: pipe) == nil { socket.closePipe(pipe) }
+        if pipes.identity(of: pipe) == nil { close(pipe) }
         return .failure(.noShard(client: clientID))
     }
 
@@ -489,6 +491,14 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 "count": "\(swept - sweptReported)", "total": "\(swept)",
             ])
             sweptReported = swept
+        }
+        let unreleased = pipes.unreleased(closedBefore: Date().addingTimeInterval(-Self.releaseWarningSeconds))
+        if !unreleased.isEmpty {
+            logger.warning("closed connections not released by nng", metadata: [
+                "pipes": "\(unreleased.map(String.init).joined(separator: ","))", "closing": "\(pipes.closingCount)",
+                "waited_s": "\(Int(Self.releaseWarningSeconds))",
+                "hint": "nng 1.5.2 strands a pipe closed mid-message (docs/SECURITY.md)",
+            ])
         }
         guard let stalledConnections else { return }
         let peers = Set(pipes.livePipes.compactMap(socket.pipeRemoteAddress))
@@ -510,8 +520,15 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 "pipe": "\(pipe)", "remote": "\(socket.pipeRemoteAddress(pipe) ?? "-")",
                 "timeout_s": "\(config.unregisteredTimeout)",
             ])
-            socket.closePipe(pipe)
+            close(pipe)
         }
+    }
+
+    /// Closes a connection the coordinator gives up on. The pipe stays listed (and is not closed again) until nng
+    /// reports it gone; under the OpenSSL engine the engine retires it, so it is never closed mid-message.
+    private func close(_ pipe: PipeID) {
+        pipes.markClosing(pipe)
+        socket.closePipe(pipe)
     }
 
     /// Logs an answer to round `round` that arrived after the round stopped taking answers: client, round, how late.

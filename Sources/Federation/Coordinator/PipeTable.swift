@@ -14,6 +14,9 @@ final class PipeTable: @unchecked Sendable {  // all state behind `lock`
     private var departedEarly: [PipeID] = []
     private var departedEarlySet: Set<PipeID> = []
     private static let departedEarlyLimit = 4096
+    /// Pipes the coordinator closed, since when (until nng reports them gone), and those already reported as not released.
+    private var closingSince: [PipeID: Date] = [:]
+    private var reportedUnreleased: Set<PipeID> = []
     private var identityOfPipe: [PipeID: String] = [:]
     private var pipeOfIdentity: [String: PipeID] = [:]
 
@@ -50,6 +53,8 @@ final class PipeTable: @unchecked Sendable {  // all state behind `lock`
 
     private func forget(_ pipe: PipeID) {
         connectedAt.removeValue(forKey: pipe)
+        closingSince.removeValue(forKey: pipe)
+        reportedUnreleased.remove(pipe)
         if let id = identityOfPipe.removeValue(forKey: pipe), pipeOfIdentity[id] == pipe {
             pipeOfIdentity.removeValue(forKey: id)
         }
@@ -74,11 +79,35 @@ final class PipeTable: @unchecked Sendable {  // all state behind `lock`
         return pipeOfIdentity.keys.sorted()
     }
 
-    /// Live pipes with no identity that connected before `time`.
+    /// Live pipes with no identity that connected before `time` and are not being closed already.
     func unbound(connectedBefore time: Date) -> [PipeID] {
         lock.lock()
         defer { lock.unlock() }
-        return connectedAt.filter { $0.value < time && identityOfPipe[$0.key] == nil }.map(\.key).sorted()
+        return connectedAt.filter { $0.value < time && identityOfPipe[$0.key] == nil && closingSince[$0.key] == nil }.map(\.key).sorted()
+    }
+
+    /// Records that the coordinator closed `pipe` (it stays listed until nng reports it gone).
+    func markClosing(_ pipe: PipeID, at time: Date = Date()) {
+        lock.lock()
+        defer { lock.unlock() }
+        if connectedAt[pipe] != nil, closingSince[pipe] == nil { closingSince[pipe] = time }
+    }
+
+    /// Pipes closed before `time` that nng still lists and that were not reported yet (each is returned once):
+    /// connections nng did not release.
+    func unreleased(closedBefore time: Date) -> [PipeID] {
+        lock.lock()
+        defer { lock.unlock() }
+        let found = closingSince.filter { $0.value < time && !reportedUnreleased.contains($0.key) }.map(\.key).sorted()
+        reportedUnreleased.formUnion(found)
+        return found
+    }
+
+    /// Closed pipes nng still lists.
+    var closingCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return closingSince.count
     }
 
     func identity(of pipe: PipeID) -> String? {
