@@ -72,18 +72,19 @@ public final class CombinationEvaluator: @unchecked Sendable {
                 (biases + j * h).initialize(from: p.baseAddress! + k * h, count: h)
             }
         }
-        let shared = JoinedProduct(joined: joined, biases: biases, product: product)
+        // Every worker writes only its own rows of `product`, or reads it for its own set.
+        let shared = UncheckedSendable((joined: joined, biases: biases, product: product))
         let chunks = (count + chunk - 1) / chunk
         let multiply: @Sendable (Int) -> Void = { c in
             let first = c * chunk, rows = min(chunk, count - first)
             data.features.withUnsafeBufferPointer { x in
-                BLAS.broadcastRows(shared.biases, m: rows, n: width, into: shared.product + first * width)
-                BLAS.gemm(m: rows, n: width, k: k, x.baseAddress! + first * k, shared.joined, beta: 1, shared.product + first * width)
+                BLAS.broadcastRows(shared.value.biases, m: rows, n: width, into: shared.value.product + first * width)
+                BLAS.gemm(m: rows, n: width, k: k, x.baseAddress! + first * k, shared.value.joined, beta: 1, shared.value.product + first * width)
             }
         }
         let split: @Sendable (Int) -> Void = { j in
             outputs[j] = [Float](unsafeUninitializedCapacity: count * h) { buffer, initialized in
-                for r in 0..<count { (buffer.baseAddress! + r * h).initialize(from: shared.product + r * width + j * h, count: h) }
+                for r in 0..<count { (buffer.baseAddress! + r * h).initialize(from: shared.value.product + r * width + j * h, count: h) }
                 initialized = count * h
             }
         }
@@ -94,13 +95,6 @@ public final class CombinationEvaluator: @unchecked Sendable {
             for c in 0..<chunks { multiply(c) }
             for j in 0..<sets { split(j) }
         }
-    }
-
-    /// The buffers of `joinedDenseProducts`, shared by its workers: each writes only its own rows or its own set.
-    private struct JoinedProduct: @unchecked Sendable {
-        let joined: UnsafeMutablePointer<Float>
-        let biases: UnsafeMutablePointer<Float>
-        let product: UnsafeMutablePointer<Float>
     }
 
     /// layer1(x; parameters) for every sample, in chunks to bound im2col memory.
