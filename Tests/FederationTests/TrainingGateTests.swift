@@ -14,6 +14,20 @@ import Testing
         return condition()
     }
 
+    /// A thread that takes the gate's one slot and keeps it until the returned semaphore is signalled; the group
+    /// is left when it has given the slot back.
+    func holdTheOnlySlot(of gate: TrainingGate) -> (release: DispatchSemaphore, group: DispatchGroup) {
+        let release = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread {
+            gate.run(work: 0) { release.wait() }
+            group.leave()
+        }
+        #expect(eventually { gate.state.busy == 1 })
+        return (release, group)
+    }
+
     @Test(.timeLimit(.minutes(1))) func neverMoreTrainersThanSlotsAndEverySlotUsed() {
         let gate = TrainingGate(slots: 2)
         let peak = Peak()
@@ -40,14 +54,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aFreedSlotGoesToTheLargestWaitingWork() {
         let gate = TrainingGate(slots: 1, agingSeconds: 600)
         let order = Order()
-        let release = DispatchSemaphore(value: 0)
-        let group = DispatchGroup()
-        group.enter()
-        Thread.detachNewThread {
-            gate.run(work: 0) { release.wait() }
-            group.leave()
-        }
-        #expect(eventually { gate.state.busy == 1 })
+        let (release, group) = holdTheOnlySlot(of: gate)
         for (k, work) in [1, 5, 3, 5].enumerated() {
             group.enter()
             Thread.detachNewThread {
@@ -65,14 +72,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aClientWaitingPastTheAgingTimeGoesBeforeLargerWork() {
         let gate = TrainingGate(slots: 1, agingSeconds: 0.2)
         let order = Order()
-        let release = DispatchSemaphore(value: 0)
-        let group = DispatchGroup()
-        group.enter()
-        Thread.detachNewThread {
-            gate.run(work: 0) { release.wait() }
-            group.leave()
-        }
-        #expect(eventually { gate.state.busy == 1 })
+        let (release, group) = holdTheOnlySlot(of: gate)
         let start = Date()
         group.enter()
         Thread.detachNewThread {
