@@ -3,15 +3,7 @@ import CCrypto
 /// SHA-256 digests (OpenSSL libcrypto) and their hex form, used for model digests, fingerprints and the ledger's hash chain.
 public enum Digest {
     /// The SHA-256 digest of `bytes` (32 bytes).
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                _ = SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
-        }
-        return out
-    }
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { sha256($0) } }
 
     /// The SHA-256 digest of the bytes in `buffer`.
     public static func sha256(_ buffer: UnsafeRawBufferPointer) -> [UInt8] {

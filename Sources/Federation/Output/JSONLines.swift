@@ -17,20 +17,10 @@ final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
     }
 
     /// Appends one line; throws (instead of trapping, as FileHandle.write(_:) does) when the disk refuses it.
-    func append<T: Encodable>(_ value: T) throws {
-        var data = try Self.encoder.encode(value)
-        data.append(0x0a)
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            try handle.seekToEnd()  // the file may have been cut back after a failed write
-            try handle.write(contentsOf: data)
-        } catch {
-            throw FederationError.cannotWriteBecause(path: path, reason: "\(error)")
-        }
-    }
+    func append<T: Encodable>(_ value: T) throws { try append(contentsOf: [value]) }
 
-    /// Appends one line per value with a single write (the same bytes as appending them one by one).
+    /// Appends one line per value with a single write (the same bytes as appending them one by one); throws
+    /// (instead of trapping, as FileHandle.write(_:) does) when the disk refuses it.
     func append<T: Encodable>(contentsOf values: [T]) throws {
         guard !values.isEmpty else { return }
         var data = Data()
@@ -41,7 +31,7 @@ final class JSONLines: @unchecked Sendable {  // writes are serialised by `lock`
         lock.lock()
         defer { lock.unlock() }
         do {
-            try handle.seekToEnd()
+            try handle.seekToEnd()  // the file may have been cut back after a failed write
             try handle.write(contentsOf: data)
         } catch {
             throw FederationError.cannotWriteBecause(path: path, reason: "\(error)")
