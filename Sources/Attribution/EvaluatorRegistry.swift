@@ -1,6 +1,7 @@
 /// Builds evaluators by name with numeric options (see docs/ATTRIBUTION.md for every option and default).
 public enum EvaluatorRegistry {
-    public static let names: [String] = ["marginal", "loo", "shapley-exact", "gtg-shapley", "mr-shapley", "banzhaf", "cosine", "large-coalition-shapley"]
+    public static let names: [String] = ["marginal", "loo", "shapley-exact", "gtg-shapley", "mr-shapley", "banzhaf", "cosine", "large-coalition-shapley",
+                                           "excess-clipped-shapley"]
 
     /// The option names each evaluator accepts.
     public static let optionNames: [String: [String]] = [
@@ -12,6 +13,7 @@ public enum EvaluatorRegistry {
         "banzhaf": ["exactLimit", "samples", "seed"],
         "cosine": [],
         "large-coalition-shapley": ["minFraction", "maxPlayers"],
+        "excess-clipped-shapley": ["minFraction", "kappa", "maxPlayers"],
     ]
 
     public static func make(_ name: String, options: [String: Double] = [:]) throws -> any Evaluator {
@@ -48,6 +50,11 @@ public enum EvaluatorRegistry {
             let limit = ExactShapleyEvaluator.playerLimit
             return LargeCoalitionShapleyEvaluator(minFraction: try o.double("minFraction", default: 0.5, range: 0...1),
                                                   maxPlayers: try o.integer("maxPlayers", default: limit, range: 1...limit))
+        case "excess-clipped-shapley":
+            let limit = ExactShapleyEvaluator.playerLimit
+            return ExcessClippedShapleyEvaluator(minFraction: try o.double("minFraction", default: 0.5, range: 0...1),
+                                                 kappa: try o.double("kappa", default: 0, range: 0...1_000),
+                                                 maxPlayers: try o.integer("maxPlayers", default: limit, range: 1...limit))
         default:
             return CosineEvaluator()
         }

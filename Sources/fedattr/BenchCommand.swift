@@ -31,7 +31,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             BLASThreads.set(threads)
             let train = try FashionMNIST.load(.train, directory: data, limit: images)
-            var model = Model(spec: .mlp(hidden: [128]), seed: 1)
+            let model = Model(spec: .mlp(hidden: [128]), seed: 1)
             // Warm-up on a throwaway copy (OpenBLAS buffers, first touches); train_numpy.py does the same.
             var warmup = model
             _ = Trainer.train(&warmup, on: train.subset(Array(0..<min(train.count, 10 * batch))), epochs: 1, batchSize: batch,

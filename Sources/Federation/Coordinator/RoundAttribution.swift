@@ -69,7 +69,8 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     /// Evaluators that never read coalition values (geometry only): with only these, no coalition game is evaluated.
     static let gameFreeEvaluators: Set<String> = ["cosine"]
     /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.
-    static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley", "large-coalition-shapley"]
+    static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley", "large-coalition-shapley",
+                                                     "excess-clipped-shapley"]
 
     /// Scores the round's participants. `input` is the round's prepared aggregation input: coalition S's model is
     /// base + rule(S) — through the rule's weighted-mean form (first-layer combinations, Gray-code sweep) when it has
