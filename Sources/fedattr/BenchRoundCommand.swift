@@ -268,12 +268,11 @@ private enum CostModel {
         let encodeTask = time { _ = WireCodec.encode(.task(task)) }
         let taskBytes = WireCodec.encode(.task(task))
         let decodeTask = time { _ = try? WireCodec.decode(taskBytes, limits: limits) }
-        let tensorBytes = time { _ = WireCodec.tensorBytes(parameters) }
-        let digest = time { _ = Digest.sha256(WireCodec.tensorBytes(parameters)) }
+        let digest = time { _ = ParameterVector.digest(parameters) }
         let zero = [Float](repeating: 0, count: count)
         let signing = UpdateMessage.signingBytes(nonce: nonce, round: 1, clientID: "client-0", sampleCount: 100,
-                                                 baseModelDigest: Digest.sha256(WireCodec.tensorBytes(parameters)),
-                                                 updateDigest: Digest.sha256(WireCodec.tensorBytes(zero)))
+                                                 baseModelDigest: ParameterVector.digest(parameters),
+                                                 updateDigest: ParameterVector.digest(zero))
         let sign = time { _ = try? key.sign(signing) }
         let signature = try key.sign(signing)
         let update = UpdateMessage(round: 1, nonce: nonce, clientID: "client-0", certificateDER: certificate.der, sampleCount: 100,
@@ -290,7 +289,7 @@ private enum CostModel {
         let clientSide = decodeTask + 2 * digest + sign + encodeUpdate
         let coordinatorPerUpdate = decodeUpdate + digest + certKey + verify
         print("cost model (in-process, 1 thread, median of 21; \(count) parameters = \(taskBytes.count) B task, \(updateBytes.count) B update):")
-        print("  coordinator, once:       encode task \(us(encodeTask)), digest of the model \(us(digest)) (tensorBytes alone \(us(tensorBytes)))")
+        print("  coordinator, once:       encode task \(us(encodeTask)), digest of the model \(us(digest))")
         print("  client, per task:        decode task \(us(decodeTask)) + 2 digests \(us(2 * digest)) + sign \(us(sign)) + encode update \(us(encodeUpdate)) = \(us(clientSide))")
         print("  coordinator, per update: decode \(us(decodeUpdate)) + digest \(us(digest)) + cert cache key \(us(certKey)) + verify signature \(us(verify)) = \(us(coordinatorPerUpdate))"
               + " (first time per client also chain validation \(us(chain)))")

@@ -3,10 +3,10 @@ import Wire
 
 /// Element-wise arithmetic on flat parameter vectors: a model stepped by an update. (An update from two models is
 /// `Adversary.UpdateVector.difference`, where the strategies compute it.)
-enum ParameterVector {
+public enum ParameterVector {
     /// SHA-256 of `WireCodec.tensorBytes(values)` (what model and update digests are taken over), without the copy
     /// on a little-endian machine, where those bytes are the array's own memory.
-    static func digest(_ values: [Float]) -> [UInt8] {
+    public static func digest(_ values: [Float]) -> [UInt8] {
         #if _endian(little)
         values.withUnsafeBytes { Digest.sha256($0) }
         #else
