@@ -12,6 +12,9 @@ import Testing
         for i in 0..<8 { n |= Int(bytes[i]) << (8 * i) }
         #expect(n % 8 == 0)
         #expect(bytes.count == 8 + n + 4 * 5)
+        // The data are little-endian float32 in tensor order: 1.5 = 0x3FC00000, −2 = 0xC0000000, …, then 7 = 0x40E00000.
+        #expect(Array(bytes[(8 + n)..<(8 + n + 8)]) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0])
+        #expect(Array(bytes.suffix(4)) == [0x00, 0x00, 0xE0, 0x40])
         let (tensors, metadata) = try SafeTensors.read(path)
         #expect(tensors["update"] == values)
         #expect(tensors["bias"] == [7])

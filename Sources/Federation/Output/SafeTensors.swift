@@ -26,12 +26,11 @@ public enum SafeTensors {
         withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
         out.append(json)
         for t in tensors {
-            t.values.withUnsafeBufferPointer { p in
-                for v in p {
-                    var bits = v.bitPattern.littleEndian
-                    withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-                }
-            }
+            #if _endian(little)
+            t.values.withUnsafeBufferPointer { out.append($0) }   // already little-endian float32 bytes
+            #else
+            t.values.map { $0.bitPattern.littleEndian }.withUnsafeBufferPointer { out.append($0) }
+            #endif
         }
         return out
     }
@@ -59,11 +58,9 @@ public enum SafeTensors {
             }
             let start = 8 + n + offsets[0]
             let count = (offsets[1] - offsets[0]) / 4
-            tensors[name] = (0..<count).map { i in
-                let p = start + 4 * i
-                let bits = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
-                return Float(bitPattern: bits)
-            }
+            var bits = [UInt32](repeating: 0, count: count)
+            bits.withUnsafeMutableBytes { $0.copyBytes(from: bytes[start..<(start + 4 * count)]) }
+            tensors[name] = bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }
         }
         return (tensors, metadata)
     }
