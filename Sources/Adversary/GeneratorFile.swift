@@ -22,9 +22,7 @@ public enum GeneratorFile {
         var out = Data(capacity: 8 + json.count + bytes)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(json)
-        vae.parameters.withUnsafeBufferPointer { p in
-            for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        }
+        vae.parameters.map { $0.bitPattern.littleEndian }.withUnsafeBufferPointer { out.append($0) }
         do { try out.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             throw GeneratorFileError(path: path, reason: "cannot write: \(error.localizedDescription)")
         }
@@ -48,10 +46,10 @@ public enum GeneratorFile {
               let offsets = entry["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1],
               (offsets[1] - offsets[0]) % 4 == 0, 8 + n + offsets[1] <= bytes.count else { throw fail("bad 'parameters' entry") }
         let start = 8 + n + offsets[0]
-        let values = (0..<((offsets[1] - offsets[0]) / 4)).map { i -> Float in
-            let p = start + 4 * i
-            return Float(bitPattern: UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24)
-        }
+        let count = (offsets[1] - offsets[0]) / 4
+        var bits = [UInt32](repeating: 0, count: count)
+        bits.withUnsafeMutableBytes { $0.copyBytes(from: bytes[start..<(start + 4 * count)]) }
+        let values = bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }
         guard let vae = VAE(pixels: sizes[0], classes: sizes[1], latent: sizes[2], hidden: sizes[3], parameters: values) else {
             throw fail("\(values.count) parameters do not fit the sizes \(sizes), or some are not finite")
         }
