@@ -1,19 +1,18 @@
 import Foundation
+import Synchronization
 
 /// An attribution-robust score: exact Shapley, except that the part of a client's cumulative credit that comes only
 /// from small coalitions (its Shapley total minus its `large-coalition-shapley` total, the "excess") is capped at the
 /// cohort's median excess plus `kappa` scaled MADs. Honest clients at or below the cap keep their Shapley totals; a
 /// client that earns unusually much where few others are present (the attribution-first attack's lever) keeps only
 /// its large-coalition credit plus the cap. docs/ATTRIBUTION.md has the design and its measured effect.
-public final class ExcessClippedShapleyEvaluator: StatefulEvaluator, @unchecked Sendable {
+public final class ExcessClippedShapleyEvaluator: StatefulEvaluator {
     public let name = "excess-clipped-shapley"
     public let minFraction: Double
     public let kappa: Double
     public let maxPlayers: Int
     public var playerLimit: Int? { maxPlayers }
-    // Unchecked Sendable: `state` is only touched under `lock`.
-    private let lock = NSLock()
-    private var state = State()
+    private let state = Mutex(State())
 
     /// Per client: Shapley total, large-coalition total, and the robust total reported so far.
     private struct State: Codable {
@@ -47,36 +46,16 @@ public final class ExcessClippedShapleyEvaluator: StatefulEvaluator, @unchecked 
     }
 
     /// The robust totals reported so far, per client.
-    public var totals: [String: Double] {
-        lock.lock()
-        defer { lock.unlock() }
-        return state.reported
-    }
+    public var totals: [String: Double] { state.withLock { $0.reported } }
 
-    public func checkpointState() throws -> String {
-        lock.lock()
-        let copy = state
-        lock.unlock()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(copy), as: UTF8.self)
-    }
+    public func checkpointState() throws -> String { try encodeState(state.withLock { $0 }) }
 
     public func restore(checkpointState text: String) throws {
-        let restored: State
-        do { restored = try JSONDecoder().decode(State.self, from: Data(text.utf8)) } catch {
-            throw AttributionError.invalidState(evaluator: name, reason: "\(error)")
-        }
-        let all = [restored.shapley, restored.large, restored.reported].flatMap(\.values)
-        guard all.allSatisfy(\.isFinite) else {
-            throw AttributionError.invalidState(evaluator: name, reason: "a total is not finite")
-        }
+        let restored = try decodeState(text, as: State.self) { Array([$0.shapley, $0.large, $0.reported].map(\.values).joined()) }
         guard Set(restored.shapley.keys) == Set(restored.large.keys), Set(restored.reported.keys) == Set(restored.shapley.keys) else {
             throw AttributionError.invalidState(evaluator: name, reason: "the three totals name different clients")
         }
-        lock.lock()
-        state = restored
-        lock.unlock()
+        state.withLock { $0 = restored }
     }
 
     /// This round's value per client: the change of its robust total (so the values sum, per client, to the robust total).
@@ -85,20 +64,20 @@ public final class ExcessClippedShapleyEvaluator: StatefulEvaluator, @unchecked 
         let n = input.game.playerCount
         let table = try CoalitionTable.values(of: input.game, evaluator: name, limit: maxPlayers)
         let phi = CoalitionTable.shapley(table, playerCount: n)
-        let minSize = Int((minFraction * Double(max(n - 1, 0))).rounded(.up))
+        let minSize = LargeCoalitionShapleyEvaluator.minSize(fraction: minFraction, players: n)
         let psi = CoalitionTable.largeCoalitionShapley(table, playerCount: n, minSize: minSize)
-        lock.lock()
-        defer { lock.unlock() }
-        for (i, client) in input.clients.enumerated() {
-            state.shapley[client, default: 0] += phi[i]
-            state.large[client, default: 0] += psi[i]
-        }
-        let robust = Self.clip(shapley: input.clients.map { state.shapley[$0]! }, large: input.clients.map { state.large[$0]! },
-                               kappa: kappa)
-        return zip(input.clients, robust).map { client, total in
-            let value = total - state.reported[client, default: 0]
-            state.reported[client] = total
-            return value
+        return state.withLock { s in
+            for (i, client) in input.clients.enumerated() {
+                s.shapley[client, default: 0] += phi[i]
+                s.large[client, default: 0] += psi[i]
+            }
+            let robust = Self.clip(shapley: input.clients.map { s.shapley[$0]! }, large: input.clients.map { s.large[$0]! },
+                                   kappa: kappa)
+            return zip(input.clients, robust).map { client, total in
+                let value = total - s.reported[client, default: 0]
+                s.reported[client] = total
+                return value
+            }
         }
     }
 }

@@ -15,7 +15,10 @@ public final class LargeCoalitionShapleyEvaluator: Evaluator {
     }
 
     /// The smallest coalition of others counted for N players.
-    public func minSize(players n: Int) -> Int { Int((minFraction * Double(max(n - 1, 0))).rounded(.up)) }
+    public func minSize(players n: Int) -> Int { Self.minSize(fraction: minFraction, players: n) }
+
+    /// ⌈fraction·(N−1)⌉: the smallest coalition of others a window starting at `fraction` counts.
+    static func minSize(fraction: Double, players n: Int) -> Int { Int((fraction * Double(max(n - 1, 0))).rounded(.up)) }
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {
         try input.validate(for: name)
