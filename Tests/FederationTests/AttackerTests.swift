@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Logging
 import Options
 import Testing

@@ -3,32 +3,6 @@ import Testing
 @testable import Federation
 
 @Suite struct OutputFormatTests {
-    @Test func safetensorsRoundTripWithAlignedHeader() throws {
-        let path = NSTemporaryDirectory() + "fedattr-\(UUID().uuidString).safetensors"
-        let values: [Float] = [1.5, -2, .leastNonzeroMagnitude, 3e38]
-        try SafeTensors.write([("update", values), ("bias", [7])], metadata: ["round": "3", "client": "client-1"], to: path)
-        let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
-        var n = 0
-        for i in 0..<8 { n |= Int(bytes[i]) << (8 * i) }
-        #expect(n % 8 == 0)
-        #expect(bytes.count == 8 + n + 4 * 5)
-        // The data are little-endian float32 in tensor order: 1.5 = 0x3FC00000, −2 = 0xC0000000, …, then 7 = 0x40E00000.
-        #expect(Array(bytes[(8 + n)..<(8 + n + 8)]) == [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0])
-        #expect(Array(bytes.suffix(4)) == [0x00, 0x00, 0xE0, 0x40])
-        let (tensors, metadata) = try SafeTensors.read(path)
-        #expect(tensors["update"] == values)
-        #expect(tensors["bias"] == [7])
-        #expect(metadata == ["round": "3", "client": "client-1"])
-    }
-
-    @Test func safetensorsReaderRefusesTruncatedFiles() throws {
-        let path = NSTemporaryDirectory() + "fedattr-\(UUID().uuidString).safetensors"
-        try SafeTensors.write([("update", [1, 2, 3])], metadata: [:], to: path)
-        let bytes = FileManager.default.contents(atPath: path)!
-        try bytes.prefix(bytes.count - 4).write(to: URL(fileURLWithPath: path))
-        #expect(throws: FederationError.self) { try SafeTensors.read(path) }
-    }
-
     @Test func logfmtQuotesOnlyWhatNeedsIt() {
         #expect(LogfmtLogHandler.quote("client-1") == "client-1")
         #expect(LogfmtLogHandler.quote("two words") == "\"two words\"")

@@ -1,5 +1,6 @@
 import Attribution
 import Foundation
+import Learning
 import PKI
 
 /// The coordinator's state after its last complete round, in one file (OUT/checkpoint.safetensors): the global model
@@ -39,7 +40,10 @@ struct RunCheckpoint: Equatable {
     /// The checkpoint in `directory`; throws when it is missing or not a checkpoint of this format.
     static func read(directory: String) throws -> RunCheckpoint {
         let path = RunLayout(directory: directory).checkpoint
-        let (tensors, metadata) = try SafeTensors.read(path)
+        let tensors: [String: [Float]], metadata: [String: String]
+        do { (tensors, metadata) = try SafeTensors.read(path) } catch {
+            throw FederationError.cannotRead(path: path, reason: "\(error)")
+        }
         guard metadata["format"] == format, let round = metadata["round"].flatMap(Int.init), round >= 0,
               let parameters = tensors["parameters"], let head = metadata["ledger_head"], let spec = metadata["spec_sha256"],
               let pinsData = metadata["pinned_certificates"]?.data(using: .utf8),

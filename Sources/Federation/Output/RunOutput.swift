@@ -1,5 +1,6 @@
 import Attribution
 import Foundation
+import Learning
 import Logging
 import PKI
 
@@ -84,10 +85,15 @@ final class RunOutput: @unchecked Sendable {  // used from the coordinator's thr
                                aggregation: aggregation?.ledgerAggregation)
         if archiveUpdates {
             for s in submissions {
-                try SafeTensors.write([("update", s.update.update)], metadata: [
-                    "round": "\(record.round)", "client": s.client, "samples": "\(s.update.sampleCount)",
-                    "sha256": Digest.hex(s.updateDigest), "base_model_sha256": Digest.hex(modelDigest),
-                ], to: layout.archivedUpdate(round: record.round, client: s.client))
+                let path = layout.archivedUpdate(round: record.round, client: s.client)
+                do {
+                    try SafeTensors.write([("update", s.update.update)], metadata: [
+                        "round": "\(record.round)", "client": s.client, "samples": "\(s.update.sampleCount)",
+                        "sha256": Digest.hex(s.updateDigest), "base_model_sha256": Digest.hex(modelDigest),
+                    ], to: path)
+                } catch {
+                    throw FederationError.cannotWrite(path: path)
+                }
             }
         }
         var checkpoint = checkpoint
