@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func anInProcessAttackerIsAcceptedEveryRoundAndItsUpdateIsTheScaledOne() throws {
+    @Test(.timeLimit(.minutes(4))) func anInProcessAttackerIsAcceptedEveryRoundAndItsUpdateIsTheScaledOne() throws {
         let out = ProcessHarness.temporaryDirectory("attack-inproc") + "/run"
         let flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "1800", "validation-size": "200",
                      "test-size": "300", "model": "mlp:16", "out": out, "listen": "inproc://attack", "round-deadline": "30",

@@ -8,7 +8,7 @@ import Wire
 /// A registered client (client-1, over mutual TLS) answers round 1 with malformed bytes. Each must be refused as
 /// `undecodable` with the wire error's text in the reason; the coordinator keeps going: round 1 completes with the honest
 /// client's update, and in round 2 the same connection's correct update is accepted.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.serialized, .timeLimit(.minutes(4)))
 struct BadInputTests {
     enum BadBytes: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case empty

@@ -26,7 +26,7 @@ import Testing
         #expect(result.output.contains("x honest (cpu)") && result.output.contains("client-2 holds"))
     }
 
-    @Test(.timeLimit(.minutes(1))) func anUnknownAttackIsRefusedWithTheValidNames() throws {
+    @Test(.timeLimit(.minutes(4))) func anUnknownAttackIsRefusedWithTheValidNames() throws {
         let result = try Tool.run(ProcessHarness.binary, Self.small + ["--attacks", "scale,nonsense"], timeout: 50)
         #expect(result.status != 0)
         #expect(result.output.contains("nonsense") && result.output.contains("attribution-first"), "\(result.output)")

@@ -9,7 +9,7 @@ import Wire
 /// mutual TLS on 127.0.0.1 next to an honest in-process client-0. Each attack must be refused with its exact code in
 /// rounds.jsonl while the honest updates of the same rounds are accepted, every round completes, the ledger holds only
 /// accepted submissions and `fedattr verify` passes.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.serialized, .timeLimit(.minutes(4)))
 struct IdentityAttackTests {
     /// One crafted update answering round 1, and what the coordinator must say about it.
     enum SingleRoundAttack: String, CaseIterable, Sendable, CustomTestStringConvertible {

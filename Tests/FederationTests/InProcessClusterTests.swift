@@ -23,7 +23,7 @@ import Learning
         return l
     }
 
-    @Test(.timeLimit(.minutes(2))) func archivedUpdatesAreSafetensorsWhoseDigestsTheLedgerRecords() throws {
+    @Test(.timeLimit(.minutes(4))) func archivedUpdatesAreSafetensorsWhoseDigestsTheLedgerRecords() throws {
         let out = ProcessHarness.temporaryDirectory("archive") + "/run"
         let summary = try InProcessCluster.run(config: config(out: out, extra: ["archive-updates": "true"]), logger: logger)
         #expect(summary.rounds == 3)
@@ -61,7 +61,7 @@ import Learning
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "client-1 12730 12730 \(digest)")
     }
 
-    @Test(.timeLimit(.minutes(2))) func sameSeedsGiveABitIdenticalFederationAndAttribution() throws {
+    @Test(.timeLimit(.minutes(4))) func sameSeedsGiveABitIdenticalFederationAndAttribution() throws {
         let a = ProcessHarness.temporaryDirectory("det-a") + "/run"
         let b = ProcessHarness.temporaryDirectory("det-b") + "/run"
         _ = try InProcessCluster.run(config: config(out: a), logger: logger)
@@ -77,7 +77,7 @@ import Learning
                 "another seed gives another run")
     }
 
-    @Test(.timeLimit(.minutes(2))) func float16TasksStillTrainTheModel() throws {
+    @Test(.timeLimit(.minutes(4))) func float16TasksStillTrainTheModel() throws {
         let out = ProcessHarness.temporaryDirectory("f16") + "/run"
         let config = try config(out: out, extra: ["float16": "true", "rounds": "4"])
         let summary = try InProcessCluster.run(config: config, logger: logger)

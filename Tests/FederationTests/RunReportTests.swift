@@ -4,7 +4,7 @@ import Testing
 @testable import Federation
 
 @Suite struct RunReportTests {
-    @Test(.timeLimit(.minutes(2))) func reportWritesCSVAndOnePlotLinePerClient() throws {
+    @Test(.timeLimit(.minutes(4))) func reportWritesCSVAndOnePlotLinePerClient() throws {
         let dir = ProcessHarness.temporaryDirectory("report")
         let out = dir + "/run"
         try ProcessHarness.runInProcess([

@@ -188,7 +188,7 @@ import Aggregation
         #expect(doc.contains(SettingsTable.markdown()), "docs/CONFIG.md's table differs from `fedattr settings`: paste its output")
     }
 
-    @Test(.timeLimit(.minutes(2))) func upWritesWhereTheEnvironmentOrTheConfigFileSaysOut() throws {
+    @Test(.timeLimit(.minutes(4))) func upWritesWhereTheEnvironmentOrTheConfigFileSaysOut() throws {
         let dir = try TemporaryDirectory("up-out")
         defer { dir.remove() }
         let federation = ["up", "--inproc", "--clients", "2", "--rounds", "1", "--dataset", "synthetic", "--synthetic-count", "400",

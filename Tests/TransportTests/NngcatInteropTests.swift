@@ -97,23 +97,36 @@ import Testing
         let observation = TLSHandshake.observe { e in seen.lock.lock(); seen.events.append(e); seen.lock.unlock() }
         defer { observation.cancel() }
 
-        let port = try freeTCPPort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.nngcat)
-        process.arguments = ["--surveyor", "--listen", "tls+tcp://127.0.0.1:\(port)", "--cert", pki.serverBundle,
-                             "--cacert", pki.caFile, "--data", "ping", "--interval", "1", "--ascii"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // freeTCPPort's port was free a moment ago; another suite running in parallel may take it before nngcat
+        // listens (nngcat then exits, or our dial reaches someone else). Such an attempt is retried on a new port.
+        var started: (process: Process, stdout: Pipe, respondent: Socket, port: Int, survey: Received)?
+        for attempt in 1...3 where started == nil {
+            let port = try freeTCPPort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.nngcat)
+            process.arguments = ["--surveyor", "--listen", "tls+tcp://127.0.0.1:\(port)", "--cert", pki.serverBundle,
+                                 "--cacert", pki.caFile, "--data", "ping", "--interval", "1", "--ascii"]
+            let stdout = Pipe()
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let respondent = try Socket.respondent()
+            try respondent.setReceiveTimeout(milliseconds: 10_000)
+            try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 200)
+            try respondent.dial("tls+tcp://127.0.0.1:\(port)", tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0)))
+            do {
+                started = (process, stdout, respondent, port, try respondent.receive())
+            } catch {
+                print("attempt \(attempt): no survey from nngcat on port \(port) within 10 s (nngcat running: \(process.isRunning)): \(error)")
+                respondent.close()
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                if attempt == 3 { throw error }
+            }
+        }
+        let (process, stdout, respondent, port, survey) = try #require(started)
         defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-
-        let respondent = try Socket.respondent()
         defer { respondent.close() }
-        try respondent.setReceiveTimeout(milliseconds: 10_000)
-        try respondent.setReconnect(minMilliseconds: 50, maxMilliseconds: 200)
-        try respondent.dial("tls+tcp://127.0.0.1:\(port)", tls: TLSSettings(caFile: pki.caFile, certKeyFile: pki.clientBundle(0)))
-        let survey = try respondent.receive()
         #expect(text(survey.bytes) == "ping")
         try respondent.send(bytes("pong"))
         let reply = Background { String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self) }
