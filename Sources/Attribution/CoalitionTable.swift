@@ -84,3 +84,11 @@ private final class ResultBuffer: @unchecked Sendable {
 
     var values: [Double] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
+
+extension RoundInput {
+    /// Checks the input for `evaluator`, then all 2^N values of its game indexed by mask (at most `limit` players).
+    func coalitionValues(for evaluator: String, limit: Int) throws -> [Double] {
+        try validate(for: evaluator)
+        return try CoalitionTable.values(of: game, evaluator: evaluator, limit: limit)
+    }
+}

@@ -13,9 +13,8 @@ public final class ExactShapleyEvaluator: Evaluator {
     }
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {
-        try input.validate(for: name)
         let n = input.game.playerCount
-        let table = try CoalitionTable.values(of: input.game, evaluator: name, limit: maxPlayers)
+        let table = try input.coalitionValues(for: name, limit: maxPlayers)
         return CoalitionTable.shapley(table, playerCount: n)
     }
 }

@@ -60,9 +60,8 @@ public final class ExcessClippedShapleyEvaluator: StatefulEvaluator {
 
     /// This round's value per client: the change of its robust total (so the values sum, per client, to the robust total).
     public func evaluate(_ input: RoundInput) throws -> [Double] {
-        try input.validate(for: name)
         let n = input.game.playerCount
-        let table = try CoalitionTable.values(of: input.game, evaluator: name, limit: maxPlayers)
+        let table = try input.coalitionValues(for: name, limit: maxPlayers)
         let phi = CoalitionTable.shapley(table, playerCount: n)
         let minSize = LargeCoalitionShapleyEvaluator.minSize(fraction: minFraction, players: n)
         let psi = CoalitionTable.largeCoalitionShapley(table, playerCount: n, minSize: minSize)

@@ -21,9 +21,8 @@ public final class LargeCoalitionShapleyEvaluator: Evaluator {
     static func minSize(fraction: Double, players n: Int) -> Int { Int((fraction * Double(max(n - 1, 0))).rounded(.up)) }
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {
-        try input.validate(for: name)
         let n = input.game.playerCount
-        let table = try CoalitionTable.values(of: input.game, evaluator: name, limit: maxPlayers)
+        let table = try input.coalitionValues(for: name, limit: maxPlayers)
         return CoalitionTable.largeCoalitionShapley(table, playerCount: n, minSize: minSize(players: n))
     }
 }

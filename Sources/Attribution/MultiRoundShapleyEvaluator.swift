@@ -38,9 +38,8 @@ public final class MultiRoundShapleyEvaluator: StatefulEvaluator {
     }
 
     public func evaluate(_ input: RoundInput) throws -> [Double] {
-        try input.validate(for: name)
         let n = input.game.playerCount
-        let table = try CoalitionTable.values(of: input.game, evaluator: name, limit: maxPlayers)
+        let table = try input.coalitionValues(for: name, limit: maxPlayers)
         let phi = CoalitionTable.shapley(table, playerCount: n)
         return state.withLock { s in
             if s.firstRound == nil { s.firstRound = input.round }
