@@ -33,7 +33,7 @@ let package = Package(
 
         // Policies: aggregation rules and contribution evaluators.
         .target(name: "Aggregation", dependencies: ["Learning", "Options", "CBLAS"]),
-        .target(name: "Attribution", dependencies: ["PKI"]),
+        .target(name: "Attribution", dependencies: ["Learning", "PKI"]),
         // How a client computes its update: honest training and the attacks (the adversarial client).
         .target(name: "Adversary", dependencies: ["Learning", "Wire", "Options"]),
 

@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Synchronization
 
 /// An attribution-robust score: exact Shapley, except that the part of a client's cumulative credit that comes only
@@ -33,16 +34,10 @@ public final class ExcessClippedShapleyEvaluator: StatefulEvaluator {
         precondition(shapley.count == large.count, "one large-coalition total per Shapley total")
         guard !shapley.isEmpty else { return [] }
         let excess = zip(shapley, large).map { $0 - $1 }
-        let center = median(excess)
-        let spread = 1.4826 * median(excess.map { abs($0 - center) })
+        let center = Percentiles.median(excess)
+        let spread = 1.4826 * Percentiles.median(excess.map { abs($0 - center) })
         let cap = center + kappa * spread
         return zip(large, excess).map { $0 + min($1, cap) }
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// The robust totals reported so far, per client.
