@@ -1091,3 +1091,20 @@ int fedattr_tls_openssl_register(void) {
 }
 
 const char *fedattr_tls_openssl_version(void) { return OpenSSL_version(OPENSSL_VERSION); }
+
+// MARK: Process exit
+
+// Why: OpenSSL frees its global state in an atexit handler, but nng runs handshakes and frees connections on its own
+// threads, and nng_close does not wait for a connection still being negotiated (a client's redial after the
+// coordinator closed it, or a peer still connecting to a listener). A daemon returning from main while such a
+// handshake ran crashed inside OpenSSL: SIGSEGV in CRYPTO_THREAD_write_lock on a freed lock under conn_handshake, or
+// glibc's "free(): invalid pointer" (tools/openssl_exit_race.sh reproduces it). Without the handler the process exits
+// with OpenSSL intact and the kernel takes the memory back. Only the first initialisation decides, hence a
+// constructor: it runs before main, so before anything else touches OpenSSL.
+static bool exit_cleanup_disabled;
+
+__attribute__((constructor)) static void keep_openssl_until_exit(void) {
+    exit_cleanup_disabled = OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL) == 1;
+}
+
+bool fedattr_openssl_exit_cleanup_disabled(void) { return exit_cleanup_disabled; }

@@ -39,6 +39,10 @@ public enum TLSEngine: String, Sendable, CaseIterable {
     /// Connections retired by `Socket.closePipe` that nng has not freed yet (engine.c, "Retiring a connection").
     public static var retiringConnections: Int { fedattr_tls_retiring_connections() }
 
+    /// Whether OpenSSL's clean-up at process exit is off in this process (set before main by engine.c): nng may still be
+    /// running a handshake on its own threads when a daemon exits, and that handshake crashed on freed OpenSSL state.
+    public static var keepsOpenSSLUntilExit: Bool { fedattr_openssl_exit_cleanup_disabled() }
+
     /// nng's name and description of the engine in use, e.g. "openssl (OpenSSL 3.0.19 …)".
     public static var activeDescription: String {
         String(cString: nng_tls_engine_name()) + " (" + String(cString: nng_tls_engine_description()) + ")"

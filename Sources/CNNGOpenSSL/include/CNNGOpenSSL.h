@@ -34,6 +34,10 @@ int fedattr_tls_openssl_register(void);
 // "OpenSSL 3.0.x ..." (the library in use).
 const char *fedattr_tls_openssl_version(void);
 
+// Whether OpenSSL was told at load time (before main) not to free its state at process exit, where nng's threads
+// may still be in a handshake (see "Process exit" in engine.c).
+bool fedattr_openssl_exit_cleanup_disabled(void);
+
 // Calls `handler` on nng's I/O thread after each handshake of the OpenSSL engine ends (keep it short; it must not
 // call into nng). NULL removes the handler.
 void fedattr_tls_set_event_handler(fedattr_tls_event_handler handler, void *context);

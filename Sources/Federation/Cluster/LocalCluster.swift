@@ -41,6 +41,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
     private let logger: Logger
     private let lock = NSLock()
     private var processes: [(name: String, process: Process)] = []
+    private var failedClients: [String: String] = [:]
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -88,11 +89,42 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         }
         coordinator.waitUntilExit()
         let status = coordinator.terminationStatus
+        let failures = clientFailures()  // before stopAll, whose SIGTERM ends the rest
         stopAll()
+        for (name, how) in failures.sorted(by: { $0.key < $1.key }) {
+            logger.error("client ended abnormally", metadata: [
+                "client": "\(name)", "how": "\(how)", "stderr": "\(run.standardError(name))", "log": "\(run.log(name))"])
+        }
+        lock.lock()
+        failedClients = failures
+        lock.unlock()
         if status != 0 {
             logger.error("coordinator failed", metadata: ["status": "\(status)", "log": "\(run.coordinatorLog)"])
         }
         return status
+    }
+
+    /// Clients that had ended by themselves by a signal or a non-zero status when the coordinator finished, with how
+    /// ("signal 11", "exit status 1"); filled in by `run()`.
+    public var clientsEndedAbnormally: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return failedClients
+    }
+
+    private func clientFailures() -> [String: String] {
+        lock.lock()
+        let clients = processes.filter { $0.name != "coordinator" && !$0.process.isRunning }
+        lock.unlock()
+        var failures: [String: String] = [:]
+        for (name, process) in clients {
+            switch process.terminationReason {
+            case .uncaughtSignal: failures[name] = "signal \(process.terminationStatus)"
+            case .exit where process.terminationStatus != 0: failures[name] = "exit status \(process.terminationStatus)"
+            default: break
+            }
+        }
+        return failures
     }
 
     /// The process ids of what has been started so far, by name (`coordinator`, `client-N`), for monitoring.
