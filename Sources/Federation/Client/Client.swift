@@ -25,6 +25,8 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     private var history: [[Float]] = []
     private var lastRound: UInt64 = 0
     private let stopFlag = StopFlag()
+    /// Raised once the client is done (finish message, no shard, or stop): a lost connection is then expected.
+    private let finishing = StopFlag()
     private let inbox: ClientInbox
     private let link = CoordinatorLink()
     /// Seconds a client that is done waits for the coordinator to close the connection before closing it itself.
@@ -50,12 +52,15 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let log = logger
         let connected = StopFlag()
         let link = self.link
+        let finishing = self.finishing
         try socket.onPipeEvent { event, pipe in
             link.handle(event, pipe)
             switch event {
             case .added:
                 connected.raise()
                 log.info("connected to coordinator", metadata: ["pipe": "\(pipe)"])
+            case .removed where finishing.isRaised:
+                log.info("disconnected from coordinator; not reconnecting, this client is done", metadata: ["pipe": "\(pipe)"])
             case .removed: log.warning("disconnected from coordinator; reconnecting", metadata: ["pipe": "\(pipe)"])
             }
         }
@@ -113,6 +118,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
     }
 
     public func stop() {
+        finishing.raise()
         stopFlag.raise()
         // Contexts still queued in the inbox are closed first: nng_close waits for every context of the socket.
         inbox.close()
@@ -164,6 +170,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
                         timeline.mark("taken", at: taken)
                         timeline.mark("decoded", at: decodedAt)
                     case let .finish(f):
+                        finishing.raise()
                         logger.info(LedgerHeadSeenEvent.message, metadata: LedgerHeadSeenEvent(finish: f).metadata)
                         logger.info("federation finished; exiting", metadata: ["round": "\(f.round)", "reason": "\(f.reason)"])
                         items.forEach { $0.context.close() }
@@ -195,6 +202,7 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         do { try body() } catch let error as FederationError {
             if case .noShard = error {
                 logger.critical("this certificate names no shard of the federation; stopping", metadata: ["error": "\(error)"])
+                finishing.raise()
                 link.waitUntilDisconnected(seconds: Self.hangUpWaitSeconds)  // the coordinator closes a refused non-member
                 stop()
                 throw error
