@@ -97,22 +97,29 @@ INCLUDE=Sources/CNNGOpenSSL/include
 "$CC" -O1 -w -o "$DIR/race" "$DIR/race.c" Sources/CNNGOpenSSL/engine.c -I"$INCLUDE" -lnng -lssl -lcrypto -lpthread
 "$CC" -O1 -w -Dconstructor=used -o "$DIR/race-baseline" "$DIR/race.c" Sources/CNNGOpenSSL/engine.c -I"$INCLUDE" \
     -lnng -lssl -lcrypto -lpthread
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
 
-# Prints how many of RUNS runs of $1 ended with a signal; a run that fails otherwise (exit 2 or 3) stops the script.
+# Prints how many of RUNS runs of $1 ended with a signal. A port taken meanwhile by another process is replaced; any
+# other failure (exit 2 or 3) stops the script.
 crashes() {
-    local count=0 rc
-    for _ in $(seq 1 "$RUNS"); do
+    local count=0 rc run=0
+    while [ "$run" -lt "$RUNS" ]; do
         set +e
         "$1" "$DIR" "$PORT" >/dev/null 2>"$DIR/stderr"
         rc=$?
         set -e
+        if [ "$rc" -eq 3 ] && grep -q "Address in use" "$DIR/stderr"; then
+            PORT=$(free_port)
+            continue
+        fi
         if [ "$rc" -ge 128 ]; then
             count=$((count + 1))
         elif [ "$rc" -ne 0 ]; then
             echo "openssl-exit-race: $1 failed (exit $rc): $(cat "$DIR/stderr")" >&2
             exit 1
         fi
+        run=$((run + 1))
     done
     echo "$count"
 }
