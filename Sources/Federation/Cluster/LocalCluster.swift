@@ -89,8 +89,8 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         }
         coordinator.waitUntilExit()
         let status = coordinator.terminationStatus
-        let failures = clientFailures()  // before stopAll, whose SIGTERM ends the rest
         stopAll()
+        let failures = clientFailures()
         for (name, how) in failures.sorted(by: { $0.key < $1.key }) {
             logger.error("client ended abnormally", metadata: [
                 "client": "\(name)", "how": "\(how)", "stderr": "\(run.standardError(name))", "log": "\(run.log(name))"])
@@ -104,8 +104,8 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         return status
     }
 
-    /// Clients that had ended by themselves by a signal or a non-zero status when the coordinator finished, with how
-    /// ("signal 11", "exit status 1"); filled in by `run()`.
+    /// Clients that ended by a signal or with a non-zero status, with how ("signal 11", "exit status 1"); filled in by
+    /// `run()`. The SIGTERM and SIGKILL of `stopAll` are not counted: they are how `up` ends clients still running.
     public var clientsEndedAbnormally: [String: String] {
         lock.lock()
         defer { lock.unlock() }
@@ -119,6 +119,7 @@ public final class LocalCluster: @unchecked Sendable {  // the process list is g
         var failures: [String: String] = [:]
         for (name, process) in clients {
             switch process.terminationReason {
+            case .uncaughtSignal where process.terminationStatus == SIGTERM || process.terminationStatus == SIGKILL: break
             case .uncaughtSignal: failures[name] = "signal \(process.terminationStatus)"
             case .exit where process.terminationStatus != 0: failures[name] = "exit status \(process.terminationStatus)"
             default: break
