@@ -6,25 +6,19 @@
 # CRYPTO_THREAD_write_lock, or "free(): invalid pointer"); the engine as built turns the cleanup off.
 # Runs the program RUNS times built as in the product (must never crash) and RUNS times with the constructor compiled
 # out (the baseline, which shows the test has the power to see the crash on this machine).
-# Usage: tools/openssl_exit_race.sh [RUNS] (default 200); needs a C compiler, libnng-dev, libssl-dev, openssl.
+# Usage: tools/openssl_exit_race.sh [RUNS] [FEDATTR_BINARY] (defaults 200, .build/debug/fedattr, used only to make
+# certificates); needs a C compiler, libnng-dev and libssl-dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-200}
+FEDATTR=${2:-.build/debug/fedattr}
+[ -x "$FEDATTR" ] || { echo "openssl-exit-race: no fedattr binary at $FEDATTR (swift build first, or pass its path)" >&2; exit 1; }
 CC=${CC:-$(command -v cc || command -v clang)}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 
-# Throwaway certificates: a CA, a listener certificate for 127.0.0.1, a client certificate (ECDSA P-256).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=race-ca \
-    -keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null
-for NAME in server client; do
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$NAME" \
-        -keyout "$DIR/$NAME.key" -out "$DIR/$NAME.csr" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1\n' > "$DIR/$NAME.ext"
-    openssl x509 -req -in "$DIR/$NAME.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -CAcreateserial -days 1 \
-        -extfile "$DIR/$NAME.ext" -out "$DIR/$NAME.crt" 2>/dev/null
-    cat "$DIR/$NAME.crt" "$DIR/$NAME.key" > "$DIR/$NAME.pem"
-done
+# Throwaway certificates from the project's own PKI (the coordinator's names 127.0.0.1, its bundle coordinator.pem).
+"$FEDATTR" pki init --dir "$DIR/pki" --clients 1 >/dev/null
 
 cat > "$DIR/race.c" <<'EOF'
 #include <nng/nng.h>
@@ -77,14 +71,14 @@ int main(int argc, char **argv) {
     CHECK(nng_pipe_notify(server, NNG_PIPE_EV_ADD_POST, on_add, NULL));
     nng_listener l;
     CHECK(nng_listener_create(&l, server, url));
-    CHECK(nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, config(NNG_TLS_MODE_SERVER, slurp(dir, "server.pem"), ca)));
+    CHECK(nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, config(NNG_TLS_MODE_SERVER, slurp(dir, "coordinator.pem"), ca)));
     CHECK(nng_listener_start(l, 0));
     CHECK(nng_respondent0_open(&client));
     CHECK(nng_socket_set_ms(client, NNG_OPT_RECONNMINT, 1));
     CHECK(nng_socket_set_ms(client, NNG_OPT_RECONNMAXT, 5));
     nng_dialer d;
     CHECK(nng_dialer_create(&d, client, url));
-    CHECK(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, config(NNG_TLS_MODE_CLIENT, slurp(dir, "client.pem"), ca)));
+    CHECK(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, config(NNG_TLS_MODE_CLIENT, slurp(dir, "client-0.pem"), ca)));
     CHECK(nng_dialer_start(d, 0));
     usleep(50000);
     for (int i = 0, n = npipes; i < n; i++) nng_pipe_close(pipes[i]);  // the dialer redials at once
@@ -106,7 +100,7 @@ crashes() {
     local count=0 rc run=0
     while [ "$run" -lt "$RUNS" ]; do
         set +e
-        "$1" "$DIR" "$PORT" >/dev/null 2>"$DIR/stderr"
+        "$1" "$DIR/pki" "$PORT" >/dev/null 2>"$DIR/stderr"
         rc=$?
         set -e
         if [ "$rc" -eq 3 ] && grep -q "Address in use" "$DIR/stderr"; then
