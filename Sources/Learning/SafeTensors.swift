@@ -65,9 +65,10 @@ public enum SafeTensors {
         try encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// Reads back a file `write` (or any writer of F32 safetensors) produced.
+    /// Reads back a file `write` (or any writer of F32 safetensors) produced; errors do not repeat the path, which
+    /// callers name.
     public static func read(_ path: String) throws -> (tensors: [String: [Float]], metadata: [String: String]) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SafeTensorsError("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw SafeTensorsError("missing or not readable") }
         return try decode([UInt8](data))
     }
 }

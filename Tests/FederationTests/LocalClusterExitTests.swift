@@ -4,7 +4,7 @@ import Logging
 import Testing
 import TestSupport
 
-/// What `fedattr up` says about clients that ended on their own before the coordinator finished. The processes are a
+/// What `fedattr up` says about clients that crashed or failed, before or while being stopped. The processes are a
 /// shell script standing in for `fedattr`: the coordinator waits a moment and exits 0; client-0 dies of SIGSEGV,
 /// client-1 exits 3, client-2 exits 0, client-3 runs until `up` stops it (SIGTERM), client-4 crashes when stopped.
 struct LocalClusterExitTests {
