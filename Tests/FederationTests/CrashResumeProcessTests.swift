@@ -40,9 +40,12 @@ import PKI
             // fast rounds the previous kill can land two rounds late, and a count already reached killed the next
             // coordinator during its start-up (2 of 3 resumes logged, seen from a fresh clone).
             #expect(ProcessHarness.eventually(timeout: 90) { cluster.rounds.count >= max(2 * kill, roundsAtStart + 1) })
-            // Within about a round (100–600 ms here): a longer pause let an unloaded run finish all 9 rounds before the
-            // third kill, and the coordinator resumed after the last round then waited for clients that had left.
-            usleep(UInt32.random(in: 0...300_000, using: &generator))
+            // Within about a round, as long as the last one took: a longer pause let an unloaded run finish all 9 rounds
+            // before the third kill, and the coordinator resumed after the last round then waited for clients that had
+            // left; a fixed 300 ms still spanned four 70 ms rounds on a fast machine, so the second kill came after
+            // round 12 and the third waited in vain for a 13th.
+            let lastRound = (cluster.rounds.last?["durations_ms"] as? [String: Any])?["total"] as? Double ?? 100
+            usleep(UInt32.random(in: 0...UInt32(min(max(lastRound, 1), 600) * 1000), using: &generator))
             Glibc.kill(coordinator.processIdentifier, SIGKILL)
             coordinator.waitUntilExit()
             roundsAtStart = cluster.rounds.count
