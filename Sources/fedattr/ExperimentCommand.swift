@@ -14,14 +14,14 @@ struct ExperimentCommand: ParsableCommand {
             Runs go to OUT/<condition>/seed-<k>/ with the usual files (a condition with a path or other characters gets a \
             readable name with a digest); complete runs are skipped, so an interrupted \
             experiment resumes. Conditions: honest (every client honest), without-client-N (client N takes no part: \
-            leave-one-client-out), or an attack item run by --attacker, e.g. scale(factor=3) (docs/ATTACKS.md). Seed k uses base + k − 1 for each varied seed \
+            leave-one-client-out), or an attack item run by --attacker, e.g. scale(k=3) (docs/ATTACKS.md). Seed k uses base + k − 1 for each varied seed \
             (--partition-seed, --model-seed, --shuffle-seed; --seed is the default of the last two).
             """)
 
     @OptionGroup var shared: SharedOptions
     @OptionGroup var federation: FederationOptions
     @Option(help: "Seeds per condition (k = 1…K).") var seeds = 5
-    @Option(help: "Conditions, comma-separated: honest, without-client-N, or an attack item such as sign-flip or scale(factor=3).") var conditions = "honest"
+    @Option(help: "Conditions, comma-separated: honest, without-client-N, or an attack item such as sign-flip or scale(k=3).") var conditions = "honest"
     @Option(help: "The client that runs the attack conditions.") var attacker = "client-2"
     @Option(help: "Seeds varied with k, comma-separated: partition, model, shuffle.") var vary = "model,shuffle"
     @Flag(name: .customLong("leave-one-out"), help: "Add a without-client-N condition for every client (client-level influence).") var leaveOneOut = false

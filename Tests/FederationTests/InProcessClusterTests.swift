@@ -43,6 +43,13 @@ import Learning
             }
         }
         #expect(checked == 9)
+        // Each round times its detectors apart, as part of the aggregate phase (docs/OUTPUTS.md).
+        for round in ProcessHarness.jsonLines(out + "/rounds.jsonl") {
+            let durations = try #require(round["durations_ms"] as? [String: Any])
+            let detect = try #require(durations["detect"] as? Double, "round \(round["round"] ?? "?") has no durations_ms.detect")
+            let aggregate = try #require(durations["aggregate"] as? Double)
+            #expect(detect >= 0 && detect <= aggregate)
+        }
         // Python reads the archive with nothing but the standard library (safetensors' layout): the tensor's bytes hash
         // to the digest the ledger holds for that update.
         let script = """

@@ -354,6 +354,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             outcome = o
             model.parameters = ParameterVector.adding(o.result.aggregate, to: base)
             record.durationsMs.aggregate = Self.ms(since: t0)
+            record.durationsMs.detect = o.detectMilliseconds
             timeline?.mark("aggregated")
             record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
             record.aggregation = RoundRecord.Aggregation(o.result.decision)

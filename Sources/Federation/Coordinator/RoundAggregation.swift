@@ -32,10 +32,12 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
     /// Detects, then aggregates. The returned input is the prepared one every coalition of the game starts from.
     func run(round: Int, base: [Float], clients: [String], sampleCounts: [Int], trainLosses: [Double], updates: [[Float]],
              logger: Logger, timeline: inout RoundTimeline?) throws -> Outcome {
+        let detectStart = Date()
         let report = detection.run(round: round, clients: clients, sampleCounts: sampleCounts, updates: updates)
         timeline?.mark("detected")
         try detections.append(contentsOf: report.checks)
         timeline?.mark("detections_written")
+        let detectMilliseconds = Date().timeIntervalSince(detectStart) * 1000
         for client in report.flaggedClients {
             logger.warning("client flagged", metadata: ["round": "\(round)", "client": "\(client)",
                                                          "detectors": "\(report.flags[client]!.joined(separator: ","))"])
@@ -53,13 +55,15 @@ final class RoundAggregation: @unchecked Sendable {  // used from the coordinato
             logger.info("aggregation left clients out", metadata: ["round": "\(round)", "rule": "\(d.rule)",
                                                                  "clients": "\(d.dropped.map { "\($0.client):\($0.reason)" }.joined(separator: ","))"])
         }
-        return Outcome(input: input, result: result, detection: report)
+        return Outcome(input: input, result: result, detection: report, detectMilliseconds: detectMilliseconds)
     }
 
     struct Outcome {
         var input: AggregationInput
         var result: AggregationResult
         var detection: DetectionReport
+        /// Wall-clock time of the detectors and of appending their checks to detections.jsonl.
+        var detectMilliseconds: Double
 
         /// The round's flags for the ledger.
         var ledgerFlags: [LedgerFlag] {
