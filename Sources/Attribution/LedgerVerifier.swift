@@ -80,6 +80,14 @@ public enum LedgerVerifier {
         return parsed.map(\.record)
     }
 
+    /// `readLedger(path:)` of ledger bytes not (yet) in a file; `path` names them in errors.
+    public static func readLedger(contents: Data, path: String) throws -> [LedgerRecord] {
+        var problems: [LedgerError] = []
+        let parsed = parseLedger(lines: try lines(contents, path: path), problems: &problems)
+        if let first = problems.first { throw first }
+        return parsed.map(\.record)
+    }
+
     struct ParsedRecord {
         var record: LedgerRecord
         var line: Int
@@ -126,6 +134,10 @@ public enum LedgerVerifier {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path, reason: "missing or unreadable")
         }
+        return try lines(data, path: path)
+    }
+
+    static func lines(_ data: Data, path: String) throws(LedgerError) -> [String] {
         guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: path, reason: "not UTF-8") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
@@ -134,10 +146,14 @@ public enum LedgerVerifier {
 
     /// Parses every record and checks canonical form, digest and chain, appending problems; unparsable lines are skipped after reporting.
     static func parseLedger(path: String, problems: inout [LedgerError]) throws(LedgerError) -> [ParsedRecord] {
+        parseLedger(lines: try lines(path: path), problems: &problems)
+    }
+
+    static func parseLedger(lines: [String], problems: inout [LedgerError]) -> [ParsedRecord] {
         var result: [ParsedRecord] = []
         var previousDigest = LedgerRecord.genesisDigest
         var previousRound: Int?
-        for (index, text) in try lines(path: path).enumerated() {
+        for (index, text) in lines.enumerated() {
             let lineNumber = index + 1
             let stored: (record: LedgerRecord, digest: String)
             do {

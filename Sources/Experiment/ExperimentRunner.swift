@@ -42,12 +42,14 @@ public final class ExperimentRunner: @unchecked Sendable {  // mutable progress 
         public var runsPerMinute: Double
     }
 
-    /// Whether `run` already has a complete summary.json (all planned rounds recorded).
+    /// Whether `run` is complete: a summary.json of all planned rounds, and rounds.jsonl and attribution.jsonl that
+    /// read back with every round (what results.md is computed from); anything less is run again.
     public func isComplete(_ run: ExperimentPlan.Run) -> Bool {
-        let path = RunLayout(directory: directory + "/" + run.path).summary
-        guard let data = FileManager.default.contents(atPath: path),
-              let summary = try? RunJSON.decoder().decode(RunSummary.self, from: data) else { return false }
-        return summary.rounds == plan.rounds
+        let runDirectory = directory + "/" + run.path
+        guard let data = FileManager.default.contents(atPath: RunLayout(directory: runDirectory).summary),
+              let summary = try? RunJSON.decoder().decode(RunSummary.self, from: data), summary.rounds == plan.rounds,
+              let report = try? RunReport(directory: runDirectory) else { return false }
+        return report.rounds.count == plan.rounds
     }
 
     /// Runs every incomplete run; a failed run is reported and the others go on.

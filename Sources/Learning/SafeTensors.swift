@@ -28,8 +28,9 @@ public enum SafeTensors {
         return out
     }
 
-    /// The tensors and metadata of `bytes`; refuses a short file, a bad header, a dtype other than F32 and data
-    /// offsets outside the file or not whole floats.
+    /// The tensors and metadata of `bytes`; refuses a short file, a bad header, a dtype other than F32, data
+    /// offsets outside the file, not whole floats or overlapping another tensor's, and a shape that does not hold
+    /// exactly the tensor's floats.
     public static func decode(_ bytes: [UInt8]) throws(SafeTensorsError) -> (tensors: [String: [Float]], metadata: [String: String]) {
         guard bytes.count >= 8 else { throw SafeTensorsError("shorter than 8 bytes") }
         var n = 0
@@ -40,6 +41,7 @@ public enum SafeTensors {
         }
         var tensors: [String: [Float]] = [:]
         var metadata: [String: String] = [:]
+        var ranges: [(range: Range<Int>, name: String)] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let strings = value as? [String: String] else { throw SafeTensorsError("__metadata__ is not an object of strings") }
@@ -51,8 +53,20 @@ public enum SafeTensors {
                   offsets[0] <= offsets[1], offsets[1] <= bytes.count - 8 - n, (offsets[1] - offsets[0]) % 4 == 0 else {
                 throw SafeTensorsError("bad entry '\(name)'")
             }
-            let start = 8 + n + offsets[0]
             let count = (offsets[1] - offsets[0]) / 4
+            guard let shape = info["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 }),
+                  case let (elements, overflow) = shape.reduce((1, false), { product, d in
+                      let (p, o) = product.0.multipliedReportingOverflow(by: d)
+                      return (p, product.1 || o)
+                  }), !overflow, elements == count else {
+                throw SafeTensorsError("entry '\(name)': shape \((info["shape"] as? [Int]).map { "\($0)" } ?? "missing or not a list of integers") does not hold its \(count) floats")
+            }
+            let range = offsets[0]..<offsets[1]
+            if let other = ranges.first(where: { $0.range.overlaps(range) }) {
+                throw SafeTensorsError("entries '\(other.name)' and '\(name)' overlap in the data")
+            }
+            ranges.append((range, name))
+            let start = 8 + n + offsets[0]
             var bits = [UInt32](repeating: 0, count: count)
             bits.withUnsafeMutableBytes { $0.copyBytes(from: bytes[start..<(start + 4 * count)]) }
             tensors[name] = bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }

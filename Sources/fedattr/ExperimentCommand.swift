@@ -47,11 +47,12 @@ struct ExperimentCommand: ParsableCommand {
         if leaveOneOut {
             for i in 0..<clients where !names.contains("without-client-\(i)") { names.append("without-client-\(i)") }
         }
-        guard !names.isEmpty, Set(names).count == names.count else {
-            throw ValidationError("--conditions must name each condition once")
+        guard !names.isEmpty else { throw ValidationError("--conditions names no condition (e.g. honest,sign-flip)") }
+        guard Set(names).count == names.count else { throw ValidationError("--conditions must name each condition once") }
+        if names.contains(where: ExperimentPlan.isAttack) {
+            let attackerIndex = try DataSplits.shardIndex(of: attacker)
+            guard attackerIndex < clients else { throw ValidationError("--attacker \(attacker) is not one of client-0…client-\(clients - 1)") }
         }
-        let attackerIndex = try DataSplits.shardIndex(of: attacker)
-        guard attackerIndex < clients else { throw ValidationError("--attacker \(attacker) is not one of client-0…client-\(clients - 1)") }
         for name in names {
             if let absent = ExperimentPlan.absentClient(name) {
                 guard let i = try? DataSplits.shardIndex(of: absent), i < clients, clients > 1 else {

@@ -26,6 +26,10 @@ struct UpCommand: AsyncParsableCommand {
             try SimulateCommand.simulate(settings: settings)
             return
         }
+        if let port, !(1...65_535).contains(port) { throw ValidationError("--port must be in 1...65535 (leave it out for a free port)") }
+        // The coordinator's settings are checked here, so that a bad value is refused before any process starts.
+        let placeholders = ["listen": "tls+tcp://127.0.0.1:\(port ?? 1)", "pki-dir": RunLayout(directory: out).pki.directory]
+        _ = try CoordinatorConfig(settings: Settings(flags: flags.merging(placeholders) { $1 }, configFile: shared.config))
         let logger = try Daemon.logger(label: "up", settings: settings)
         // Every cluster setting the coordinator reads goes to it as a flag (up chooses listen, PKI and log files itself);
         // clients need where the data is and the TLS engine.

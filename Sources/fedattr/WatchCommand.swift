@@ -19,10 +19,22 @@ struct WatchCommand: ParsableCommand {
         guard interval > 0, interval.isFinite else { throw ValidationError("--interval must be a positive number of seconds") }
         let redraw = isatty(STDOUT_FILENO) == 1 && !once
         var shown = 0
+        var failedReads = 0
         while true {
             let finished = FileManager.default.fileExists(atPath: RunLayout(directory: directory).summary)
-            // A line may be half-written while the coordinator appends it: such a read is retried on the next tick.
-            if let report = try? RunReport(directory: directory) {
+            // A line may be half-written while the coordinator appends it: such a read is retried on the next tick. A
+            // finished run that cannot be read is an error; a live one is retried, and said so after three failed ticks.
+            let read = Result { try RunReport(directory: directory) }
+            if case let .failure(error) = read {
+                failedReads += 1
+                if finished || once { throw error }
+                if failedReads == 3 {
+                    FileHandle.standardError.write(Data("fedattr watch: cannot read \(directory) yet (\(error)); still trying every \(interval) s\n".utf8))
+                }
+            } else {
+                failedReads = 0
+            }
+            if case let .success(report) = read {
                 if evaluator != AttributionBlock.automatic, !report.evaluators.contains(evaluator) {
                     throw ValidationError("\(directory) has no values of \(evaluator); it has \(report.evaluators.joined(separator: ", "))")
                 }
@@ -39,8 +51,6 @@ struct WatchCommand: ParsableCommand {
                     if shown == 0 { throw ValidationError("\(directory) has no scored round yet") }
                     return
                 }
-            } else if once {
-                _ = try RunReport(directory: directory)  // surfaces why the directory cannot be read
             }
             if finished { return }
             Thread.sleep(forTimeInterval: interval)

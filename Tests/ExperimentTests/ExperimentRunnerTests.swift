@@ -62,6 +62,15 @@ import Testing
         #expect(again.ran == 1 && again.skipped == 3)
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/unchanged/seed-2/stale.txt"))
         #expect(try Self.summary("\(dir)/unchanged/seed-2").rounds == 3)
+        // A run whose summary is there but whose attribution.jsonl is damaged (results.md could not use it) is redone too.
+        let damaged = "\(dir)/honest/seed-1/attribution.jsonl"
+        let handle = try #require(FileHandle(forWritingAtPath: damaged))
+        handle.seekToEndOfFile()
+        handle.write(Data("{not json\n{\"round\":2}\n".utf8))
+        try handle.close()
+        let repaired = try Self.runner(plan, dir, Lines()).run()
+        #expect(repaired.ran == 1 && repaired.skipped == 3)
+        #expect(try !String(contentsOfFile: damaged, encoding: .utf8).contains("{not json"))
 
         // Results from the raw files: the free-riding attacker (a zero update) is paired against honest runs.
         let results = try ExperimentResults(directory: dir)

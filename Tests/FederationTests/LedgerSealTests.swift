@@ -85,6 +85,20 @@ import PKI
         let refusedUnsealed = try Self.verify(cluster, unsealed, clientLogs: [])
         #expect(refusedUnsealed.status == 1)
         #expect(refusedUnsealed.output.contains("ledger-seals.jsonl is missing"), "\(refusedUnsealed.output)")
+
+        // A seal with a negative round is a bad line, not a crash; seals that are not text are not "missing".
+        let negative = try Self.copy(cluster.out, to: cluster.dir + "/negative")
+        let sealsPath = negative + "/" + LedgerSeals.fileName
+        let sealLines = try String(contentsOfFile: sealsPath, encoding: .utf8).split(separator: "\n")
+        try (sealLines.map(String.init) + [sealLines[0].replacingOccurrences(of: "\"round\":1", with: "\"round\":-2")])
+            .joined(separator: "\n").appending("\n").write(toFile: sealsPath, atomically: true, encoding: .utf8)
+        let refusedNegative = try Self.verify(cluster, negative, clientLogs: [])
+        #expect(refusedNegative.status == 1)
+        #expect(refusedNegative.output.contains("ledger-seals.jsonl line 5 is not a seal"), "\(refusedNegative.output)")
+        try Data([0xff, 0xfe, 0x00, 0x80]).write(to: URL(fileURLWithPath: sealsPath))
+        let refusedBinary = try Self.verify(cluster, negative, clientLogs: [])
+        #expect(refusedBinary.status == 1)
+        #expect(refusedBinary.output.contains("is not readable as text (unreadable or not UTF-8)"), "\(refusedBinary.output)")
     }
 
     static func copy(_ directory: String, to destination: String) throws -> String {

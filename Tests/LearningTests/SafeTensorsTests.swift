@@ -42,10 +42,21 @@ struct SafeTensorsTests {
             (Self.withHeader(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,3]}}"#), "bad entry 'w'"),   // not whole floats
             (Self.withHeader(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}"#), "bad entry 'w'"),
             (Self.withHeader(#"{"__metadata__":{"round":3}}"#), "__metadata__ is not an object of strings"),
+            (Self.withHeader(#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#), "entry 'w': shape [2] does not hold its 1 floats"),
+            (Self.withHeader(#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#), "entry 'w': shape [-1] does not hold its 1 floats"),
+            (Self.withHeader(#"{"w":{"dtype":"F32","data_offsets":[0,4]}}"#), "entry 'w': shape missing or not a list of integers does not hold its 1 floats"),
+            (Self.withHeader(#"{"w":{"dtype":"F32","shape":"x","data_offsets":[0,4]}}"#), "entry 'w': shape missing or not a list of integers does not hold its 1 floats"),
+            (Self.withHeader(#"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}}"#),
+             "entry 'w': shape [4294967296, 4294967296] does not hold its 1 floats"),   // the product overflows
         ]
         for (bytes, reason) in cases {
             #expect(throws: SafeTensorsError(reason), "\(reason)") { try SafeTensors.decode(bytes) }
         }
+        #expect(throws: SafeTensorsError.self, "two entries over the same floats") {
+            try SafeTensors.decode(Self.withHeader(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#))
+        }
+        #expect(try SafeTensors.decode(Self.withHeader(#"{"a":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#)).tensors
+                == ["a": [1], "b": []], "a 1×1 tensor and an empty one")
         #expect(throws: SafeTensorsError("missing or not readable")) { try SafeTensors.read("/nonexistent/fedattr.safetensors") }
     }
 }

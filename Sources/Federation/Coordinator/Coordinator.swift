@@ -69,6 +69,10 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                                  "out": "\(config.outputDirectory)"])
         } else {
             resumedRecords = []
+            if let aside = try PreviousRun.setAside(directory: config.outputDirectory) {
+                logger.notice("the run already in the output directory was moved aside; this run starts over (--resume true continues a run instead)",
+                              metadata: ["moved_to": "\(aside)"])
+            }
         }
         robust = try RoundAggregation(config: config, root: splits.root)
         attribution = try RoundAttribution(config: config, validation: validation, rule: robust.rule)

@@ -33,11 +33,16 @@ enum LedgerSealVerifier {
         var report = LedgerSealReport(sealedRecords: 0, coordinatorFingerprint: nil, clientLogs: 0, clientHeads: 0, newestHeadSeen: nil)
         var coordinators: [Certificate] = []
 
-        if let text = try? String(contentsOfFile: sealsPath, encoding: .utf8) {
+        var isDirectory: ObjCBool = false
+        let sealsExist = FileManager.default.fileExists(atPath: sealsPath, isDirectory: &isDirectory)
+        let sealsText = isDirectory.boolValue ? nil : FileManager.default.contents(atPath: sealsPath).flatMap { String(data: $0, encoding: .utf8) }
+        if sealsExist && sealsText == nil {
+            problems.append("\(sealsPath) is not readable as text (\(isDirectory.boolValue ? "a directory" : "unreadable or not UTF-8"))")
+        } else if let text = sealsText {
             var seals: [Int: (head: String, ok: Bool)] = [:]
             for (index, line) in text.split(separator: "\n").enumerated() {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let round = object["round"] as? Int, let head = object["head"] as? String,
+                      let round = object["round"] as? Int, round >= 0, let head = object["head"] as? String,
                       let headBytes = LedgerVerifier.bytes(hex: head), headBytes.count == 32,
                       let signature = (object["signature"] as? String).flatMap(LedgerVerifier.bytes(hex:)),
                       let der = (object["certificate"] as? String).flatMap(LedgerVerifier.bytes(hex:)),

@@ -46,9 +46,14 @@ struct RunCheckpoint: Equatable {
         }
         guard metadata["format"] == format, let round = metadata["round"].flatMap(Int.init), round >= 0,
               let parameters = tensors["parameters"], let head = metadata["ledger_head"], let spec = metadata["spec_sha256"],
-              let pinsData = metadata["pinned_certificates"]?.data(using: .utf8),
-              let pins = try JSONSerialization.jsonObject(with: pinsData) as? [String: String] else {
+              let pinsText = metadata["pinned_certificates"] else {
             throw FederationError.cannotRead(path: path, reason: "not a \(format) file (a run from an older version cannot be resumed)")
+        }
+        guard let pins = (try? JSONSerialization.jsonObject(with: Data(pinsText.utf8))) as? [String: String] else {
+            throw FederationError.cannotRead(path: path, reason: "pinned_certificates is not an object of client certificates")
+        }
+        if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+            throw FederationError.cannotRead(path: path, reason: "parameter \(bad) is \(parameters[bad]), not a finite number")
         }
         var states: [String: String] = [:]
         if let text = metadata["evaluator_states"] {
@@ -62,28 +67,44 @@ struct RunCheckpoint: Equatable {
     }
 
     /// Cuts rounds.jsonl, attribution.jsonl, detections.jsonl and ledger.jsonl back to the rounds up to this checkpoint's (a crash may have
-    /// written part of the next round, up to a torn last line), checks that the ledger ends at the checkpoint's head and
-    /// returns the rounds.jsonl records kept.
+    /// written part of the next round, up to a torn last line) and returns the rounds.jsonl records kept. Every file is
+    /// checked first, and the ledger as cut must end at the checkpoint's head: a checkpoint that does not belong to
+    /// these files is refused with nothing rewritten.
     func truncateOutputs(directory: String) throws -> [RoundRecord] {
         let run = RunLayout(directory: directory)
+        var cuts: [(path: String, contents: Data)] = []
         for path in Self.roundFiles(run) + [run.detections] {
-            try Self.keepRounds(upTo: round, path: path)
+            if let contents = try Self.keptRounds(upTo: round, path: path) { cuts.append((path, contents)) }
         }
-        let ledger = try LedgerVerifier.readLedger(path: run.ledger)
+        let ledgerContents = try cuts.first { $0.path == run.ledger }?.contents ?? Self.contents(of: run.ledger)
+        let ledger = try LedgerVerifier.readLedger(contents: ledgerContents, path: run.ledger)
         let head = ledger.last?.digest ?? LedgerRecord.genesisDigest
         guard head == ledgerHead, ledger.last?.round ?? 0 == round else {
             throw FederationError.cannotRead(path: run.ledger,
-                                             reason: "ends at round \(ledger.last?.round ?? 0) with head \(head.prefix(16))…, but the checkpoint is round \(round) with head \(ledgerHead.prefix(16))…")
+                                             reason: "ends at round \(ledger.last?.round ?? 0) with head \(head.prefix(16))… once cut to the checkpoint, but the checkpoint is round \(round) with head \(ledgerHead.prefix(16))… (the checkpoint is not this run's; nothing was changed)")
         }
+        let roundsContents = try cuts.first { $0.path == run.rounds }?.contents ?? Self.contents(of: run.rounds, missingIsEmpty: true)
         let decoder = RunJSON.decoder()
-        let text = (try? String(contentsOfFile: run.rounds, encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").map { try decoder.decode(RoundRecord.self, from: Data($0.utf8)) }
+        let records = try roundsContents.split(separator: 0x0a).map { try decoder.decode(RoundRecord.self, from: Data($0)) }
+        for cut in cuts { try DurableFile.write(cut.contents, to: cut.path) }
+        return records
+    }
+
+    private static func contents(of path: String, missingIsEmpty: Bool = false) throws -> Data {
+        if let data = FileManager.default.contents(atPath: path) { return data }
+        if missingIsEmpty && !FileManager.default.fileExists(atPath: path) { return Data() }
+        throw FederationError.cannotRead(path: path, reason: "missing or not readable")
     }
 
     /// Keeps the lines of a JSONL file whose "round" is at most `round`; a torn last line is dropped, a bad line
     /// anywhere else is an error. Rewrites the file (durably) only when something is dropped.
     static func keepRounds(upTo round: Int, path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { return }
+        if let contents = try keptRounds(upTo: round, path: path) { try DurableFile.write(contents, to: path) }
+    }
+
+    /// What `keepRounds` would leave in the file, or nil when it leaves the file as it is (also when there is none).
+    static func keptRounds(upTo round: Int, path: String) throws -> Data? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let lines = data.split(separator: 0x0a, omittingEmptySubsequences: true)
         var kept: [Data.SubSequence] = []
         for (index, line) in lines.enumerated() {
@@ -94,12 +115,12 @@ struct RunCheckpoint: Equatable {
             }
             if lineRound <= round { kept.append(line) }
         }
-        guard kept.count != lines.count || data.last != 0x0a && !lines.isEmpty else { return }
+        guard kept.count != lines.count || data.last != 0x0a && !lines.isEmpty else { return nil }
         var out = Data()
         for line in kept {
             out.append(line)
             out.append(0x0a)
         }
-        try DurableFile.write(out, to: path)
+        return out
     }
 }

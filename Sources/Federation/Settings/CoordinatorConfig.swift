@@ -70,6 +70,9 @@ public struct CoordinatorConfig: Sendable {
         rounds = try s.int(.rounds, range: 1...1_000_000)
         spec = try FederationSpec(settings: s)
         minClients = s.string(.minClients) == nil ? spec.clients : try s.int(.minClients, range: 1...10_000)
+        guard minClients <= spec.clients else {
+            throw s.invalid(.minClients, "\(minClients)", "at most --clients (\(spec.clients)): only client-0…client-\(spec.clients - 1) can register")
+        }
         roundDeadline = try s.double(.roundDeadline, range: 0.01...86_400)
         registrationTimeout = try s.double(.registrationTimeout, range: 0...86_400 * 7)
         unregisteredTimeout = try s.double(.unregisteredTimeout, range: 0.1...86_400)

@@ -40,7 +40,7 @@ extension Setting {
     public static let roundDeadline = Setting("round-deadline", "60", c, "Seconds a round waits for updates; later ones are logged (client, round, how late) and left out of that round.")
     public static let registrationTimeout = Setting("registration-timeout", "300", c, "Seconds to wait for --min-clients before giving up.")
     public static let unregisteredTimeout = Setting("unregistered-timeout", "10", c, "Seconds a connection may stay without registering (after it was offered a probe or task) before it is closed.")
-    public static let resume = Setting("resume", "false", [.coordinator], "Continue the run in --out after its last complete round (from checkpoint.safetensors) instead of starting over.")
+    public static let resume = Setting("resume", "false", [.coordinator], "Continue the run in --out after its last complete round (from checkpoint.safetensors) instead of starting over (starting over moves an earlier run's files to --out/replaced-<UTC time>/).")
     public static let dataset = Setting("dataset", "fashion-mnist", c, "fashion-mnist (Debian's dataset-fashion-mnist) or synthetic.")
     public static let dataDir = Setting("data-dir", "/usr/share/datasets/fashion-mnist", all, "Directory of the Fashion-MNIST IDX .gz files.")
     public static let trainLimit = Setting("train-limit", "0", c, "Use only the first N training images for the clients (0 = all).")
