@@ -141,6 +141,9 @@ struct JSONParseError: Error, CustomStringConvertible, Equatable {
 private struct JSONParser {
     let bytes: [UInt8]
     var index = 0
+    /// Arrays and objects open at `index`; deeper input is refused before the recursion can exhaust the stack.
+    var depth = 0
+    static let maxDepth = 128
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -178,7 +181,14 @@ private struct JSONParser {
         return .number(text)
     }
 
+    mutating func enter() throws(JSONParseError) {
+        depth += 1
+        guard depth <= Self.maxDepth else { throw fail("nested deeper than \(Self.maxDepth) levels") }
+    }
+
     mutating func object() throws(JSONParseError) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -202,6 +212,8 @@ private struct JSONParser {
     }
 
     mutating func array() throws(JSONParseError) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()

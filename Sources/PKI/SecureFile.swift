@@ -58,8 +58,9 @@ enum SecureFile {
             if isDirectory.boolValue { return }
             throw .fileWriteFailed(path: path, errno: ENOTDIR)
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try makeDirectory(parent, mode: 0o755) }
+        // URL, not NSString: Foundation 6.3's NSString.deletingLastPathComponent traps on a one-character name ("r").
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !parent.isEmpty && parent != URL(fileURLWithPath: path).path { try makeDirectory(parent, mode: 0o755) }
         if mkdir(path, mode) != 0 && errno != EEXIST { throw .fileWriteFailed(path: path, errno: errno) }
         if chmod(path, mode) != 0 { throw .fileWriteFailed(path: path, errno: errno) }
     }

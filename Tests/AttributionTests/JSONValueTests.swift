@@ -25,6 +25,9 @@ import Testing
         ("{\"a\":1", "unterminated object"), ("{\"a\" 1}", "expected ':'"), ("[1,]", "bad number"),
         ("{\"a\":1}x", "trailing characters"), ("\"abc", "unterminated string"), ("{\"a\":1,\"a\":2}", "duplicate key"),
         ("tru", "bad literal"), ("\"\\q\"", "bad escape"), ("", "unexpected end"),
+        // Deep nesting is refused before the recursive parser can exhaust the stack (70,000 levels crashed `verify`).
+        (String(repeating: "[", count: 70_000), "nested deeper than 128 levels"),
+        (String(repeating: "{\"a\":", count: 129) + "1" + String(repeating: "}", count: 129), "nested deeper than 128 levels"),
     ]
     for (text, reason) in cases {
         do {
@@ -35,6 +38,8 @@ import Testing
         }
     }
     #expect(try JSONValue.parse(" {\"u\":\"\\u00e9\\ud83d\\ude00\"} ")["u"]?.stringValue == "é😀")
+    let deepest = String(repeating: "[", count: 128) + String(repeating: "]", count: 128)
+    #expect(try JSONValue.parse(deepest).arrayValue?.count == 1, "128 levels are fine")
 }
 
 @Test func doublesAreWrittenAsPythonReprWrites() {

@@ -33,12 +33,19 @@ import Testing
     @Test func malformedOrMissingFilesAreNamed() throws {
         let dir = ProcessHarness.temporaryDirectory("badreport")
         #expect(throws: FederationError.cannotRead(path: dir + "/rounds.jsonl", reason: "missing")) { try RunReport(directory: dir) }
-        try "{\"round\":1}\n".write(toFile: dir + "/rounds.jsonl", atomically: true, encoding: .utf8)
-        do {
-            _ = try RunReport(directory: dir)
-            Issue.record("a malformed line was accepted")
-        } catch let FederationError.cannotRead(path, reason) {
-            #expect(path.hasSuffix("rounds.jsonl") && reason.hasPrefix("line 1 is not a valid record"))
+        // Each bad line gets a reason a reader can act on, not the decoder's debug text.
+        let cases = [("{\"round\":1}", "line 1 is not a valid record: missing key 'time'"),
+                     ("{\"round\":\"x\"}", "line 1 is not a valid record: 'round' is not of type Int"),
+                     ("garbage", "line 1 is not a valid record: not JSON (or nested too deeply)"),
+                     (String(repeating: "[", count: 70_000), "line 1 is not a valid record: not JSON (or nested too deeply)")]
+        for (line, expected) in cases {
+            try (line + "\n").write(toFile: dir + "/rounds.jsonl", atomically: true, encoding: .utf8)
+            do {
+                _ = try RunReport(directory: dir)
+                Issue.record("a malformed line was accepted: \(line.prefix(40))")
+            } catch let FederationError.cannotRead(path, reason) {
+                #expect(path.hasSuffix("rounds.jsonl") && reason == expected, "\(reason)")
+            }
         }
     }
 

@@ -4,7 +4,8 @@ import Foundation
 /// write a temporary file next to it, fsync it, rename it over the target, fsync the directory.
 enum DurableFile {
     static func write(_ data: Data, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        // URL, not NSString: Foundation 6.3's NSString.deletingLastPathComponent traps on a one-character name.
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(path, "cannot create \(temporary)") }

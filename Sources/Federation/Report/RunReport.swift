@@ -41,7 +41,7 @@ public struct RunReport: Sendable {
         var out: [T] = []
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
             do { out.append(try decoder.decode(T.self, from: Data(line.utf8))) } catch {
-                throw FederationError.cannotRead(path: path, reason: "line \(i + 1) is not a valid record: \(error)")
+                throw FederationError.cannotRead(path: path, reason: "line \(i + 1) is not a valid record: \(RunJSON.describe(error))")
             }
         }
         return out

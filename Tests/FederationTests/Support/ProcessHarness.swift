@@ -17,9 +17,11 @@ enum ProcessHarness {
     }
 
     /// Starts `fedattr args…` (after the command `launcher`, e.g. `ip netns exec NS`, when given) with stdout/stderr
-    /// to files under `logDirectory`.
-    static func start(_ args: [String], name: String, logDirectory: String, launcher: [String] = []) throws -> Process {
+    /// to files under `logDirectory`, in `workingDirectory` when given.
+    static func start(_ args: [String], name: String, logDirectory: String, launcher: [String] = [],
+                      workingDirectory: String? = nil) throws -> Process {
         let p = Process()
+        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         p.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
         var env = ProcessInfo.processInfo.environment

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import Federation
+
+/// Command lines an audit found mishandled, run through the real binary: what each now gets.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct CommandLineInputTests {
+    static let small = ["--dataset", "synthetic", "--clients", "2", "--rounds", "1", "--synthetic-count", "600",
+                        "--validation-size", "100", "--public-size", "100", "--test-size", "200"]
+
+    static func run(_ args: [String], in directory: String) throws -> (status: Int32?, output: String) {
+        let name = "cli-\(UUID().uuidString.prefix(6))"
+        let process = try ProcessHarness.start(args, name: name, logDirectory: directory, workingDirectory: directory)
+        let status = ProcessHarness.wait(process, timeout: 120)
+        return (status, ProcessHarness.read("\(directory)/\(name).stdout") + ProcessHarness.read("\(directory)/\(name).stderr"))
+    }
+
+    /// Foundation 6.3's NSString.deletingLastPathComponent traps on a one-character name: `--out r` crashed while
+    /// making r/pki.
+    @Test func aOneCharacterRelativeOutputDirectoryWorks() throws {
+        let directory = ProcessHarness.temporaryDirectory("one-char")
+        let result = try Self.run(["simulate"] + Self.small + ["--out", "r"], in: directory)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/r/summary.json"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/r/pki/ca.crt"))
+    }
+
+    /// The default --attacker (client-2) is checked only when a condition has the attacker attack.
+    @Test func anExperimentWithoutAttacksDoesNotNeedTheAttacker() throws {
+        let directory = ProcessHarness.temporaryDirectory("no-attacker")
+        let honest = try Self.run(["experiment"] + Self.small + ["--seeds", "1", "--conditions", "honest", "--out", "e"], in: directory)
+        #expect(honest.status == 0, "\(honest.output)")
+        let attacked = try Self.run(["experiment"] + Self.small + ["--seeds", "1", "--conditions", "honest,sign-flip", "--out", "f"], in: directory)
+        #expect(attacked.status != 0)
+        #expect(attacked.output.contains("--attacker client-2 is not one of client-0…client-1"), "\(attacked.output)")
+        let none = try Self.run(["experiment"] + Self.small + ["--conditions", " , ", "--out", "g"], in: directory)
+        #expect(none.output.contains("--conditions names no condition"), "\(none.output)")
+    }
+}
