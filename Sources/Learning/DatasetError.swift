@@ -6,6 +6,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case truncated(path: String, expectedBytes: Int, gotBytes: Int)
     case countMismatch(images: Int, labels: Int)
     case labelOutOfRange(path: String, index: Int, label: Int, classCount: Int)
+    case wrongImageSize(path: String, rows: Int, columns: Int, expectedSide: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
             return "image file holds \(images) images but label file holds \(labels) labels"
         case let .labelOutOfRange(path, index, label, classCount):
             return "label \(label) at index \(index) in \(path) is outside 0..<\(classCount)"
+        case let .wrongImageSize(path, rows, columns, side):
+            return "images in \(path) are \(rows)×\(columns), expected \(side)×\(side)"
         }
     }
 

@@ -19,8 +19,10 @@ public enum FashionMNIST {
     static let imageMagic: UInt32 = 0x0000_0803
     static let labelMagic: UInt32 = 0x0000_0801
     static let classCount = 10
+    static let side = 28
 
     /// Reads `<prefix>-images-idx3-ubyte.gz` and `<prefix>-labels-idx1-ubyte.gz`; `limit` keeps only the first samples.
+    /// Refuses images that are not 28×28, and headers that claim more samples than the files hold.
     public static func load(_ split: Split, directory: String = defaultDirectory, limit: Int? = nil) throws -> Dataset {
         let imagePath = directory + "/\(split.filePrefix)-images-idx3-ubyte.gz"
         let labelPath = directory + "/\(split.filePrefix)-labels-idx1-ubyte.gz"
@@ -38,8 +40,11 @@ public enum FashionMNIST {
         let imageCount = Int(imageHeader[1]), labelCount = Int(labelHeader[1])
         guard imageCount == labelCount else { throw DatasetError.countMismatch(images: imageCount, labels: labelCount) }
 
-        let count = min(imageCount, max(0, limit ?? imageCount))
         let rows = Int(imageHeader[2]), columns = Int(imageHeader[3])
+        guard rows == side, columns == side else {
+            throw DatasetError.wrongImageSize(path: imagePath, rows: rows, columns: columns, expectedSide: side)
+        }
+        let count = min(imageCount, max(0, limit ?? imageCount))
         let pixels = try images.read(count * rows * columns)
         let rawLabels = try labels.read(count)
 
@@ -74,26 +79,27 @@ final class GzipReader {
 
     deinit { gzclose(file) }
 
-    /// Exactly `count` bytes, or `.truncated` saying how many were there.
+    /// Exactly `count` bytes, or `.truncated` saying how many were there. Memory grows with the bytes the file holds,
+    /// not with `count`, which comes from the file's header.
     func read(_ count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var got = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while got < count {
-                let chunk = UInt32(min(count - got, 1 << 30))
-                let n = gzread(file, buffer.baseAddress! + got, chunk)
-                if n < 0 {
-                    var code: Int32 = 0
-                    let message = gzerror(file, &code).map { String(cString: $0) } ?? "error \(code)"
-                    throw DatasetError.unreadable(path: path, reason: message)
-                }
-                if n == 0 { break }
-                got += Int(n)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(count, Self.chunkSize))
+        while bytes.count < count {
+            let wanted = UInt32(min(count - bytes.count, chunk.count))
+            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress!, wanted) }
+            if n < 0 {
+                var code: Int32 = 0
+                let message = gzerror(file, &code).map { String(cString: $0) } ?? "error \(code)"
+                throw DatasetError.unreadable(path: path, reason: message)
             }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<Int(n)])
         }
-        guard got == count else { throw DatasetError.truncated(path: path, expectedBytes: count, gotBytes: got) }
+        guard bytes.count == count else { throw DatasetError.truncated(path: path, expectedBytes: count, gotBytes: bytes.count) }
         return bytes
     }
+
+    static let chunkSize = 1 << 22
 
     func readBigEndianWords(_ count: Int) throws -> [UInt32] {
         let bytes = try read(4 * count)

@@ -25,7 +25,7 @@ struct IDXFixture {
     }
 
     /// `count` images of rows×columns (pixel i of image n = (n + i) mod 256) and the given labels.
-    func writeSplit(_ prefix: String = "train", count: Int, rows: Int = 2, columns: Int = 3, labels: [UInt8],
+    func writeSplit(_ prefix: String = "train", count: Int, rows: Int = 28, columns: Int = 28, labels: [UInt8],
                     imageMagic: UInt32 = 0x803, labelMagic: UInt32 = 0x801, labelCount: Int? = nil, dropImageBytes: Int = 0) {
         var images = IDXFixture.bigEndian([imageMagic, UInt32(count), UInt32(rows), UInt32(columns)])
         for n in 0..<count { for i in 0..<(rows * columns) { images.append(UInt8((n + i) % 256)) } }
@@ -40,10 +40,10 @@ struct IDXFixture {
         fixture.writeSplit("t10k", count: 3, labels: [9, 0, 4])
         let data = try FashionMNIST.load(.test, directory: fixture.directory)
         #expect(data.count == 3)
-        #expect(data.featureShape == [1, 2, 3])
+        #expect(data.featureShape == [1, 28, 28])
         #expect(data.labels == [9, 0, 4])
         #expect(data.features[0..<6] == [0, 1, 2, 3, 4, 5].map { Float($0) / 255 }[...])
-        #expect(data.features[6] == Float(1) / 255)
+        #expect(data.features[784] == Float(1) / 255)
         let limited = try FashionMNIST.load(.test, directory: fixture.directory, limit: 2)
         #expect(limited.count == 2 && limited.labels == [9, 0])
     }
@@ -74,9 +74,42 @@ struct IDXFixture {
 
     @Test func truncatedPixels() {
         let fixture = IDXFixture(); defer { fixture.remove() }
-        fixture.writeSplit(count: 2, labels: [1, 2], dropImageBytes: 4)   // 12 pixel bytes announced, 8 present
-        #expect(throws: DatasetError.truncated(path: fixture.directory + "/train-images-idx3-ubyte.gz", expectedBytes: 12, gotBytes: 8)) {
+        fixture.writeSplit(count: 2, labels: [1, 2], dropImageBytes: 4)   // 1568 pixel bytes announced, 1564 present
+        #expect(throws: DatasetError.truncated(path: fixture.directory + "/train-images-idx3-ubyte.gz", expectedBytes: 1568, gotBytes: 1564)) {
             try FashionMNIST.load(.train, directory: fixture.directory)
+        }
+    }
+
+    /// Fashion-MNIST images are 28×28: any other size in the header is refused, naming the file and both sizes,
+    /// before a pixel is read (65536×65536 would have asked for 257 TB).
+    @Test(arguments: [(14, 14), (1, 1), (0, 0), (28, 14), (65536, 65536)])
+    func imagesOfAnotherSizeAreRefused(rows: Int, columns: Int) {
+        let fixture = IDXFixture(); defer { fixture.remove() }
+        fixture.writeSplit(count: 1, labels: [1])
+        fixture.write("train-images-idx3-ubyte.gz", IDXFixture.bigEndian([0x803, 1, UInt32(rows), UInt32(columns)]) + [1, 2, 3])
+        let path = fixture.directory + "/train-images-idx3-ubyte.gz"
+        #expect(throws: DatasetError.wrongImageSize(path: path, rows: rows, columns: columns, expectedSide: 28)) {
+            try FashionMNIST.load(.train, directory: fixture.directory)
+        }
+        #expect(DatasetError.wrongImageSize(path: path, rows: rows, columns: columns, expectedSide: 28).description
+                == "images in \(path) are \(rows)×\(columns), expected 28×28")
+    }
+
+    /// A header that claims four billion images over one image's pixels gets `truncated` with both sizes; memory
+    /// follows the bytes present (allocating the claim, 3 TB, would end the process).
+    @Test func aHeaderClaimingMoreImagesThanTheFileHoldsIsRefused() {
+        let fixture = IDXFixture(); defer { fixture.remove() }
+        fixture.writeSplit(count: 1, labels: [1])
+        let pixels = [UInt8](repeating: 7, count: 784)
+        fixture.write("train-images-idx3-ubyte.gz", IDXFixture.bigEndian([0x803, 4_000_000_000, 28, 28]) + pixels)
+        fixture.write("train-labels-idx1-ubyte.gz", IDXFixture.bigEndian([0x801, 4_000_000_000]) + [1])
+        #expect(throws: DatasetError.truncated(path: fixture.directory + "/train-images-idx3-ubyte.gz",
+                                               expectedBytes: 4_000_000_000 * 784, gotBytes: 784)) {
+            try FashionMNIST.load(.train, directory: fixture.directory)
+        }
+        // The reader under both files: asked for the label header's claim, it holds the 9 bytes there are.
+        #expect(throws: DatasetError.truncated(path: fixture.directory + "/train-labels-idx1-ubyte.gz", expectedBytes: 4_000_000_000, gotBytes: 9)) {
+            try GzipReader(path: fixture.directory + "/train-labels-idx1-ubyte.gz").read(4_000_000_000)
         }
     }
 
