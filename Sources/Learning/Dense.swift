@@ -30,3 +30,24 @@ struct Dense: Layer {
         BLAS.columnSums(dy, m: batch, n: outputs, alpha: alpha, beta: beta, into: gradient + inputs * outputs)  // db = Σ rows of dy
     }
 }
+
+extension Dense {
+    /// inputs × outputs + outputs, nil when that overflows `Int`: sizes read from files and settings are counted
+    /// before anything is allocated.
+    static func parameterCount(inputs: Int, outputs: Int) -> Int? {
+        let (weights, overflow) = inputs.multipliedReportingOverflow(by: outputs)
+        return overflow ? nil : checkedSum([weights, outputs])
+    }
+}
+
+/// The sum of `counts`, nil when one is nil or the sum overflows `Int`.
+func checkedSum(_ counts: [Int?]) -> Int? {
+    var total = 0
+    for count in counts {
+        guard let count else { return nil }
+        let (sum, overflow) = total.addingReportingOverflow(count)
+        if overflow { return nil }
+        total = sum
+    }
+    return total
+}

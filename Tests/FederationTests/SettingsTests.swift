@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import Learning
 import Transport
+import Wire
 @testable import Federation
 
 @Suite struct SettingsTests {
@@ -63,6 +65,19 @@ import Transport
         let b = try Settings(flags: ["float16": "maybe"], environment: [:])
         #expect(throws: FederationError.invalidSetting(key: "float16", value: "maybe", source: "flag", expected: "true or false")) {
             try b.bool(.float16)
+        }
+    }
+
+    /// `--model` / FEDATTR_MODEL naming a model the wire cannot carry is refused with the setting, its source and the
+    /// parameter count; the bound is the wire's default tensor limit.
+    @Test func aModelTheWireCannotCarryIsRefused() throws {
+        #expect(ModelSpec.maxParameters == DecodeLimits().maxParameters)
+        do {
+            _ = try CoordinatorConfig(settings: Settings(flags: [:], environment: ["FEDATTR_MODEL": "mlp:30000,30000"]))
+            Issue.record("mlp:30000,30000 was accepted")
+        } catch let FederationError.invalidSetting(key, value, source, expected) {
+            #expect(key == "model" && value == "mlp:30000,30000" && source == "environment FEDATTR_MODEL")
+            #expect(expected.contains("has 923880010 parameters") && expected.contains("at most 50000000"), "got: \(expected)")
         }
     }
 

@@ -19,6 +19,35 @@ import Testing
         #expect(try JSONDecoder().decode([ModelSpec].self, from: json) == [.mlp(hidden: [64, 32]), .cnn])
     }
 
+    /// A model the wire cannot carry (more than 50,000,000 parameters on 28×28 images in 10 classes) is refused when
+    /// its spec is parsed, saying how many it has; a hidden size above 65536 is refused without counting.
+    @Test func modelsTheWireCannotCarryAreRefusedWhenParsed() throws {
+        #expect(throws: ModelSpecError.hiddenSizeTooLarge(text: "mlp:100000000", size: 100_000_000)) { try ModelSpec(parsing: "mlp:100000000") }
+        #expect(throws: ModelSpecError.hiddenSizeTooLarge(text: "mlp:8,9223372036854775807", size: Int.max)) {
+            try ModelSpec(parsing: "mlp:8,9223372036854775807")
+        }
+        let wide = ModelSpecError.hiddenSizeTooLarge(text: "mlp:100000000", size: 100_000_000).description
+        #expect(wide.contains("hidden size 100000000 is above 65536") && wide.contains("50000000 parameters one tensor of the wire protocol carries"))
+        #expect(throws: ModelSpecError.tooManyParameters(text: "mlp:65536", count: 784 * 65536 + 65536 + 655_360 + 10)) {
+            try ModelSpec(parsing: "mlp:65536")
+        }
+        #expect(throws: ModelSpecError.tooManyParameters(text: "mlp:30000,30000", count: 923_880_010)) { try ModelSpec(parsing: "mlp:30000,30000") }
+        let many = ModelSpecError.tooManyParameters(text: "mlp:30000,30000", count: 923_880_010).description
+        #expect(many.contains("'mlp:30000,30000' has 923880010 parameters") && many.contains("at most 50000000"))
+        #expect(ModelSpecError.tooManyParameters(text: "x", count: nil).description.contains("has too many parameters"))
+        #expect(throws: (any Error).self) { try JSONDecoder().decode([ModelSpec].self, from: Data(#"["mlp:65536"]"#.utf8)) }
+        // The largest single hidden layer under the bound is accepted, and the count matches the model's.
+        let largest = try ModelSpec(parsing: "mlp:63000,1")
+        #expect(largest.parameterCount() == 784 * 63000 + 63000 + 63000 + 1 + 10 + 10)
+        #expect(try #require(largest.parameterCount()) <= ModelSpec.maxParameters)
+        for spec in [ModelSpec.logreg, .cnn, .mlp(hidden: [32, 16])] {
+            #expect(spec.parameterCount() == Model(spec: spec, seed: 1).parameterCount)
+            #expect(spec.parameterCount(inputShape: [1, 16, 16], classCount: 3)
+                    == Model(spec: spec, inputShape: [1, 16, 16], classCount: 3, seed: 1).parameterCount)
+        }
+        #expect(ModelSpec.mlp(hidden: [Int.max / 2, 4]).parameterCount() == nil, "an overflow is nil, not a crash")
+    }
+
     @Test func parameterCounts() {
         #expect(Model(spec: .logreg, seed: 1).parameterCount == 784 * 10 + 10)
         #expect(Model(spec: .mlp(hidden: [128]), seed: 1).parameterCount == 784 * 128 + 128 + 128 * 10 + 10)

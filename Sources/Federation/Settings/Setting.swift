@@ -1,3 +1,4 @@
+import Learning
 import Transport
 
 /// One configurable option: its flag name (also its config-file key), its environment variable, default and help.
@@ -50,7 +51,7 @@ extension Setting {
     public static let testSize = Setting("test-size", "10000", c, "Test images evaluated each round (0 = all).")
     public static let partition = Setting("partition", "dirichlet:0.5", c, "iid, dirichlet:ALPHA or shards:K.")
     public static let partitionSeed = Setting("partition-seed", "1", c, "Seed of the partition and the synthetic data.")
-    public static let model = Setting("model", "mlp", c, "logreg, mlp, mlp:H1,H2,… or cnn.")
+    public static let model = Setting("model", "mlp", c, "logreg, mlp, mlp:H1,H2,… or cnn; hidden sizes up to \(ModelSpec.maxHiddenSize), at most \(ModelSpec.maxParameters) parameters (what one wire tensor carries).")
     public static let epochs = Setting("epochs", "1", c, "Local epochs per round.")
     public static let batchSize = Setting("batch-size", "32", c, "Local mini-batch size.")
     public static let learningRate = Setting("learning-rate", "0.05", c, "Local SGD learning rate.")
