@@ -26,11 +26,18 @@ public enum GeneratorFile {
         let tensors: [String: [Float]], metadata: [String: String]
         do { (tensors, metadata) = try SafeTensors.decode([UInt8](data)) } catch { throw fail(error.reason) }
         guard metadata["format"] == format else { throw fail("not a fedattr generator (format \(metadata["format"] ?? "missing"))") }
-        let sizes = ["pixels", "classes", "latent", "hidden"].map { metadata[$0].flatMap(Int.init) ?? 0 }
-        guard sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else { throw fail("bad sizes in metadata") }
+        let names = ["pixels", "classes", "latent", "hidden"]
+        let sizes = names.map { metadata[$0].flatMap(Int.init) ?? 0 }
+        let described = zip(names, sizes).map { "\($0)=\($1)" }.joined(separator: ", ")
+        guard sizes.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else { throw fail("bad sizes in metadata (\(described)); expected integers in 1...\(1 << 20)") }
         guard let values = tensors["parameters"] else { throw fail("no 'parameters' tensor") }
+        // The sizes are counted against the tensor the file holds before a VAE of those sizes is allocated.
+        let expected = VAE.parameterCount(pixels: sizes[0], classes: sizes[1], latent: sizes[2], hidden: sizes[3])
+        guard expected == values.count else {
+            throw fail("the sizes \(described) need \(expected.map(String.init) ?? "more than \(Int.max)") parameters; the 'parameters' tensor holds \(values.count)")
+        }
         guard let vae = VAE(pixels: sizes[0], classes: sizes[1], latent: sizes[2], hidden: sizes[3], parameters: values) else {
-            throw fail("\(values.count) parameters do not fit the sizes \(sizes), or some are not finite")
+            throw fail("some of the \(values.count) parameters are not finite")
         }
         return vae
     }

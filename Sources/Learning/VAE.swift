@@ -34,12 +34,24 @@ public struct VAE: Sendable {
         parameters = p
     }
 
-    /// A VAE with the given sizes and trained parameters; nil when the count does not fit the sizes.
+    /// A VAE with the given sizes and trained parameters; nil when the count does not fit the sizes (checked before
+    /// anything is allocated) or a value is not finite.
     public init?(pixels: Int, classes: Int, latent: Int, hidden: Int, parameters: [Float]) {
-        guard pixels > 0, classes > 0, latent > 0, hidden > 0 else { return nil }
+        guard pixels > 0, classes > 0, latent > 0, hidden > 0,
+              VAE.parameterCount(pixels: pixels, classes: classes, latent: latent, hidden: hidden) == parameters.count,
+              parameters.allSatisfy(\.isFinite) else { return nil }
         self.init(pixels: pixels, classes: classes, latent: latent, hidden: hidden, seed: 0)
-        guard parameters.count == self.parameters.count, parameters.allSatisfy(\.isFinite) else { return nil }
         self.parameters = parameters
+    }
+
+    /// How many parameters a VAE of these sizes has (layout above); nil when that overflows `Int`.
+    public static func parameterCount(pixels: Int, classes: Int, latent: Int, hidden: Int) -> Int? {
+        let (twiceLatent, overflow) = latent.multipliedReportingOverflow(by: 2)
+        guard !overflow, let encoderInputs = checkedSum([pixels, classes]), let decoderInputs = checkedSum([latent, classes]) else { return nil }
+        return checkedSum([Dense.parameterCount(inputs: encoderInputs, outputs: hidden),
+                           Dense.parameterCount(inputs: hidden, outputs: twiceLatent),
+                           Dense.parameterCount(inputs: decoderInputs, outputs: hidden),
+                           Dense.parameterCount(inputs: hidden, outputs: pixels)])
     }
 
     /// Trains for `epochs` passes over `data` (seeded shuffles and noise); returns each epoch's mean loss per image

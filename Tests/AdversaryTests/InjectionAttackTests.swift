@@ -162,4 +162,19 @@ struct InjectionAttackTests {
         try Data("not a safetensors file".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: GeneratorFileError.self) { try GeneratorFile.read(path) }
     }
+
+    /// Sizes in a generator's metadata are counted, without overflow, against the tensor the file holds before a
+    /// VAE is allocated: 2^20 each would need 7.7·10^12 parameters (30 TB) and is refused with both counts.
+    @Test func generatorSizesAreCountedAgainstTheFileBeforeAnythingIsAllocated() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString).safetensors").path
+        let huge = "\(1 << 20)"
+        try SafeTensors.write([("parameters", [Float](repeating: 0.5, count: 10))],
+                              metadata: ["format": "fedattr-cvae-1", "pixels": huge, "classes": huge, "latent": huge, "hidden": huge], to: path)
+        let error = try #require(throws: GeneratorFileError.self) { try GeneratorFile.read(path) }
+        #expect(error.reason == "the sizes pixels=1048576, classes=1048576, latent=1048576, hidden=1048576 need 7696586637312 parameters; "
+                + "the 'parameters' tensor holds 10")
+        #expect(VAE.parameterCount(pixels: 784, classes: 10, latent: 16, hidden: 256) == VAE(seed: 1).parameters.count)
+        #expect(VAE.parameterCount(pixels: Int.max, classes: 1, latent: 1, hidden: 2) == nil)
+        #expect(VAE(pixels: 1 << 20, classes: 1 << 20, latent: 1 << 20, hidden: 1 << 20, parameters: [1, 2, 3]) == nil)
+    }
 }
