@@ -1,3 +1,4 @@
+import Adversary
 import Foundation
 import Learning
 import Logging
@@ -94,5 +95,33 @@ import Testing
             #expect(!ProcessHarness.read("\(out)/logs/\(honest).log").contains("ADVERSARIAL"))
         }
         #expect(!ProcessHarness.read(out + "/coordinator.log").contains("sign-flip"), "the coordinator is not told")
+    }
+
+    static func smallRun(_ name: String, extra: [String: String] = [:]) -> [String: String] {
+        let out = ProcessHarness.temporaryDirectory(name) + "/run"
+        return ["clients": "3", "rounds": "2", "dataset": "synthetic", "synthetic-count": "900", "validation-size": "100",
+                "test-size": "100", "model": "mlp:16", "out": out, "listen": "inproc://\(name)", "round-deadline": "30"].merging(extra) { $1 }
+    }
+
+    /// A strategy that throws in a round costs that round the client's update, with the error in the client's log;
+    /// the coordinator finishes every round with the others.
+    @Test(.timeLimit(.minutes(3))) func aStrategyThatFailsIsLoggedAndTheRunGoesOnWithoutIt() throws {
+        final class Failing: UpdateStrategy, @unchecked Sendable {
+            struct Broken: Error, CustomStringConvertible { var description: String { "broken on purpose" } }
+            let options = NamedOptions(name: "failing")
+            let isAdversarial = true
+            func update(_ context: RoundContext) throws -> LocalUpdate { throw Broken() }
+        }
+        let flags = Self.smallRun("attack-failing", extra: ["round-deadline": "2"])
+        var config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
+        config.printsProgress = false
+        let log = ProcessHarness.temporaryDirectory("attack-failing-log") + "/run.log"
+        let summary = try InProcessCluster.run(config: config, logger: try LogSink(path: log).logger(label: "test", level: .error),
+                                               strategies: [1: Failing()])
+        #expect(summary.rounds == 2)
+        let rounds = ProcessHarness.jsonLines(flags["out"]! + "/rounds.jsonl")
+        #expect(rounds.count == 2 && rounds.allSatisfy { ($0["participants"] as? [String]) == ["client-0", "client-2"] })
+        let failures = ProcessHarness.read(log).split(separator: "\n").filter { $0.contains("msg=\"the strategy failed; no update sent this round\"") }
+        #expect(failures.count == 2 && failures.allSatisfy { $0.contains("broken on purpose") && $0.contains("client=client-1") })
     }
 }

@@ -242,7 +242,14 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let context = RoundContext(task: task, modelSpec: spec.modelSpec, shard: shard, clientIndex: index,
                                    clientID: config.id, history: history)
         let strategy = self.strategy
-        let local = try gate.map { try $0.run(work: shard.count) { try strategy.update(context) } } ?? strategy.update(context)
+        let local: LocalUpdate
+        do {
+            local = try gate.map { try $0.run(work: shard.count) { try strategy.update(context) } } ?? strategy.update(context)
+        } catch {
+            logger.error("the strategy failed; no update sent this round", metadata: [
+                "round": "\(task.round)", "strategy": "\(strategy.options)", "error": "\(error)"])
+            return
+        }
         timeline.mark("strategy")
         if task.round > lastRound {
             history.append(task.parameters)
