@@ -52,6 +52,10 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
         learningRateScale = Float(try options.double("lr", default: 1, range: 0...100))
         targetCount = try options.integer("classes", default: 4, range: 1...1000)
         fixedTargets = try options.integers("targets", range: 0...999)?.map(Int32.init)
+        if fixedTargets?.isEmpty == true {
+            throw OptionsError.invalidValue(policy: source.rawValue, option: "targets", value: options.string("targets") ?? "",
+                                            expected: "one or more integers in 0...999 separated by |")
+        }
         iterations = try options.integer("iterations", default: 40, range: 0...10_000)
         latentLearningRate = Float(try options.double("latent-lr", default: 0.05, range: 0...10))
         prior = Float(try options.double("prior", default: 0.05, range: 0...100))
@@ -74,7 +78,21 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
 
     var needsGenerator: Bool { source == .optimizedLatents || source == .randomLatents }
 
+    /// Every target class must be one of the data's classes, and a loaded generator must decode images of the data's
+    /// size in its classes: else the batch would hold labels or pixels the model cannot take.
+    public func check(featureCount: Int, classCount: Int) throws {
+        if let targets = fixedTargets, let bad = targets.first(where: { Int($0) >= classCount }) {
+            throw OptionsError.invalidValue(policy: source.rawValue, option: "targets", value: options.string("targets") ?? "\(bad)",
+                                            expected: "integers in 0...\(classCount - 1) separated by | (the dataset has \(classCount) classes; \(bad) is not one)")
+        }
+        if let path = options.string("generator"), let vae = generator, vae.pixels != featureCount || vae.classes != classCount {
+            throw GeneratorFileError(path: path, reason: "made for images of \(vae.pixels) pixels in \(vae.classes) classes; "
+                                     + "this federation's images have \(featureCount) pixels in \(classCount) classes")
+        }
+    }
+
     public func update(_ context: RoundContext) throws -> LocalUpdate {
+        try check(featureCount: context.shard.featureCount, classCount: context.shard.classCount)
         round += 1
         var report: [String: String] = ["attack": source.rawValue, "round": "\(round)"]
         let hp = context.task.hyperparameters

@@ -10,8 +10,13 @@ public protocol UpdateStrategy: AnyObject, Sendable {
     var isAdversarial: Bool { get }
     /// The update (new parameters minus the global ones) for the round in `context`.
     func update(_ context: RoundContext) throws -> LocalUpdate
+    /// Refuses options that cannot work on samples of `featureCount` values in `classCount` classes (a target class
+    /// past the last one, a generator made for other images); in-process clusters call it before the federation starts.
+    func check(featureCount: Int, classCount: Int) throws
 }
 
 extension UpdateStrategy {
     public var name: String { options.name }
+
+    public func check(featureCount: Int, classCount: Int) throws {}
 }

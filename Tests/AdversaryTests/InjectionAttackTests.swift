@@ -163,6 +163,35 @@ struct InjectionAttackTests {
         #expect(throws: GeneratorFileError.self) { try GeneratorFile.read(path) }
     }
 
+    /// `targets` outside the data's classes passes start-up (the data is not known yet) and is refused by `check`
+    /// and by the first `update`, before any generator is trained or batch built, naming the value and the range.
+    @Test(arguments: InjectionAttack.Source.allCases)
+    func targetsOutsideTheDatasetsClassesAreRefused(source: InjectionAttack.Source) throws {
+        let attack = try StrategyRegistry.make("\(source.rawValue)(targets=3|10)")
+        let expected = OptionsError.invalidValue(policy: source.rawValue, option: "targets", value: "3|10",
+                                                 expected: "integers in 0...9 separated by | (the dataset has 10 classes; 10 is not one)")
+        #expect(throws: expected) { try attack.check(featureCount: 784, classCount: 10) }
+        #expect(throws: expected) { try attack.update(Self.context()) }
+        #expect(expected.description.contains("targets=3|10 is out of range; expected integers in 0...9"))
+        try attack.check(featureCount: 784, classCount: 11)
+        #expect(throws: OptionsError.self, "an empty list is refused at start-up") { try StrategyRegistry.make("\(source.rawValue)(targets=|)") }
+    }
+
+    /// A generator file made for other images (pixels or classes) is refused against the data by `check` and by
+    /// the first `update`, with the file and both shapes; one that fits passes.
+    @Test func aGeneratorMadeForOtherImagesIsRefused() throws {
+        for (pixels, classes) in [(100, 10), (785, 10), (784, 2), (784, 12)] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("gen-\(UUID().uuidString).safetensors").path
+            try GeneratorFile.write(VAE(pixels: pixels, classes: classes, latent: 2, hidden: 4, seed: 1), to: path)
+            let attack = try StrategyRegistry.make("attribution-first(generator=\(path))")
+            let expected = GeneratorFileError(path: path, reason: "made for images of \(pixels) pixels in \(classes) classes; "
+                                              + "this federation's images have 784 pixels in 10 classes")
+            #expect(throws: expected) { try attack.check(featureCount: 784, classCount: 10) }
+            #expect(throws: expected) { try attack.update(Self.context()) }
+        }
+        try StrategyRegistry.make("random-latents(generator=\(try Self.generatorFile()))").check(featureCount: 784, classCount: 10)
+    }
+
     /// Sizes in a generator's metadata are counted, without overflow, against the tensor the file holds before a
     /// VAE is allocated: 2^20 each would need 7.7·10^12 parameters (30 TB) and is refused with both counts.
     @Test func generatorSizesAreCountedAgainstTheFileBeforeAnythingIsAllocated() throws {

@@ -103,6 +103,28 @@ import Testing
                 "test-size": "100", "model": "mlp:16", "out": out, "listen": "inproc://\(name)", "round-deadline": "30"].merging(extra) { $1 }
     }
 
+    /// In process, an attack whose targets or generator do not fit the data stops `simulate` with that error before
+    /// a client or the coordinator starts (round 1 used to end the whole process on a precondition).
+    @Test func anAttackThatCannotRunOnTheDataStopsAnInProcessRunBeforeItStarts() throws {
+        let generator = ProcessHarness.temporaryDirectory("attack-misfit-gen") + "/gen.safetensors"
+        try GeneratorFile.write(VAE(pixels: 100, classes: 10, latent: 2, hidden: 4, seed: 1), to: generator)
+        let cases = [
+            ("label-noise(targets=10)", "label-noise: targets=10 is out of range; expected integers in 0...9 separated by | (the dataset has 10 classes; 10 is not one)"),
+            ("random-latents(generator=\(generator))",
+             "generator \(generator): made for images of 100 pixels in 10 classes; this federation's images have 784 pixels in 10 classes"),
+        ]
+        for (attack, expected) in cases {
+            let flags = Self.smallRun("attack-misfit", extra: ["attacker": "client-1", "attack": attack])
+            do {
+                try ProcessHarness.runInProcess(flags)
+                Issue.record("\(attack) ran")
+            } catch {
+                #expect("\(error)" == expected)
+            }
+            #expect(!FileManager.default.fileExists(atPath: flags["out"]!), "nothing of the run was written (\(attack))")
+        }
+    }
+
     /// A strategy that throws in a round costs that round the client's update, with the error in the client's log;
     /// the coordinator finishes every round with the others.
     @Test(.timeLimit(.minutes(3))) func aStrategyThatFailsIsLoggedAndTheRunGoesOnWithoutIt() throws {

@@ -16,6 +16,13 @@ public enum InProcessCluster {
         if let plan, strategies[plan.attackerIndex] == nil {
             strategies[plan.attackerIndex] = try StrategyRegistry.make(plan.attack)
         }
+        // An attack that cannot run on this data stops the run here, not a client thread in round 1.
+        if !strategies.isEmpty {
+            let pool = try DataSplits.cached(spec: config.spec, dataDirectory: config.dataDirectory).pool
+            for (_, strategy) in strategies.sorted(by: { $0.key < $1.key }) {
+                try strategy.check(featureCount: pool.featureCount, classCount: pool.classCount)
+            }
+        }
         var config = config
         // Ten client threads and the coordinator share the cores: OpenBLAS's own threads would contend with them
         // (and serialise concurrent callers), so every BLAS call runs in its calling thread; and no more clients train
