@@ -106,8 +106,22 @@ public struct ExperimentPlan: Sendable, Codable, Equatable {
     public static func read(from directory: String) throws -> ExperimentPlan {
         let path = directory + "/" + fileName
         guard let data = FileManager.default.contents(atPath: path) else { throw FederationError.cannotRead(path: path, reason: "missing") }
-        do { return try JSONDecoder().decode(ExperimentPlan.self, from: data) } catch {
-            throw FederationError.cannotRead(path: path, reason: "not an experiment plan: \(error)")
+        let plan: ExperimentPlan
+        do { plan = try JSONDecoder().decode(ExperimentPlan.self, from: data) } catch {
+            throw FederationError.cannotRead(path: path, reason: "not an experiment plan: \(RunJSON.describe(error))")
         }
+        if let problem = plan.problem { throw FederationError.cannotRead(path: path, reason: "not an experiment plan: \(problem)") }
+        return plan
+    }
+
+    /// Most seeds an experiment runs per condition.
+    public static let maxSeeds = 10_000
+
+    /// What makes a plan impossible to run or read (nil when nothing does).
+    var problem: String? {
+        if !(1...Self.maxSeeds).contains(seeds) { return "seeds is \(seeds), expected 1...\(Self.maxSeeds)" }
+        if clients < 1 || rounds < 1 { return "clients (\(clients)) and rounds (\(rounds)) must be at least 1" }
+        if conditions.isEmpty || Set(conditions).count != conditions.count { return "conditions must name each condition once" }
+        return nil
     }
 }

@@ -34,7 +34,7 @@ struct ExperimentCommand: ParsableCommand {
         flags[Setting.out.name] = flags[Setting.out.name] ?? "experiment"
         let settings = try Settings(flags: flags, configFile: shared.config)
         let logger = try Daemon.logger(label: "experiment", settings: settings)
-        let directory = try settings.required(.out)
+        let directory = try settings.directory(.out)
         // Check the settings once up front, as a run would.
         let config = try CoordinatorConfig(settings: settings)
         var runSettings: [String: String] = [:]
@@ -68,7 +68,7 @@ struct ExperimentCommand: ParsableCommand {
             }
             return k
         }
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard (1...ExperimentPlan.maxSeeds).contains(seeds) else { throw ValidationError("--seeds must be in 1...\(ExperimentPlan.maxSeeds)") }
         let plan = ExperimentPlan(conditions: names, seeds: seeds, attacker: attacker, vary: kinds,
                                   baseSeeds: .init(partition: config.spec.partitionSeed, model: config.modelSeed, shuffle: config.hyperparameters.seed),
                                   clients: clients, rounds: config.rounds, settings: runSettings)

@@ -19,7 +19,7 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let flags = shared.flags.merging(federation.flags) { $1 }.merging(attack.flags) { $1 }
         let settings = try Settings(flags: flags, configFile: shared.config)
-        let out = try settings.required(.out)
+        let out = try settings.directory(.out)
         let clients = try settings.int(.clients, range: 1...10_000)
         let plan = try AttackPlan.from(settings: settings, clients: clients)
         if inproc {

@@ -100,6 +100,25 @@ import Testing
         #expect(influence.allSatisfy { $0.client == "client-0" && $0.wasserstein >= abs($0.meanShift) - 1e-12 })
     }
 
+    @Test func aPlanFileThatCannotBeRunIsRefusedWhenRead() throws {
+        let cases: [(seeds: Int, conditions: [String], reason: String)] = [
+            (-3, ["honest"], "seeds is -3, expected 1...10000"),        // made `report` trap on an empty range
+            (1_000_000, ["honest"], "seeds is 1000000, expected 1...10000"),
+            (2, [], "conditions must name each condition once"),
+        ]
+        for c in cases {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var plan = Self.plan(conditions: ["honest"], seeds: 1, vary: [])
+            plan.seeds = c.seeds
+            plan.conditions = c.conditions
+            try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: dir + "/" + ExperimentPlan.fileName))
+            #expect(throws: FederationError.cannotRead(path: dir + "/" + ExperimentPlan.fileName, reason: "not an experiment plan: \(c.reason)")) {
+                _ = try ExperimentPlan.read(from: dir)
+            }
+        }
+    }
+
     @Test func planFlagsCarryTheRunsSeedsAndDirectory() {
         let plan = Self.plan(conditions: ["honest", "without-client-2"], seeds: 3, vary: [.partition])
         let f = plan.flags(for: .init(condition: "without-client-2", seed: 3), directory: "/x")

@@ -56,6 +56,34 @@ import Wire
         }
     }
 
+    /// What each hostile config file gets, before the YAML library sees it (deep nesting crashed it, a 548-byte alias
+    /// bomb grew to gigabytes); a flat file with lists, quotes, comments and '*' or '&' inside values still reads.
+    @Test func configFilesThatAreNotFlatSettingsAreRefusedBeforeParsing() throws {
+        let bomb = "a: &a [\"x\",\"x\",\"x\"]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n"
+        let cases: [(String, String)] = [
+            (bomb, "uses a YAML anchor or alias (&…); write each value out"),
+            ("rounds: *r\n", "uses a YAML anchor or alias (*…); write each value out"),
+            ("rounds: " + String(repeating: "[", count: 5_000) + "\n", "lists or mappings nested more than 8 levels; a config file holds setting: value pairs"),
+            ("rounds:\n" + String(repeating: "- ", count: 5_000) + "3\n", "a line indented or nested 10000 characters deep; a config file holds setting: value pairs"),
+        ]
+        for (text, reason) in cases {
+            let file = try tempFile(text)
+            #expect(throws: FederationError.cannotRead(path: file, reason: reason), "\(text.prefix(30))") {
+                try Settings(flags: [:], environment: [:], configFile: file)
+            }
+        }
+        let directory = NSTemporaryDirectory() + "fedattr-settings-dir-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(throws: FederationError.cannotRead(path: directory, reason: "a directory, not a YAML file")) {
+            try Settings(flags: [:], environment: [:], configFile: directory)
+        }
+        let flat = try tempFile("# a comment with [[[[[[[[[[ and &anchor\nout: 'run*&[[[[[[[[[['\nevaluators:\n  - marginal\n  - loo\ndetectors: norm(z=4)\nattack: \"scale(k=2)\" # *not an alias\n")
+        let s = try Settings(flags: [:], environment: [:], configFile: flat)
+        #expect(s.string(.out) == "run*&[[[[[[[[[[")
+        #expect(try s.list(.evaluators) == ["marginal", "loo"])
+        #expect(s.string(.attack) == "scale(k=2)")
+    }
+
     @Test func badValueNamesKeyValueAndSource() throws {
         let s = try Settings(flags: [:], environment: ["FEDATTR_ROUNDS": "many"])
         #expect(throws: FederationError.invalidSetting(key: "rounds", value: "many", source: "environment FEDATTR_ROUNDS",
@@ -202,6 +230,7 @@ import Wire
             (["detectors": "cosine-median(min=2)"], "detectors", "-1 ≤ min ≤ 1"),
             (["drop-flagged": "maybe"], "drop-flagged", "true or false"),
             (["min-clients": "5", "clients": "3"], "min-clients", "at most --clients (3): only client-0…client-2 can register"),
+            (["out": " "], "out", "a directory path"),
         ]
         for c in cases {
             do {

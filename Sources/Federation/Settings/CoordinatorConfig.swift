@@ -103,7 +103,7 @@ public struct CoordinatorConfig: Sendable {
         let u = try s.required(.utility)
         guard let utility = Utility(rawValue: u) else { throw s.invalid(.utility, u, "accuracy or neg-loss") }
         self.utility = utility
-        outputDirectory = try s.required(.out)
+        outputDirectory = try s.directory(.out)
         archiveUpdates = try s.bool(.archiveUpdates)
         float16 = try s.bool(.float16)
         blasThreads = try s.int(.blasThreads, range: 1...256)

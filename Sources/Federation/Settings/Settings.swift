@@ -43,11 +43,60 @@ public struct Settings: Sendable {
         }
     }
 
-    static func readConfigFile(_ path: String, catalog: [Setting]) throws -> [String: String] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FederationError.cannotRead(path: path, reason: "\(error.localizedDescription)")
+    /// Largest config file read; settings files are a few hundred bytes.
+    static let maxConfigBytes = 1 << 20
+    /// Deepest nesting of lists or mappings a config file may use (its values are scalars or lists of scalars).
+    static let maxConfigNesting = 8
+
+    /// Why `text` is not a flat file of `setting: value` pairs, before it reaches the YAML library: nesting deep
+    /// enough to exhaust the parser's stack, or anchors and aliases (a few hundred bytes of aliases expand to gigabytes).
+    static func flatYAMLProblem(_ text: String) -> String? {
+        var depth = 0, quote: UInt8? = nil, previous: UInt8 = 0x0a, comment = false
+        let bytes = Array(text.utf8)
+        for (i, byte) in bytes.enumerated() {
+            defer { previous = byte }
+            if byte == 0x0a { comment = false; if quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") { continue } }
+            if comment { continue }
+            if let q = quote {
+                if byte == q && !(q == UInt8(ascii: "\"") && previous == UInt8(ascii: "\\")) { quote = nil }
+                continue
+            }
+            let atTokenStart = [0x0a, 0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"),
+                                UInt8(ascii: "-")].contains(previous)
+            switch byte {
+            case UInt8(ascii: "#") where previous == 0x20 || previous == 0x09 || previous == 0x0a: comment = true
+            case UInt8(ascii: "'"), UInt8(ascii: "\"") where atTokenStart: quote = byte
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxConfigNesting { return "lists or mappings nested more than \(maxConfigNesting) levels; a config file holds setting: value pairs" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            case UInt8(ascii: "&"), UInt8(ascii: "*") where atTokenStart && i + 1 < bytes.count && ![0x20, 0x09, 0x0a, 0x0d].contains(bytes[i + 1]):
+                return "uses a YAML anchor or alias (\(byte == UInt8(ascii: "&") ? "&" : "*")…); write each value out"
+            default: break
+            }
         }
+        for line in text.split(separator: "\n") {
+            let content = line.drop { $0 == " " || $0 == "\t" || $0 == "-" }
+            let prefix = line.count - content.count
+            if prefix > 4 * maxConfigNesting { return "a line indented or nested \(prefix) characters deep; a config file holds setting: value pairs" }
+        }
+        return nil
+    }
+
+    static func readConfigFile(_ path: String, catalog: [Setting]) throws -> [String: String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FederationError.cannotRead(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw FederationError.cannotRead(path: path, reason: "a directory, not a YAML file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FederationError.cannotRead(path: path, reason: "not readable")
+        }
+        guard data.count <= maxConfigBytes else {
+            throw FederationError.cannotRead(path: path, reason: "\(data.count) bytes; a config file of settings is at most \(maxConfigBytes)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw FederationError.cannotRead(path: path, reason: "not UTF-8 text") }
+        if let problem = flatYAMLProblem(text) { throw FederationError.cannotRead(path: path, reason: problem) }
         let parsed: Any?
         do { parsed = try Yams.load(yaml: text) } catch {
             throw FederationError.cannotRead(path: path, reason: "not valid YAML: \(error)")
@@ -78,6 +127,13 @@ public struct Settings: Sendable {
 
     public func required(_ setting: Setting) throws -> String {
         guard let v = string(setting) else { throw FederationError.missingSetting(key: setting.name) }
+        return v
+    }
+
+    /// A directory setting (`--out`): present and not empty.
+    public func directory(_ setting: Setting) throws -> String {
+        let v = try required(setting)
+        guard !v.trimmingCharacters(in: .whitespaces).isEmpty else { throw invalid(setting, v, "a directory path") }
         return v
     }
 
