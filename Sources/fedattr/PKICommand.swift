@@ -25,6 +25,12 @@ struct PKICommand: ParsableCommand {
               help: "When --dir already has a CA, keep everything and issue only the missing client-i certificates (one-shot container jobs).")
         var keepExisting = false
 
+        func validate() throws {
+            guard (1...10_000).contains(clients) else { throw ValidationError("--clients must be in 1...10000 (the federation's limit)") }
+            guard (1...36_500).contains(days) else { throw ValidationError("--days must be in 1...36500") }
+            guard !(force && keepExisting) else { throw ValidationError("--force replaces the CA and --keep-existing keeps it: give one") }
+        }
+
         func run() throws {
             let existing = PKILayout(directory: dir)
             if keepExisting, !force, FileManager.default.fileExists(atPath: existing.caCertificate) {

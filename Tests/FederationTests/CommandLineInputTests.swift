@@ -25,6 +25,21 @@ struct CommandLineInputTests {
         #expect(FileManager.default.fileExists(atPath: directory + "/r/pki/ca.crt"))
     }
 
+    /// Negative numbers are values, not flags; pki init's counts are bounded and its two modes exclusive.
+    @Test func badNumbersAndContradictoryFlagsAreNamed() throws {
+        let directory = ProcessHarness.temporaryDirectory("numbers")
+        let cases: [([String], String)] = [
+            (["simulate"] + Self.small + ["--rounds", "-1", "--out", "n"], "invalid value '-1' for 'rounds' (from flag): expected an integer in 1...1000000"),
+            (["simulate"] + Self.small + ["--out", ""], "invalid value '' for 'out' (from flag): expected a directory path"),
+            (["pki", "init", "--dir", "p", "--clients", "100000"], "--clients must be in 1...10000"),
+            (["pki", "init", "--dir", "p", "--force", "--keep-existing"], "--force replaces the CA and --keep-existing keeps it"),
+        ]
+        for (args, message) in cases {
+            let result = try Self.run(args, in: directory)
+            #expect(result.status != 0 && result.output.contains(message), "\(args): \(result.output)")
+        }
+    }
+
     /// The default --attacker (client-2) is checked only when a condition has the attacker attack.
     @Test func anExperimentWithoutAttacksDoesNotNeedTheAttacker() throws {
         let directory = ProcessHarness.temporaryDirectory("no-attacker")
