@@ -1,5 +1,6 @@
 import Adversary
 import ArgumentParser
+import Attribution
 import Experiment
 import Federation
 import Foundation
@@ -67,6 +68,12 @@ struct ExperimentCommand: ParsableCommand {
                 throw ValidationError("--vary: '\(raw)' is not partition, model or shuffle")
             }
             return k
+        }
+        for name in robust.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            let base = String(name.prefix { $0 != "(" })
+            guard EvaluatorRegistry.names.contains(base) else {
+                throw ValidationError("--robust: '\(name)' is not an evaluator (\(EvaluatorRegistry.names.joined(separator: ", ")))")
+            }
         }
         guard (1...ExperimentPlan.maxSeeds).contains(seeds) else { throw ValidationError("--seeds must be in 1...\(ExperimentPlan.maxSeeds)") }
         let plan = ExperimentPlan(conditions: names, seeds: seeds, attacker: attacker, vary: kinds,

@@ -32,6 +32,7 @@ struct CommandLineInputTests {
             (["simulate"] + Self.small + ["--rounds", "-1", "--out", "n"], "invalid value '-1' for 'rounds' (from flag): expected an integer in 1...1000000"),
             (["simulate"] + Self.small + ["--out", ""], "invalid value '' for 'out' (from flag): expected a directory path"),
             (["pki", "init", "--dir", "p", "--clients", "100000"], "--clients must be in 1...10000"),
+            (["experiment"] + Self.small + ["--robust", "foo", "--out", "x"], "--robust: 'foo' is not an evaluator (marginal, loo,"),
             (["pki", "init", "--dir", "p", "--force", "--keep-existing"], "--force replaces the CA and --keep-existing keeps it"),
         ]
         for (args, message) in cases {
