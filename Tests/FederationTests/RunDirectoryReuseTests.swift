@@ -11,20 +11,11 @@ struct RunDirectoryReuseTests {
     static let runFiles = ["rounds.jsonl", "attribution.jsonl", "ledger.jsonl", "ledger-seals.jsonl", "detections.jsonl",
                            "summary.json", "checkpoint.safetensors"]
 
-    func config(out: String, extra: [String: String] = [:]) throws -> CoordinatorConfig {
-        var flags = ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "900", "validation-size": "100",
-                     "public-size": "100", "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://reuse",
-                     "round-deadline": "30", "pki-dir": out + "/pki", "registration-timeout": "0.3"]
-        flags.merge(extra) { $1 }
-        var config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
-        config.printsProgress = false
-        return config
-    }
-
-    var logger: Logger {
-        var l = Logger(label: "test")
-        l.logLevel = .error
-        return l
+    /// A small synthetic federation into `out`; the registration timeout is short for the coordinator nobody joins.
+    func flags(out: String, extra: [String: String] = [:]) -> [String: String] {
+        ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "900", "validation-size": "100",
+         "public-size": "100", "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://reuse",
+         "round-deadline": "30", "pki-dir": out + "/pki", "registration-timeout": "0.3"].merging(extra) { $1 }
     }
 
     static func contents(_ directory: String) -> [String: Data] {
@@ -35,14 +26,16 @@ struct RunDirectoryReuseTests {
 
     /// A coordinator over inproc:// using the PKI the in-process run left in `out`; no client ever connects to it.
     func lonelyCoordinator(out: String, resume: Bool) throws -> Coordinator {
-        var c = try config(out: out, extra: ["resume": "\(resume)"])
-        c.listen = "inproc://reuse-\(UInt64.random(in: 0...UInt64.max))"
-        return try Coordinator(config: c, logger: logger)
+        let listen = "inproc://reuse-\(UInt64.random(in: 0...UInt64.max))"
+        let settings = try Settings(flags: flags(out: out, extra: ["resume": "\(resume)", "listen": listen]), environment: [:])
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return try Coordinator(config: try CoordinatorConfig(settings: settings), logger: logger)
     }
 
     @Test func aNewRunMovesTheEarlierRunAsideEvenWhenItNeverStarts() throws {
         let out = ProcessHarness.temporaryDirectory("reuse") + "/run"
-        _ = try InProcessCluster.run(config: config(out: out), logger: logger)
+        try ProcessHarness.runInProcess(flags(out: out))
         let first = Self.contents(out)
         #expect(first.count == Self.runFiles.count)
 
@@ -57,7 +50,7 @@ struct RunDirectoryReuseTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/summary.json"))
 
         // A second complete run in the same directory: the first one is still there, the new one verifies on its own.
-        _ = try InProcessCluster.run(config: config(out: out, extra: ["seed": "2"]), logger: logger)
+        try ProcessHarness.runInProcess(flags(out: out, extra: ["seed": "2"]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("replaced-") } == aside,
                 "the aborted start left only empty files, which are not moved again")
         #expect(ProcessHarness.jsonLines(out + "/rounds.jsonl").count == 3)
@@ -67,8 +60,8 @@ struct RunDirectoryReuseTests {
     @Test func aResumeWithAnotherRunsCheckpointIsRefusedWithEveryFileUnchanged() throws {
         let a = ProcessHarness.temporaryDirectory("resume-a") + "/run"
         let b = ProcessHarness.temporaryDirectory("resume-b") + "/run"
-        _ = try InProcessCluster.run(config: config(out: a), logger: logger)
-        _ = try InProcessCluster.run(config: config(out: b), logger: logger)
+        try ProcessHarness.runInProcess(flags(out: a))
+        try ProcessHarness.runInProcess(flags(out: b))
         // b's checkpoint after its first round, in a run of three: the same settings, another ledger.
         var checkpoint = try RunCheckpoint.read(directory: b)
         let bLedger = ProcessHarness.jsonLines(b + "/ledger.jsonl")
@@ -87,7 +80,7 @@ struct RunDirectoryReuseTests {
 
     @Test func aCheckpointWithANonFiniteParameterIsRefused() throws {
         let out = ProcessHarness.temporaryDirectory("nan-checkpoint") + "/run"
-        _ = try InProcessCluster.run(config: config(out: out), logger: logger)
+        try ProcessHarness.runInProcess(flags(out: out))
         var checkpoint = try RunCheckpoint.read(directory: out)
         checkpoint.parameters[7] = .nan
         try checkpoint.write(directory: out)
