@@ -63,6 +63,7 @@ import Wire
         let cases: [(String, String)] = [
             (bomb, "uses a YAML anchor or alias (&…); write each value out"),
             ("rounds: *r\n", "uses a YAML anchor or alias (*…); write each value out"),
+            ("out: it's\nrounds: *r\n", "uses a YAML anchor or alias (*…); write each value out"),   // an apostrophe opens no quote
             ("rounds: " + String(repeating: "[", count: 5_000) + "\n", "lists or mappings nested more than 8 levels; a config file holds setting: value pairs"),
             ("rounds:\n" + String(repeating: "- ", count: 5_000) + "3\n", "a line indented or nested 10000 characters deep; a config file holds setting: value pairs"),
         ]

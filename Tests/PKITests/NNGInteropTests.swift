@@ -18,10 +18,17 @@ struct NNGInteropTests {
             "--data", "pong", "--count", "1", "--recv-timeout", "5", "--ascii",
         ], outputFile: temp.file("listener.txt"))
         usleep(300_000)
-        let dialer = try Tool.run(nngcat, [
-            "--req", "--dial", "tls+tcp://\(host):\(port)", "--cert", clientBundle, "--cacert", clientCA ?? layout.caCertificate,
-            "--data", "ping", "--recv-timeout", "3", "--ascii",
-        ], timeout: 10)
+        // A listener that is not up yet (a loaded machine: seen once in CI) refuses the TCP connection; only that is retried.
+        var dialer: ToolResult
+        var attempts = 0
+        repeat {
+            attempts += 1
+            dialer = try Tool.run(nngcat, [
+                "--req", "--dial", "tls+tcp://\(host):\(port)", "--cert", clientBundle, "--cacert", clientCA ?? layout.caCertificate,
+                "--data", "ping", "--recv-timeout", "3", "--ascii",
+            ], timeout: 10)
+            if dialer.output.contains("Connection refused") { usleep(300_000) }
+        } while dialer.output.contains("Connection refused") && attempts < 20
         let server = Tool.finish(listener, outputFile: temp.file("listener.txt"), timeout: dialer.status == 0 ? 5 : 0.5)
         return (server, dialer)
     }

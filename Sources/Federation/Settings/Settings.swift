@@ -65,7 +65,7 @@ public struct Settings: Sendable {
                                 UInt8(ascii: "-")].contains(previous)
             switch byte {
             case UInt8(ascii: "#") where previous == 0x20 || previous == 0x09 || previous == 0x0a: comment = true
-            case UInt8(ascii: "'"), UInt8(ascii: "\"") where atTokenStart: quote = byte
+            case UInt8(ascii: "'") where atTokenStart, UInt8(ascii: "\"") where atTokenStart: quote = byte
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
                 if depth > maxConfigNesting { return "lists or mappings nested more than \(maxConfigNesting) levels; a config file holds setting: value pairs" }
