@@ -134,7 +134,7 @@ import Testing
             let isAdversarial = true
             func update(_ context: RoundContext) throws -> LocalUpdate { throw Broken() }
         }
-        let flags = Self.smallRun("attack-failing", extra: ["round-deadline": "2"])
+        let flags = Self.smallRun("attack-failing", extra: ["round-deadline": "6"])  // each round waits it out for client-1
         var config = try CoordinatorConfig(settings: Settings(flags: flags, environment: [:]))
         config.printsProgress = false
         let log = ProcessHarness.temporaryDirectory("attack-failing-log") + "/run.log"

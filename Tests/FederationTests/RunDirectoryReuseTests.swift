@@ -11,11 +11,11 @@ struct RunDirectoryReuseTests {
     static let runFiles = ["rounds.jsonl", "attribution.jsonl", "ledger.jsonl", "ledger-seals.jsonl", "detections.jsonl",
                            "summary.json", "checkpoint.safetensors"]
 
-    /// A small synthetic federation into `out`; the registration timeout is short for the coordinator nobody joins.
+    /// A small synthetic federation into `out`.
     func flags(out: String, extra: [String: String] = [:]) -> [String: String] {
         ["clients": "3", "rounds": "3", "dataset": "synthetic", "synthetic-count": "900", "validation-size": "100",
          "public-size": "100", "test-size": "200", "model": "mlp:16", "out": out, "listen": "inproc://reuse",
-         "round-deadline": "30", "pki-dir": out + "/pki", "registration-timeout": "0.3"].merging(extra) { $1 }
+         "round-deadline": "30", "pki-dir": out + "/pki"].merging(extra) { $1 }
     }
 
     static func contents(_ directory: String) -> [String: Data] {
@@ -24,10 +24,12 @@ struct RunDirectoryReuseTests {
         })
     }
 
-    /// A coordinator over inproc:// using the PKI the in-process run left in `out`; no client ever connects to it.
+    /// A coordinator over inproc:// using the PKI the in-process run left in `out`; no client ever connects to it, so
+    /// it gives up registering after 0.3 s.
     func lonelyCoordinator(out: String, resume: Bool) throws -> Coordinator {
         let listen = "inproc://reuse-\(UInt64.random(in: 0...UInt64.max))"
-        let settings = try Settings(flags: flags(out: out, extra: ["resume": "\(resume)", "listen": listen]), environment: [:])
+        let settings = try Settings(flags: flags(out: out, extra: ["resume": "\(resume)", "listen": listen, "registration-timeout": "0.3"]),
+                                    environment: [:])
         var logger = Logger(label: "test")
         logger.logLevel = .error
         return try Coordinator(config: try CoordinatorConfig(settings: settings), logger: logger)
