@@ -146,4 +146,26 @@ import Testing
         let failures = ProcessHarness.read(log).split(separator: "\n").filter { $0.contains("msg=\"the strategy failed; no update sent this round\"") }
         #expect(failures.count == 2 && failures.allSatisfy { $0.contains("broken on purpose") && $0.contains("client=client-1") })
     }
+
+    /// Over TLS, a client whose attack cannot run on the federation's data (class 10 of 10) stops after registering,
+    /// naming why, and the coordinator runs its rounds without waiting out the deadline for it each round.
+    @Test(.timeLimit(.minutes(3))) func aClientWhoseAttackCannotRunOnTheDataStopsAndIsNotWaitedFor() throws {
+        let h = try FederationHarness(name: "attack-misfit", rounds: 2, honest: ["client-0"], clients: 2, minClients: 1,
+                                      roundDeadline: 60)
+        defer { h.shutdown(); h.cleanUp() }
+        let misfit = try h.makeClient("client-1", strategy: try StrategyRegistry.make("label-noise(targets=10)"))
+        let started = Date()
+        let ended = Background { Result { try misfit.run() } }
+        try h.start()
+        let result = try #require(ended.wait(seconds: 60), "the client did not stop")
+        #expect {
+            try result.get()
+        } throws: { error in
+            "\(error)".contains("strategy label-noise(targets=10) cannot run on this federation's data") && "\(error)".contains("10 is not one")
+        }
+        let summary = try h.finish(within: 90)
+        #expect(summary.rounds == 2)
+        #expect(Date().timeIntervalSince(started) < 60, "a 60 s deadline was not waited out for the stopped client")
+        #expect(h.log().contains("msg=\"the strategy cannot run on this federation's data; stopping\""))
+    }
 }

@@ -197,9 +197,16 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         }
     }
 
-    /// Runs one answer; a failure is logged and the client goes on, except that a client without a shard stops.
+    /// Runs one answer; a failure is logged and the client goes on, except that a client without a shard, or whose
+    /// strategy cannot run on the federation's data, stops (the coordinator then does not wait for it each round).
     private func serve(_ body: () throws -> Void) throws {
         do { try body() } catch let error as FederationError {
+            if case .strategyCannotRun = error {
+                logger.critical("the strategy cannot run on this federation's data; stopping", metadata: ["error": "\(error)"])
+                finishing.raise()
+                stop()
+                throw error
+            }
             if case .noShard = error {
                 logger.critical("this certificate names no shard of the federation; stopping", metadata: ["error": "\(error)"])
                 finishing.raise()
@@ -299,6 +306,9 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let spec = try memberSpec(json: json)
         let splits = try DataSplits.cached(spec: spec, dataDirectory: config.dataDirectory)
         let shard = splits.shard(index)
+        do { try strategy.check(featureCount: shard.featureCount, classCount: shard.classCount) } catch {
+            throw FederationError.strategyCannotRun(strategy: "\(strategy.options)", reason: "\(error)")
+        }
         let parameterCount = Model(spec: spec.modelSpec, seed: 0).parameterCount
         try socket.setReceiveMaxSize(DecodeLimits.maxTaskMessageBytes(parameters: parameterCount))
         self.spec = spec

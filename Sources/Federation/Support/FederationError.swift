@@ -13,6 +13,9 @@ public enum FederationError: Error, CustomStringConvertible, Equatable {
     case tooFewClients(registered: Int, required: Int, waitedSeconds: Double)
     case processFailed(name: String, status: Int32)
     case invalidSpec(String)
+    /// The client's strategy cannot run on the federation's data (an attack's target class past the last one, a
+    /// generator made for other images): every round would fail the same way.
+    case strategyCannotRun(strategy: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +35,7 @@ public enum FederationError: Error, CustomStringConvertible, Equatable {
             return "only \(registered) of the \(required) required clients registered within \(Int(waited)) s"
         case let .processFailed(name, status): return "\(name) exited with status \(status)"
         case let .invalidSpec(reason): return "invalid federation spec: \(reason)"
+        case let .strategyCannotRun(strategy, reason): return "strategy \(strategy) cannot run on this federation's data: \(reason)"
         }
     }
 }

@@ -166,15 +166,21 @@ final class FederationHarness: @unchecked Sendable {  // configured on the test'
         let coordinator = self.coordinator
         coordinatorRun = Background { Result { try coordinator.run() } }
         for id in honestIDs {
-            let sink = self.sink
-            var clientLogger = Logger(label: "client") { label in LogfmtLogHandler(label: label, sink: sink) }
-            clientLogger[metadataKey: "client"] = "\(id)"
-            let config = ClientConfig(id: id, coordinator: url, tls: tls(as: id), certificateFile: pki.certificate(id),
-                                      keyFile: pki.key(id), dataDirectory: directory.path)
-            let client = try Client(config: config, logger: clientLogger)
-            clients.append(client)
+            let client = try makeClient(id)
             clientRuns.append(Background { (try? client.run()) != nil })
         }
+    }
+
+    /// A client `id` over TLS logging to the harness's log, running `strategy` (default honest); stopped by `shutdown()`.
+    func makeClient(_ id: String, strategy: (any UpdateStrategy)? = nil) throws -> Client {
+        let sink = self.sink
+        var clientLogger = Logger(label: "client") { label in LogfmtLogHandler(label: label, sink: sink) }
+        clientLogger[metadataKey: "client"] = "\(id)"
+        let config = ClientConfig(id: id, coordinator: url, tls: tls(as: id), certificateFile: pki.certificate(id),
+                                  keyFile: pki.key(id), dataDirectory: directory.path)
+        let client = try Client(config: config, logger: clientLogger, strategy: strategy ?? HonestTraining())
+        clients.append(client)
+        return client
     }
 
     /// The coordinator's summary once `run()` returns, or an error saying it did not finish in time (then everything is stopped).
