@@ -13,7 +13,7 @@ public enum HTMLReport {
         } else {
             html = try run(directory: directory, attacker: attacker)
         }
-        let path = directory + "/report.html"
+        let path = RunLayout(directory: directory).reportPage
         do { try html.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ExperimentError.cannotWrite(path) }
         return path
     }

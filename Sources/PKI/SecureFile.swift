@@ -59,8 +59,9 @@ enum SecureFile {
             throw .fileWriteFailed(path: path, errno: ENOTDIR)
         }
         // URL, not NSString: Foundation 6.3's NSString.deletingLastPathComponent traps on a one-character name ("r").
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if !parent.isEmpty && parent != URL(fileURLWithPath: path).path { try makeDirectory(parent, mode: 0o755) }
+        let url = URL(fileURLWithPath: path)
+        let parent = url.deletingLastPathComponent().path
+        if parent != url.path { try makeDirectory(parent, mode: 0o755) }
         if mkdir(path, mode) != 0 && errno != EEXIST { throw .fileWriteFailed(path: path, errno: errno) }
         if chmod(path, mode) != 0 { throw .fileWriteFailed(path: path, errno: errno) }
     }

@@ -203,7 +203,6 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         do { try body() } catch let error as FederationError {
             if case .strategyCannotRun = error {
                 logger.critical("the strategy cannot run on this federation's data; stopping", metadata: ["error": "\(error)"])
-                finishing.raise()
                 stop()
                 throw error
             }

@@ -18,7 +18,7 @@ enum PreviousRun {
             suffix += 1
             destination = (directory as NSString).appendingPathComponent("replaced-\(stamp)-\(suffix)")
         }
-        let moved = records + [layout.caCertificate, layout.updates, layout.report, (directory as NSString).appendingPathComponent("report.html")]
+        let moved = records + [layout.caCertificate, layout.updates, layout.report, layout.reportPage]
         do {
             try manager.createDirectory(atPath: destination, withIntermediateDirectories: false)
             for path in moved where manager.fileExists(atPath: path) {

@@ -37,6 +37,8 @@ public struct RunLayout: Sendable, Equatable {
     public var pki: PKILayout { PKILayout(directory: path("pki")) }
     /// DIR/report: CSV and SVG made by `fedattr report` (and at the end of `up`).
     public var report: String { path("report") }
+    /// DIR/report.html: the self-contained page `fedattr report` writes for a run or an experiment.
+    public var reportPage: String { path("report.html") }
     /// DIR/updates: accepted updates, with --archive-updates.
     public var updates: String { path("updates") }
     /// DIR/updates/round-NNNN-<client>.safetensors

@@ -51,18 +51,19 @@ public struct Settings: Sendable {
     /// Why `text` is not a flat file of `setting: value` pairs, before it reaches the YAML library: nesting deep
     /// enough to exhaust the parser's stack, or anchors and aliases (a few hundred bytes of aliases expand to gigabytes).
     static func flatYAMLProblem(_ text: String) -> String? {
+        let tokenStarts: Set<UInt8> = [0x0a, 0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"),
+                                       UInt8(ascii: "-")]
         var depth = 0, quote: UInt8? = nil, previous: UInt8 = 0x0a, comment = false
         let bytes = Array(text.utf8)
         for (i, byte) in bytes.enumerated() {
             defer { previous = byte }
-            if byte == 0x0a { comment = false; if quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") { continue } }
+            if byte == 0x0a { comment = false }
             if comment { continue }
             if let q = quote {
                 if byte == q && !(q == UInt8(ascii: "\"") && previous == UInt8(ascii: "\\")) { quote = nil }
                 continue
             }
-            let atTokenStart = [0x0a, 0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"),
-                                UInt8(ascii: "-")].contains(previous)
+            let atTokenStart = tokenStarts.contains(previous)
             switch byte {
             case UInt8(ascii: "#") where previous == 0x20 || previous == 0x09 || previous == 0x0a: comment = true
             case UInt8(ascii: "'") where atTokenStart, UInt8(ascii: "\"") where atTokenStart: quote = byte
