@@ -7,6 +7,7 @@ public enum AttributionError: Error, CustomStringConvertible, Equatable {
     case inputMismatch(evaluator: String, field: String, expected: Int, found: Int)
     case unknownEvaluatorValues(name: String, known: [String])
     case invalidState(evaluator: String, reason: String)
+    case missingInput(evaluator: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +24,8 @@ public enum AttributionError: Error, CustomStringConvertible, Equatable {
             return "\(evaluator): round input has \(found) \(field), expected \(expected)"
         case let .invalidState(evaluator, reason):
             return "\(evaluator): the checkpointed state cannot be restored: \(reason)"
+        case let .missingInput(evaluator, reason):
+            return "\(evaluator): \(reason)"
         case let .unknownEvaluatorValues(name, known):
             return "values given for evaluator '\(name)', which the book does not track; tracked: \(known.joined(separator: ", "))"
         }

@@ -1,7 +1,7 @@
 /// Builds evaluators by name with numeric options (see docs/ATTRIBUTION.md for every option and default).
 public enum EvaluatorRegistry {
     public static let names: [String] = ["marginal", "loo", "shapley-exact", "gtg-shapley", "mr-shapley", "banzhaf", "cosine", "large-coalition-shapley",
-                                           "excess-clipped-shapley"]
+                                           "excess-clipped-shapley", "class-supported-shapley"]
 
     /// The option names each evaluator accepts.
     public static let optionNames: [String: [String]] = [
@@ -14,6 +14,7 @@ public enum EvaluatorRegistry {
         "cosine": [],
         "large-coalition-shapley": ["minFraction", "maxPlayers"],
         "excess-clipped-shapley": ["minFraction", "kappa", "maxPlayers"],
+        "class-supported-shapley": ["blame", "blameFraction", "maxPlayers"],
     ]
 
     public static func make(_ name: String, options: [String: Double] = [:]) throws -> any Evaluator {
@@ -55,6 +56,11 @@ public enum EvaluatorRegistry {
             return ExcessClippedShapleyEvaluator(minFraction: try o.double("minFraction", default: 0.5, range: 0...1),
                                                  kappa: try o.double("kappa", default: 0, range: 0...1_000),
                                                  maxPlayers: try o.integer("maxPlayers", default: limit, range: 1...limit))
+        case "class-supported-shapley":
+            let limit = ExactShapleyEvaluator.playerLimit
+            return ClassSupportedShapleyEvaluator(blame: try o.integer("blame", default: 1, range: 0...1) == 1,
+                                                  blameFraction: try o.double("blameFraction", default: 0, range: 0...1),
+                                                  maxPlayers: try o.integer("maxPlayers", default: limit, range: 1...limit))
         default:
             return CosineEvaluator()
         }

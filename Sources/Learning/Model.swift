@@ -39,6 +39,13 @@ public struct Model: Sendable {
         self.storage = storage
     }
 
+    /// Where the output layer's bias sits in the parameter vector (its last `classCount` entries), when the model ends
+    /// in a dense layer to the classes; nil otherwise.
+    public var outputBiasRange: Range<Int>? {
+        guard let last = layers.last as? Dense, last.outputs == classCount else { return nil }
+        return (offsets[layers.count] - classCount)..<offsets[layers.count]
+    }
+
     static func layers(spec: ModelSpec, inputShape: [Int], classCount: Int) -> [any Layer] {
         let inputs = inputShape.reduce(1, *)
         switch spec {

@@ -28,7 +28,7 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(name: .customLong("leave-one-out"), help: "Add a without-client-N condition for every client (client-level influence).") var leaveOneOut = false
     @Option(help: "Runs at a time (default: the number of cores).") var jobs: Int?
     @Flag(help: "Run each federation as TLS processes (fedattr coordinator + clients) instead of in process over inproc://.") var processes = false
-    @Option(help: "Evaluators reported as attribution-robust candidates against exact Shapley in results.md.") var robust = "large-coalition-shapley,excess-clipped-shapley"
+    @Option(help: "Evaluators reported as attribution-robust candidates against exact Shapley in results.md.") var robust = "large-coalition-shapley,excess-clipped-shapley,class-supported-shapley"
 
     func run() throws {
         var flags = shared.flags.merging(federation.flags) { $1 }

@@ -13,7 +13,7 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Run directory (holds rounds.jsonl and attribution.jsonl) or experiment directory (holds experiment.json).") var directory: String
     @Option(help: "Where to write a run's CSV and SVG files (default: DIR/report).") var out: String?
     @Option(help: "Client drawn as the attacker in a run's report.html (default: the experiment's, for a run inside one).") var attacker: String?
-    @Option(help: "Evaluators reported as attribution-robust candidates in an experiment's results.md.") var robust = "large-coalition-shapley,excess-clipped-shapley"
+    @Option(help: "Evaluators reported as attribution-robust candidates in an experiment's results.md.") var robust = "large-coalition-shapley,excess-clipped-shapley,class-supported-shapley"
 
     func run() throws {
         if FileManager.default.fileExists(atPath: directory + "/" + ExperimentPlan.fileName) {

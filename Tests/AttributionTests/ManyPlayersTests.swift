@@ -71,7 +71,7 @@ import Testing
 
     @Test func exhaustiveEvaluatorsRefuse100PlayersNamingThemselvesAndTheirLimit() throws {
         let input = TestGames.input(TestGames.additive(Self.weights))
-        for name in ["shapley-exact", "mr-shapley", "large-coalition-shapley", "excess-clipped-shapley"] {
+        for name in ["shapley-exact", "mr-shapley", "large-coalition-shapley", "excess-clipped-shapley", "class-supported-shapley"] {
             let evaluator = try EvaluatorRegistry.make(name)
             #expect(evaluator.playerLimit == 16)
             #expect(throws: AttributionError.tooManyPlayers(evaluator: name, count: 100, limit: 16)) { try evaluator.evaluate(input) }

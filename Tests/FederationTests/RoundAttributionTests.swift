@@ -126,4 +126,41 @@ import Testing
             #expect(rule.aggregate(Self.input.subset(0b01011)).aggregate == CoordinateMedian().aggregate(Self.input.subset(0b01011)).aggregate)
         }
     }
+
+    /// Class-supported Shapley from the coordinator's per-class sweeps, against per-class games built here one
+    /// `evaluate(coefficients:)` call per coalition and supports read from the updates' last ten entries.
+    @Test(arguments: [1, 0])
+    func classSupportedShapleyReadsPerClassGamesAndTheUpdatesOutputBias(blame: Int) throws {
+        let scores = try score(evaluators: "shapley-exact,class-supported-shapley(blame=\(blame))", utility: "accuracy")
+        #expect(scores.failures.isEmpty, "\(scores.failures)")
+        let (base, updates, validation) = Self.round
+        let weights = FedAvg().weightedMean(Self.input)!
+        var perClass: [[Double]] = []
+        for c in 0..<validation.classCount {
+            let rows = validation.labels.indices.filter { validation.labels[$0] == Int32(c) }
+            guard !rows.isEmpty else { perClass.append([0, 0, 0, 0, 0]); continue }
+            let combination = CombinationEvaluator(spec: Self.spec, base: base, deltas: updates, data: validation.subset(rows))
+            let share = Double(rows.count) / Double(validation.count)
+            let u = (0..<32).map { combination.evaluate(coefficients: weights.coefficients(members: UInt64($0))).accuracy }
+            let game = CachedGame(playerCount: 5) { mask in share * (u[Int(mask)] - u[0]) }
+            perClass.append(try ExactShapleyEvaluator().evaluate(RoundInput(round: 1, clients: scores.clients, sampleCounts: Self.counts,
+                                                                            updates: [], aggregate: [], game: game)))
+        }
+        // The class games add up to the round game: per-class Shapley values sum to exact Shapley's.
+        let phi = try #require(scores.values["shapley-exact"])
+        for i in 0..<5 { #expect(abs(perClass.reduce(0) { $0 + $1[i] } - phi[i]) < 1e-12) }
+        let supported = updates.map { $0.suffix(10).map { $0 > 0 } }
+        #expect(supported.contains { $0.contains(true) } && supported.contains { $0.contains(false) })
+        let expected = ClassSupportedShapleyEvaluator.score(shapley: perClass, supported: supported, blame: blame == 1)
+        let got = try #require(scores.values["class-supported-shapley"])
+        #expect(zip(got, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(got) vs \(expected)")
+        #expect(got != phi, "some class is unsupported somewhere, so the score differs from exact Shapley")
+    }
+
+    @Test func classSupportedShapleyIsRefusedWithTheReasonUnderARuleWithoutAWeightedMean() throws {
+        let scores = try score(evaluators: "shapley-exact,class-supported-shapley", utility: "accuracy", rule: CoordinateMedian())
+        #expect(scores.values["shapley-exact"]?.count == 5)
+        #expect(scores.values["class-supported-shapley"] == nil)
+        #expect(scores.failures["class-supported-shapley"]?.contains("weighted-mean form") == true, "\(scores.failures)")
+    }
 }

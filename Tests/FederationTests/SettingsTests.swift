@@ -83,6 +83,9 @@ import Wire
         #expect(s.string(.out) == "run*&[[[[[[[[[[")
         #expect(try s.list(.evaluators) == ["marginal", "loo"])
         #expect(s.string(.attack) == "scale(k=2)")
+        // '&' and '*' inside a plain scalar are text, not an anchor or alias.
+        let plain = try Settings(flags: [:], environment: [:], configFile: try tempFile("out: runs&more\npki-dir: a*b\n"))
+        #expect(plain.string(.out) == "runs&more" && plain.string(.pkiDir) == "a*b")
     }
 
     @Test func badValueNamesKeyValueAndSource() throws {

@@ -31,6 +31,10 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     private let utility: CoordinatorConfig.Utility
     private let book: AttributionBook
     private let ledger: Ledger
+    /// The validation set split by class, for evaluators that read the game per class; empty when none does.
+    private let classSets: [Dataset]
+    /// Where the output layer's bias sits in an update, when the model has one.
+    private let outputBias: Range<Int>?
 
     /// Players up to which all 2^N coalitions are evaluated up front, in parallel, when an exact evaluator needs them.
     static let precomputeLimit = 16
@@ -42,6 +46,14 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         self.validation = validation
         self.rule = rule
         utility = config.utility
+        if evaluators.contains(where: \.readsClassGames) {
+            var rows = [[Int]](repeating: [], count: validation.classCount)
+            for (row, label) in validation.labels.enumerated() { rows[Int(label)].append(row) }
+            classSets = rows.map { validation.subset($0) }
+        } else {
+            classSets = []
+        }
+        outputBias = Model(spec: spec, inputShape: validation.featureShape, classCount: validation.classCount, seed: 0).outputBiasRange
         try FileManager.default.createDirectory(atPath: config.outputDirectory, withIntermediateDirectories: true)
         for file in [AttributionBook.fileName, Ledger.fileName] where !config.resume {
             try? FileManager.default.removeItem(atPath: config.outputDirectory + "/" + file)
@@ -70,7 +82,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     static let gameFreeEvaluators: Set<String> = ["cosine"]
     /// Evaluators that read (almost) every coalition: all 2^N are computed up front when N ≤ `precomputeLimit`.
     static let exhaustiveEvaluators: Set<String> = ["shapley-exact", "mr-shapley", "banzhaf", "gtg-shapley", "large-coalition-shapley",
-                                                     "excess-clipped-shapley"]
+                                                     "excess-clipped-shapley", "class-supported-shapley"]
 
     /// Scores the round's participants. `input` is the round's prepared aggregation input: coalition S's model is
     /// base + rule(S) — through the rule's weighted-mean form (first-layer combinations, Gray-code sweep) when it has
@@ -83,6 +95,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         let game: CachedGame
         let before: Double
         var after: Double? = nil
+        let mean = rule.weightedMeanPath(input)
         if evaluatorNames.allSatisfy(Self.gameFreeEvaluators.contains) {
             // Two plain forward passes; the game below is there for RoundInput and is never evaluated by these evaluators.
             var model = Model(spec: spec, seed: 0)
@@ -91,7 +104,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
             model.parameters = ParameterVector.adding(aggregate, to: base)
             after = u(model.evaluate(validation))
             game = directGame(input: input, before: before, utility: u)
-        } else if let mean = rule.weightedMeanPath(input) {
+        } else if let mean {
             let combination = CombinationEvaluator(spec: spec, base: base, deltas: mean.vectors, data: validation)
             let exhaustive = n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains)
             if exhaustive {
@@ -112,8 +125,13 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
             game = directGame(input: input, before: before, utility: u)
             if n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains) { try? game.precomputeAll() }
         }
+        var classGames: [any CoalitionGame]? = nil
+        if !classSets.isEmpty, n <= ExactShapleyEvaluator.playerLimit, let mean {
+            classGames = classSets.map { classGame($0, base: base, mean: mean) }
+        }
+        let biasUpdates = outputBias.map { range in input.updates.map { $0.count >= range.upperBound ? Array($0[range]) : [] } }
         let roundInput = RoundInput(round: round, clients: input.clients, sampleCounts: input.sampleCounts, updates: input.updates,
-                                    aggregate: aggregate, game: game)
+                                    aggregate: aggregate, game: game, classGames: classGames, outputBiasUpdates: biasUpdates)
         var values: [String: [Double]] = [:]
         var failures: [String: String] = [:]
         for evaluator in evaluators {
@@ -128,6 +146,18 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         let utilityAfter = after ?? before + game.value(of: game.grandCoalition)
         return RoundScores(clients: input.clients, sampleCounts: input.sampleCounts, values: values, utilityBefore: before,
                            utilityAfter: utilityAfter, failures: failures, coalitionsEvaluated: game.evaluations)
+    }
+
+    /// The round game on one class's validation images, weighted by their share of the validation set (so the class
+    /// games sum to the round game), from one sweep over all 2^N coalitions.
+    private func classGame(_ data: Dataset, base: [Float], mean: WeightedMean) -> CachedGame {
+        let n = mean.weights.count
+        guard data.count > 0 else { return CachedGame(playerCount: n, values: [Double](repeating: 0, count: 1 << n)) }
+        let combination = CombinationEvaluator(spec: spec, base: base, deltas: mean.vectors, data: data)
+        let raw = combination.sweepWeightedMeans(weights: mean.weights, metric: utility == .accuracy ? .accuracy : .loss)
+        let share = Double(data.count) / Double(validation.count)
+        let utilities = utility == .accuracy ? raw : raw.map { -$0 }
+        return CachedGame(playerCount: n, values: utilities.map { share * ($0 - utilities[0]) })
     }
 
     /// v(S) = U(base + rule(S)) − U(base), one aggregation and forward pass per coalition: for rules that are not

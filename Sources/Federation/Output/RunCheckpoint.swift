@@ -5,7 +5,7 @@ import PKI
 
 /// The coordinator's state after its last complete round, in one file (OUT/checkpoint.safetensors): the global model
 /// plus metadata — the round, the ledger's head, the pinned client certificates, the federation spec's digest and the
-/// state of evaluators that carry state across rounds (mr-shapley, excess-clipped-shapley) — so
+/// state of evaluators that carry state across rounds (mr-shapley, excess-clipped-shapley, class-supported-shapley) — so
 /// that `fedattr coordinator --resume` continues right after that round. It is written durably (`DurableFile`) only
 /// once the round's lines are in rounds.jsonl, attribution.jsonl and ledger.jsonl; whatever a crash left past it is
 /// dropped on resume and that round runs again. Round seeds derive from the round number, so nothing else is needed

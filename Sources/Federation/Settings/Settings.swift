@@ -71,7 +71,8 @@ public struct Settings: Sendable {
                 depth += 1
                 if depth > maxConfigNesting { return "lists or mappings nested more than \(maxConfigNesting) levels; a config file holds setting: value pairs" }
             case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
-            case UInt8(ascii: "&"), UInt8(ascii: "*") where atTokenStart && i + 1 < bytes.count && ![0x20, 0x09, 0x0a, 0x0d].contains(bytes[i + 1]):
+            case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                guard atTokenStart && i + 1 < bytes.count && ![0x20, 0x09, 0x0a, 0x0d].contains(bytes[i + 1]) else { break }
                 return "uses a YAML anchor or alias (\(byte == UInt8(ascii: "&") ? "&" : "*")…); write each value out"
             default: break
             }
