@@ -12,8 +12,7 @@ enum BenchMachine {
            let colon = line.firstIndex(of: ":") {
             model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let coreType = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
-        return "machine: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASThreads.coreName)\(coreType); "
+        return "machine: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(OpenBLASKernel.summary); "
             + "load average \(loadAverage())"
     }
 

@@ -1,5 +1,6 @@
 import Federation
 import Foundation
+import Learning
 import Logging
 import ServiceLifecycle
 
@@ -15,6 +16,7 @@ enum Daemon {
         let file = settings.string(.logFile)
         try LogSink(path: file).bootstrap(level: level)
         let logger = Logger(label: label)
+        logger.info("OpenBLAS kernels", metadata: ["core": "\(OpenBLASKernel.summary)"])
         for name in Settings.unknownEnvironmentVariables() {
             logger.warning("unknown setting in the environment, ignored", metadata: ["variable": "\(name)"])
         }

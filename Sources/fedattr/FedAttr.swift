@@ -1,4 +1,5 @@
 import ArgumentParser
+import Learning
 
 @main
 struct FedAttr: AsyncParsableCommand {
@@ -8,4 +9,9 @@ struct FedAttr: AsyncParsableCommand {
         subcommands: [UpCommand.self, CoordinatorCommand.self, ClientCommand.self, SimulateCommand.self, ExperimentCommand.self, GeneratorCommand.self, PKICommand.self,
                       VerifyCommand.self, ReportCommand.self, WatchCommand.self, SettingsCommand.self, Bench.self]
     )
+
+    static func main() async {
+        OpenBLASKernel.selectBeforeUse()
+        await main(nil)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Testing
 @testable import Federation
 
@@ -8,9 +9,10 @@ struct CommandLineInputTests {
     static let small = ["--dataset", "synthetic", "--clients", "2", "--rounds", "1", "--synthetic-count", "600",
                         "--validation-size", "100", "--public-size", "100", "--test-size", "200"]
 
-    static func run(_ args: [String], in directory: String) throws -> (status: Int32?, output: String) {
+    static func run(_ args: [String], in directory: String, environment: [String: String?] = [:]) throws -> (status: Int32?, output: String) {
         let name = "cli-\(UUID().uuidString.prefix(6))"
-        let process = try ProcessHarness.start(args, name: name, logDirectory: directory, workingDirectory: directory)
+        let process = try ProcessHarness.start(args, name: name, logDirectory: directory, workingDirectory: directory,
+                                               environment: environment)
         let status = ProcessHarness.wait(process, timeout: 120)
         return (status, ProcessHarness.read("\(directory)/\(name).stdout") + ProcessHarness.read("\(directory)/\(name).stderr"))
     }
@@ -23,6 +25,30 @@ struct CommandLineInputTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(FileManager.default.fileExists(atPath: directory + "/r/summary.json"))
         #expect(FileManager.default.fileExists(atPath: directory + "/r/pki/ca.crt"))
+    }
+
+    /// Debian's OpenBLAS falls back to slow generic kernels on CPUs it does not know: fedattr restarts itself with the
+    /// kernels the CPU supports and says so in its log; a kernel the environment names is kept.
+    @Test func openBLASKernelsAreChosenAtStartUnlessTheEnvironmentNamesThem() throws {
+        let directory = ProcessHarness.temporaryDirectory("blas-core")
+        let clean: [String: String?] = ["OPENBLAS_CORETYPE": nil, OpenBLASKernel.markerVariable: nil]
+        let auto = try Self.run(["simulate"] + Self.small + ["--out", "a"], in: directory, environment: clean)
+        #expect(auto.status == 0, "\(auto.output)")
+        let line = try #require(auto.output.split(separator: "\n").first { $0.contains("msg=\"OpenBLAS kernels\"") }, "\(auto.output)")
+        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            // This test process loaded OpenBLAS with the same (clean) environment: its choice is OpenBLAS's own.
+            let own = BLASThreads.coreName
+            let flags = OpenBLASKernel.cpuFlags(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+            if let better = OpenBLASKernel.preferredCore(current: own, environment: [:], cpuFlags: flags) {
+                #expect(line.contains("core=\"\(better) (chosen by fedattr"), "\(line)")
+            } else {
+                #expect(line.contains("core=\(own)") && !line.contains("chosen"), "\(line)")
+            }
+        }
+        let kept = try Self.run(["simulate"] + Self.small + ["--out", "k"], in: directory,
+                                environment: ["OPENBLAS_CORETYPE": "Prescott", OpenBLASKernel.markerVariable: nil])
+        #expect(kept.status == 0, "\(kept.output)")
+        #expect(kept.output.contains("core=\"Prescott (OPENBLAS_CORETYPE=Prescott)\""), "\(kept.output)")
     }
 
     /// Negative numbers are values, not flags; pki init's counts are bounded and its two modes exclusive.

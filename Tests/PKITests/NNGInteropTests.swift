@@ -12,25 +12,32 @@ struct NNGInteropTests {
                   host: String = "localhost") throws -> (ToolResult, ToolResult) {
         let temp = try TemporaryDirectory()
         defer { temp.remove() }
-        let port = Int.random(in: 40_000...59_000)
-        let listener = try Tool.start(nngcat, [
-            "--rep", "--listen", "tls+tcp://127.0.0.1:\(port)", "--cert", serverBundle, "--cacert", layout.caCertificate,
-            "--data", "pong", "--count", "1", "--recv-timeout", "5", "--ascii",
-        ], outputFile: temp.file("listener.txt"))
-        usleep(300_000)
-        // A listener that is not up yet (a loaded machine: seen once in CI) refuses the TCP connection; only that is retried.
-        var dialer: ToolResult
-        var attempts = 0
-        repeat {
-            attempts += 1
-            dialer = try Tool.run(nngcat, [
-                "--req", "--dial", "tls+tcp://\(host):\(port)", "--cert", clientBundle, "--cacert", clientCA ?? layout.caCertificate,
-                "--data", "ping", "--recv-timeout", "3", "--ascii",
-            ], timeout: 10)
-            if dialer.output.contains("Connection refused") { usleep(300_000) }
-        } while dialer.output.contains("Connection refused") && attempts < 20
-        let server = Tool.finish(listener, outputFile: temp.file("listener.txt"), timeout: dialer.status == 0 ? 5 : 0.5)
-        return (server, dialer)
+        // A listener that is not up yet (a loaded machine: seen once in CI) refuses the TCP connection, and so does one
+        // that could not bind its random port (taken by another test's connection): only refusals are retried, a few
+        // times on the same port, then on a new one.
+        var result: (ToolResult, ToolResult)? = nil
+        for listenerAttempt in 1...3 {
+            let port = Int.random(in: 40_000...59_000)
+            let output = temp.file("listener-\(listenerAttempt).txt")
+            let listener = try Tool.start(nngcat, [
+                "--rep", "--listen", "tls+tcp://127.0.0.1:\(port)", "--cert", serverBundle, "--cacert", layout.caCertificate,
+                "--data", "pong", "--count", "1", "--recv-timeout", "5", "--ascii",
+            ], outputFile: output)
+            usleep(300_000)
+            var attempts = 0
+            var dialer: ToolResult
+            repeat {
+                attempts += 1
+                dialer = try Tool.run(nngcat, [
+                    "--req", "--dial", "tls+tcp://\(host):\(port)", "--cert", clientBundle, "--cacert", clientCA ?? layout.caCertificate,
+                    "--data", "ping", "--recv-timeout", "3", "--ascii",
+                ], timeout: 10)
+                if dialer.output.contains("Connection refused") { usleep(300_000) }
+            } while dialer.output.contains("Connection refused") && attempts < 10
+            result = (Tool.finish(listener, outputFile: output, timeout: dialer.status == 0 ? 5 : 0.5), dialer)
+            if !dialer.output.contains("Connection refused") { break }
+        }
+        return result!
     }
 
     @Test func mutualTLSRoundTripWithGeneratedBundles() throws {

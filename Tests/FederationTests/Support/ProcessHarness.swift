@@ -17,15 +17,16 @@ enum ProcessHarness {
     }
 
     /// Starts `fedattr args…` (after the command `launcher`, e.g. `ip netns exec NS`, when given) with stdout/stderr
-    /// to files under `logDirectory`, in `workingDirectory` when given.
+    /// to files under `logDirectory`, in `workingDirectory` when given, with `environment` set (nil: removed) over this one's.
     static func start(_ args: [String], name: String, logDirectory: String, launcher: [String] = [],
-                      workingDirectory: String? = nil) throws -> Process {
+                      workingDirectory: String? = nil, environment overrides: [String: String?] = [:]) throws -> Process {
         let p = Process()
         if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         p.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = "1"
+        for (key, value) in overrides { env[key] = value }
         p.environment = env
         let out = "\(logDirectory)/\(name).stdout"
         let err = "\(logDirectory)/\(name).stderr"
