@@ -203,9 +203,9 @@ public final class CombinationEvaluator: @unchecked Sendable {
     /// Largest number of deltas a sweep accepts (2^N values are returned).
     public static let maxSweepDeltas = 24
 
-    /// How `.automatic` sweeps run here for `members` deltas of first-layer width `hidden`, e.g. "blocks of 24 images, AVX2+FMA".
+    /// How `.automatic` sweeps run here for `members` deltas of first-layer width `hidden`, e.g. "blocks of 16 images, AVX-512".
     public static func blockedSweepDescription(members: Int, hidden: Int) -> String {
-        "blocks of \(FusedCoalitionSweep.blockRows(members: members, hidden: hidden)) images, \(FusedCoalitionSweep.instructionSet)"
+        "blocks of \(FusedCoalitionSweep.blockRows(members: members, hidden: hidden)) images, \(FusedCoalitionSweep.instructionSet())"
     }
 
     /// Which implementation a sweep uses.
@@ -271,10 +271,10 @@ public final class CombinationEvaluator: @unchecked Sendable {
         return values
     }
 
-    /// The cache-blocked sweep (first layer → ReLU → dense models); subsets with a near-tie row are re-evaluated by
-    /// `evaluate(coefficients:)`, in parallel when `parallel`.
-    private func fusedSweep(weights: [Float], metric: Metric, parallel: Bool) -> [Double] {
-        let sweep = FusedCoalitionSweep(evaluator: self)
+    /// The cache-blocked sweep (first layer → ReLU → dense models) with kernel variant `isa`; subsets with a near-tie
+    /// row are re-evaluated by `evaluate(coefficients:)`, in parallel when `parallel`.
+    func fusedSweep(weights: [Float], metric: Metric, parallel: Bool, isa: Int32 = FusedCoalitionSweep.bestISA) -> [Double] {
+        let sweep = FusedCoalitionSweep(evaluator: self, isa: isa)
         let result = sweep.run(self, weights: weights, metric: metric, parallel: parallel)
         if metric == .loss { return result.losses.map { $0 / Double(count) } }
         var values = result.correct.map { Double($0) / Double(count) }

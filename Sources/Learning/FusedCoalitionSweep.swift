@@ -1,4 +1,5 @@
 import CCoalitionSweep
+import Foundation
 import Dispatch
 
 /// The coalition sweep for models of the form first layer → ReLU → dense to the classes (the default MLP), cache-blocked.
@@ -14,7 +15,10 @@ struct FusedCoalitionSweep {
     let hidden: Int
     let classes: Int
     let count: Int
-    let rows: Int           // rows per block, a multiple of FEDATTR_SWEEP_LANES
+    /// The kernel variant (FEDATTR_SWEEP_*) and its rows per vector, which the block layout groups by.
+    let isa: Int32
+    let lanes: Int
+    let rows: Int           // rows per block, a multiple of `lanes`
     let blocks: Int
     let segments: Int
     let denseCount: Int     // H·C + C
@@ -28,27 +32,45 @@ struct FusedCoalitionSweep {
             && members >= 1 && members <= 30
     }
 
-    /// Per-core cache budget for one block's working set: the base's and the N members' first-layer outputs and the
-    /// N running sums (AMD Zen 3 and most current x86 cores have 512 KiB of L2 or more per core).
-    static let cacheBudget = 320 * 1024
+    /// Per-core cache budget for one block's working set (the base's and the N members' first-layer outputs and the N
+    /// running sums): 60 % of the L2 cache the system reports per core, 320 KiB when it reports none.
+    static let cacheBudget: Int = {
+        let l2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+        return l2 >= 256 * 1024 ? l2 * 6 / 10 : 320 * 1024
+    }()
 
-    /// Rows per block so that (2N + 2) block layouts of `hidden` floats per row fit `cacheBudget`, in 8…128.
-    static func blockRows(members: Int, hidden: Int) -> Int {
-        let lanes = Int(FEDATTR_SWEEP_LANES)
+    /// Rows per block so that (2N + 2) block layouts of `hidden` floats per row fit `cacheBudget`, a multiple of `lanes`
+    /// in `lanes`…128.
+    static func blockRows(members: Int, hidden: Int, lanes: Int = Int(fedattr_sweep_lanes(bestISA))) -> Int {
         let fit = cacheBudget / ((2 * members + 2) * hidden * MemoryLayout<Float>.size)
         return min(128, max(lanes, fit / lanes * lanes))
     }
 
-    /// The instruction set the kernel runs with on this CPU.
-    static var instructionSet: String { fedattr_sweep_uses_avx2() != 0 ? "AVX2+FMA" : "baseline x86-64" }
+    /// The fastest kernel variant this CPU runs.
+    static let bestISA: Int32 = fedattr_sweep_best_isa()
 
-    init(evaluator: CombinationEvaluator) {
+    /// Every variant this CPU runs, slowest first (the tests compare them).
+    static var availableISAs: [Int32] { Array(Int32(FEDATTR_SWEEP_BASELINE)...bestISA) }
+
+    /// The instruction set of a variant, for reports.
+    static func instructionSet(_ isa: Int32 = bestISA) -> String {
+        switch isa {
+        case Int32(FEDATTR_SWEEP_AVX512): return "AVX-512"
+        case Int32(FEDATTR_SWEEP_AVX2): return "AVX2+FMA"
+        default: return "baseline x86-64"
+        }
+    }
+
+    init(evaluator: CombinationEvaluator, isa: Int32 = FusedCoalitionSweep.bestISA) {
+        precondition(isa >= Int32(FEDATTR_SWEEP_BASELINE) && isa <= Self.bestISA, "kernel variant \(isa) does not run on this CPU")
+        self.isa = isa
+        lanes = Int(fedattr_sweep_lanes(isa))
         let model = evaluator.model
         members = evaluator.deltas.count
         hidden = evaluator.width
         classes = model.classCount
         count = evaluator.count
-        rows = Self.blockRows(members: members, hidden: hidden)
+        rows = Self.blockRows(members: members, hidden: hidden, lanes: lanes)
         blocks = max(1, (count + rows - 1) / rows)
         // Each segment keeps 2^N counts, flags and losses; at most ~256 MiB of them in all. Up to 64 segments, so that the
         // threads finish within about one block of each other.
@@ -112,7 +134,7 @@ struct FusedCoalitionSweep {
             weights.withUnsafeBufferPointer { w in
                 dense.withUnsafeBufferPointer { d in
                     var block = fedattr_sweep_block(
-                        members: Int32(members), hidden: Int32(hidden), classes: Int32(classes), rows: Int32(rows),
+                        isa: isa, members: Int32(members), hidden: Int32(hidden), classes: Int32(classes), rows: Int32(rows),
                         weights: w.baseAddress, base: packed, outputs: packed + layout, dense: d.baseAddress, labels: labels,
                         margin: margin, sums: sums, denseSums: denseSums, denseCombined: denseCombined,
                         correct: result.correct, tied: result.tied, losses: result.losses)
@@ -123,9 +145,8 @@ struct FusedCoalitionSweep {
     }
 
     /// Copies rows start ..< start + valid of a row-major [count × hidden] matrix, times `scale`, into block layout (groups
-    /// of 8 rows, each stored unit-major), zero-filling the padding rows.
+    /// of `lanes` rows, each stored unit-major), zero-filling the padding rows.
     private func pack(_ source: UnsafePointer<Float>, scale: Float, start: Int, valid: Int, into out: UnsafeMutablePointer<Float>) {
-        let lanes = Int(FEDATTR_SWEEP_LANES)
         for g in 0..<(rows / lanes) {
             let group = out + g * hidden * lanes
             for l in 0..<lanes {

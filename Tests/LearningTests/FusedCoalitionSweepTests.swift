@@ -26,6 +26,29 @@ import Testing
                 == evaluator.sweepWeightedMeans(weights: weights, metric: .loss, parallel: false))
     }
 
+    /// Every kernel variant this CPU runs (baseline, AVX2, AVX-512 with its 16-row groups) gives the Gray-code sweep's
+    /// accuracies exactly and its losses up to float rounding, with one thread or several.
+    @Test func everyKernelVariantAgrees() {
+        let spec = ModelSpec.mlp(hidden: [20])
+        let (base, deltas, all) = CombinationEvaluatorTests.setup(spec, clients: 7)
+        let data = all.subset(Array(0..<197))
+        let weights: [Float] = [40, 13, 0, 5, 60, 22, 31]
+        let evaluator = CombinationEvaluator(spec: spec, base: base, deltas: deltas, data: data)
+        let accuracy = evaluator.sweepWeightedMeans(weights: weights, metric: .accuracy, kernel: .grayCode)
+        let loss = evaluator.sweepWeightedMeans(weights: weights, metric: .loss, kernel: .grayCode)
+        #expect(FusedCoalitionSweep.availableISAs.first == 0 && FusedCoalitionSweep.availableISAs.last == FusedCoalitionSweep.bestISA)
+        for isa in FusedCoalitionSweep.availableISAs {
+            let sweep = FusedCoalitionSweep(evaluator: evaluator, isa: isa)
+            #expect(sweep.rows % sweep.lanes == 0 && sweep.lanes == (isa == 2 ? 16 : 8))
+            for parallel in [true, false] {
+                #expect(evaluator.fusedSweep(weights: weights, metric: .accuracy, parallel: parallel, isa: isa) == accuracy,
+                        "\(FusedCoalitionSweep.instructionSet(isa)), parallel \(parallel)")
+                let got = evaluator.fusedSweep(weights: weights, metric: .loss, parallel: parallel, isa: isa)
+                #expect(zip(got, loss).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(FusedCoalitionSweep.instructionSet(isa))")
+            }
+        }
+    }
+
     @Test func threeClassesTakeTheGenericClassLoop() {
         let source = SyntheticDataset.generate(count: 260, seed: 5)
         let data = Dataset(features: source.features, labels: source.labels.map { $0 % 3 }, featureShape: source.featureShape, classCount: 3)
@@ -61,11 +84,14 @@ import Testing
 
     @Test func blocksFitTheCacheBudget() {
         for (members, hidden) in [(1, 128), (10, 128), (14, 128), (16, 128), (10, 512), (30, 1024)] {
-            let rows = FusedCoalitionSweep.blockRows(members: members, hidden: hidden)
-            #expect(rows % Int(8) == 0 && rows >= 8 && rows <= 128, "N=\(members) H=\(hidden): \(rows)")
-            if rows > 8 {
+          for lanes in [8, 16] {
+            let rows = FusedCoalitionSweep.blockRows(members: members, hidden: hidden, lanes: lanes)
+            #expect(rows % lanes == 0 && rows >= lanes && rows <= 128, "N=\(members) H=\(hidden): \(rows)")
+            if rows > lanes {
                 #expect((2 * members + 2) * hidden * 4 * rows <= FusedCoalitionSweep.cacheBudget, "N=\(members) H=\(hidden): \(rows)")
             }
+          }
         }
+        #expect(FusedCoalitionSweep.cacheBudget >= 256 * 1024 * 6 / 10)
     }
 }

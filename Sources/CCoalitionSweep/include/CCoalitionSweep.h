@@ -7,24 +7,29 @@
 // weighted sum over the members' dense parameters), the logits, and then either the argmax count with a near-tie flag
 // (accuracy) or the softmax cross-entropy sum (loss). The block's members' first-layer outputs and the running sums
 // stay in the core's L2 cache for all 2^N subsets. No BLAS routine fuses these steps, hence this kernel.
-// Compiled twice: for AVX2+FMA (selected at run time when the CPU has them) and for baseline x86-64.
+// Compiled three times: for AVX-512 (16 rows per vector), AVX2+FMA and baseline x86-64 (8 rows per vector); the caller
+// picks one the CPU runs (`fedattr_sweep_best_isa`) and lays its blocks out for that variant's row groups.
 #ifndef FEDATTR_CCOALITIONSWEEP_H
 #define FEDATTR_CCOALITIONSWEEP_H
 
 #include <stdint.h>
 
-// Rows of a block are processed 8 at a time: `rows` is a multiple of this.
-#define FEDATTR_SWEEP_LANES 8
+// The kernel's variants; a block names the one that runs it.
+#define FEDATTR_SWEEP_BASELINE 0
+#define FEDATTR_SWEEP_AVX2 1
+#define FEDATTR_SWEEP_AVX512 2
 // Largest class count the kernel accepts.
 #define FEDATTR_SWEEP_MAX_CLASSES 64
 
-// One block of images for one sweep. Block layout of a [rows × hidden] matrix: groups of 8 rows, each group stored
-// as hidden × 8 floats (unit h of rows 8g..8g+7 at (g·hidden + h)·8).
+// One block of images for one sweep. Block layout of a [rows × hidden] matrix for a variant with L lanes
+// (`fedattr_sweep_lanes`): groups of L rows, each group stored as hidden × L floats (unit h of rows Lg..Lg+L−1 at
+// (g·hidden + h)·L).
 typedef struct fedattr_sweep_block {
+    int32_t isa;                  // FEDATTR_SWEEP_*: the variant to run, one the CPU supports
     int32_t members;              // N ≤ 30
     int32_t hidden;               // first layer's output width H
     int32_t classes;              // C ≤ FEDATTR_SWEEP_MAX_CLASSES
-    int32_t rows;                 // rows in the block, a multiple of 8 (padding rows have label −1)
+    int32_t rows;                 // rows in the block, a multiple of the variant's lanes (padding rows have label −1)
     const float *weights;         // [N] member weights w_i ≥ 0
     const float *base;            // block layout [rows × H]: first-layer output of the base parameters
     const float *outputs;         // N block layouts [rows × H]: w_i × the first-layer output of member i's delta
@@ -42,7 +47,10 @@ typedef struct fedattr_sweep_block {
 // Runs the block for all 2^N subsets (index = bit mask of members; subsets with W_S = 0 evaluate the base).
 void fedattr_sweep_block_run(const fedattr_sweep_block *block);
 
-// 1 when the AVX2+FMA variant runs on this CPU, else 0.
-int fedattr_sweep_uses_avx2(void);
+// The fastest variant this CPU runs.
+int fedattr_sweep_best_isa(void);
+
+// Rows per vector (and per group of the block layout) of a variant: 16 for AVX-512, else 8.
+int fedattr_sweep_lanes(int isa);
 
 #endif
