@@ -1,4 +1,5 @@
 import ArgumentParser
+import Federation
 import Foundation
 import PKI
 
@@ -56,6 +57,12 @@ struct PKICommand: ParsableCommand {
 
         @Option(help: "PKI directory made by `pki init`.") var dir = "pki"
         @Option(help: "Client id (client-N).") var id: String
+
+        func validate() throws {
+            guard (try? DataSplits.shardIndex(of: id)) != nil else {
+                throw ValidationError("--id must be client-N with N the client's shard index (0, 1, 2, …), not '\(id)'")
+            }
+        }
 
         func run() throws {
             try PKIBuilder.issueClient(directory: dir, name: id)

@@ -60,6 +60,7 @@ struct CommandLineInputTests {
             (["pki", "init", "--dir", "p", "--clients", "100000"], "--clients must be in 1...10000"),
             (["experiment"] + Self.small + ["--robust", "foo", "--out", "x"], "--robust: 'foo' is not an evaluator (marginal, loo,"),
             (["pki", "init", "--dir", "p", "--force", "--keep-existing"], "--force replaces the CA and --keep-existing keeps it"),
+            (["pki", "add-client", "--dir", "p", "--id", "foo"], "--id must be client-N with N the client's shard index (0, 1, 2, …), not 'foo'"),
         ]
         for (args, message) in cases {
             let result = try Self.run(args, in: directory)

@@ -159,6 +159,35 @@ import Wire
         let s = try Settings(flags: ["id": "alice"], environment: [:])
         #expect(throws: FederationError.badClientID("alice")) { try ClientConfig(settings: s) }
         #expect(try DataSplits.shardIndex(of: "client-12") == 12)
+        #expect(try DataSplits.shardIndex(of: "client-0") == 0)
+        // One id per shard: no sign, no leading zero, digits only.
+        for bad in ["client-+3", "client-03", "client-", "client-1e2", "client- 1", "client--1", "Client-1"] {
+            #expect(throws: FederationError.badClientID(bad)) { try DataSplits.shardIndex(of: bad) }
+        }
+    }
+
+    /// Evaluator lists: options given twice, an empty list and malformed items are refused naming the item; `none` is
+    /// no attribution.
+    @Test func evaluatorListsAreParsedStrictly() throws {
+        func config(_ evaluators: String) throws -> CoordinatorConfig {
+            try CoordinatorConfig(settings: Settings(flags: ["evaluators": evaluators, "dataset": "synthetic", "clients": "3"], environment: [:]))
+        }
+        #expect(try config("none").evaluators.isEmpty)
+        let parsed = try config("loo, gtg-shapley(seed=3;maxPermutations=20)")
+        #expect(parsed.evaluators == ["loo", "gtg-shapley"] && parsed.evaluatorOptions["gtg-shapley"] == ["seed": 3, "maxPermutations": 20])
+        let refused: [(String, String)] = [
+            ("gtg-shapley(seed=1;seed=2)", "option 'seed' given twice"),
+            ("", "evaluator names, comma-separated, or none for no attribution"),
+            (" , ", "evaluator names, comma-separated, or none for no attribution"),
+            ("loo)", "options go in parentheses"),
+            ("banzhaf(samples=many)", "'samples' is 'many'"),
+            ("banzhaf(samples=nan)", "'samples' is 'nan'"),
+            ("loo,loo", "each evaluator once"),
+            ("none,loo", "one of marginal"),
+        ]
+        for (text, says) in refused {
+            #expect { try config(text) } throws: { error in "\(error)".contains(says) }
+        }
     }
 
     @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() throws {

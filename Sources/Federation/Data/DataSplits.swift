@@ -99,9 +99,12 @@ public struct DataSplits: Sendable {
         return Digest.hex(Digest.sha256(bytes))
     }
 
-    /// The shard index of a client id of the form `client-N`.
+    /// The shard index of a client id of the form `client-N` (N in decimal digits, no sign, no leading zero), so each
+    /// shard has exactly one id.
     public static func shardIndex(of clientID: String) throws -> Int {
-        guard clientID.hasPrefix("client-"), let n = Int(clientID.dropFirst("client-".count)), n >= 0 else {
+        let digits = clientID.dropFirst("client-".count)
+        guard clientID.hasPrefix("client-"), !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
+              digits == "0" || !digits.hasPrefix("0"), let n = Int(digits) else {
             throw FederationError.badClientID(clientID)
         }
         return n

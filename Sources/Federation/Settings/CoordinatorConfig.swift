@@ -2,6 +2,7 @@ import Aggregation
 import Attribution
 import Foundation
 import Learning
+import Options
 import PKI
 import Transport
 import Wire
@@ -135,24 +136,28 @@ public struct CoordinatorConfig: Sendable {
         return (kept, leftOut)
     }
 
-    /// Parses `name` or `name(key=value;key=value)` items and checks each against the evaluator registry.
+    /// Parses `name` or `name(key=value;key=value)` items (`NamedOptions`, numeric values) and checks each against the
+    /// evaluator registry; `none` alone means no attribution, an empty list is refused (an unset variable, most likely).
     static func parseEvaluators(_ items: [String], settings s: Settings) throws -> ([String], [String: [String: Double]]) {
+        if items == ["none"] { return ([], [:]) }
+        guard !items.isEmpty else {
+            throw s.invalid(.evaluators, s.string(.evaluators) ?? "", "evaluator names, comma-separated, or none for no attribution")
+        }
         var names: [String] = []
         var options: [String: [String: Double]] = [:]
         for item in items {
-            var name = item
-            var opts: [String: Double] = [:]
-            if let open = item.firstIndex(of: "("), item.hasSuffix(")") {
-                name = String(item[..<open])
-                let inner = item[item.index(after: open)..<item.index(before: item.endIndex)]
-                for pair in inner.split(separator: ";") {
-                    let kv = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    guard kv.count == 2, let v = Double(kv[1]), v.isFinite else {
-                        throw s.invalid(.evaluators, item, "name or name(key=value;…) with numeric values")
-                    }
-                    opts[kv[0]] = v
-                }
+            let named: NamedOptions
+            do { named = try NamedOptions(parsing: item) } catch {
+                throw s.invalid(.evaluators, item, "name or name(key=value;…) with numeric values (\(error))")
             }
+            var opts: [String: Double] = [:]
+            for (key, text) in named.values {
+                guard let value = Double(text), value.isFinite else {
+                    throw s.invalid(.evaluators, item, "name or name(key=value;…) with numeric values ('\(key)' is '\(text)')")
+                }
+                opts[key] = value
+            }
+            let name = named.name
             do { _ = try EvaluatorRegistry.make(name, options: opts) } catch {
                 throw s.invalid(.evaluators, item, "one of \(EvaluatorRegistry.names.joined(separator: ", ")) with valid options (\(error))")
             }

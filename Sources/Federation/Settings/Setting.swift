@@ -63,7 +63,7 @@ extension Setting {
     public static let aggregation = Setting("aggregation", "fedavg", c, "Aggregation rule: fedavg, median, trimmed-mean(beta=0.1), krum(f=1), multi-krum(f=1;m=0), fltrust(root=100), with optional clipping in front: clip(bound=B)+RULE or clip(factor=K)+RULE (docs/AGGREGATION.md).")
     public static let detectors = Setting("detectors", "norm,cosine-aggregate,cosine-median,cosine-peers,krum-score,history", c, "Detectors run on every round's updates before aggregation, comma-separated, options as name(key=value;…), or none (docs/AGGREGATION.md).")
     public static let dropFlagged = Setting("drop-flagged", "false", c, "Leave clients any detector flagged this round out of the aggregate (detection alone only flags).")
-    public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
+    public static let evaluators = Setting("evaluators", "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine", c, "Attribution evaluators, comma-separated, or none; options as name(key=value;…), e.g. gtg-shapley(maxPermutations=200;seed=3) (docs/ATTRIBUTION.md).")
     public static let utility = Setting("utility", "accuracy", c, "Attribution utility on the validation set: accuracy or neg-loss.")
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
     public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")
