@@ -3,9 +3,10 @@ import Synchronization
 /// An attribution-robust score: exact Shapley on each validation class's share of the round game, where a client is
 /// paid for a class only if its own updates support that class — their output-layer bias changes for it, summed over
 /// every round it has sent, are positive (its data holds more of that class than the model predicts). For other
-/// classes its credit is capped at zero: it can be blamed for hurting them, never paid for helping them. Aimed at the
-/// attribution-first attack, which earns its credit on classes the attacker holds least. docs/ATTRIBUTION.md has the
-/// design and its measured effect.
+/// classes its credit is capped at zero: it can be blamed for hurting them, never paid for helping them (`blame` false
+/// drops them altogether, `blameFraction` reads the blame from large coalitions only). Aimed at the attribution-first
+/// attack, which injects the classes its owner holds least; docs/ATTRIBUTION.md has the design and its measured
+/// effect (it misses the goal it was built for).
 public final class ClassSupportedShapleyEvaluator: StatefulEvaluator {
     public let name = "class-supported-shapley"
     public let maxPlayers: Int
