@@ -79,6 +79,18 @@ import PKI
         #expect(refusedForged.status == 1)
         #expect(refusedForged.output.contains("its seal does not verify against the coordinator's certificate"), "\(refusedForged.output)")
 
+        // A damaged head line (its head cut short) is named, not skipped: the audit cannot read what that client saw.
+        let damaged = cluster.dir + "/damaged.log"
+        let intactLine = try String(contentsOfFile: "\(logs)/client-2.log", encoding: .utf8).split(separator: "\n")
+            .first { $0.contains("msg=\"ledger head seen\"") && $0.contains("ledger_round=1") }!
+        let cut = intactLine.replacingOccurrences(of: #"head=([0-9a-f]{10})[0-9a-f]+"#, with: "head=$1", options: .regularExpression)
+        #expect(cut != String(intactLine))
+        try ([String(intactLine), cut].joined(separator: "\n") + "\n").write(toFile: damaged, atomically: true, encoding: .utf8)
+        let refusedDamaged = try Self.verify(cluster, cluster.out, clientLogs: [damaged])
+        #expect(refusedDamaged.status == 1)
+        #expect(refusedDamaged.output.contains("damaged.log line 2: a 'ledger head seen' line without a readable round, ledger_round, head or seal"),
+                "\(refusedDamaged.output)")
+
         // Removing the seals file is no way out.
         let unsealed = try Self.copy(cluster.out, to: cluster.dir + "/unsealed")
         try FileManager.default.removeItem(atPath: unsealed + "/" + LedgerSeals.fileName)

@@ -36,6 +36,8 @@ import Wire
                            "FEDATTR_MIN_CLIENT": "4", "HOME": "/root", "FEDATTRX": "1"]
         #expect(Settings.unknownEnvironmentVariables(environment) == ["FEDATTR_DATSET", "FEDATTR_MIN_CLIENT"])
         #expect(Settings.unknownEnvironmentVariables(["FEDATTR_ROUNDS": "3"]).isEmpty)
+        // The marker a process sets when it chose its OpenBLAS kernels at start-up is not a misspelt setting.
+        #expect(Settings.unknownEnvironmentVariables([OpenBLASKernel.markerVariable: "SkylakeX"]).isEmpty)
     }
 
     @Test func unknownKeyInConfigFileIsAnErrorNamingIt() throws {

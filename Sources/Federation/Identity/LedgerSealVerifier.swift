@@ -88,14 +88,21 @@ enum LedgerSealVerifier {
             }
             report.clientLogs += 1
             for (index, line) in text.split(separator: "\n").enumerated() {
-                guard let seen = LedgerHeadSeenEvent(logfmtLine: line) else { continue }
+                let place = "\((path as NSString).lastPathComponent) line \(index + 1)"
+                guard let seen = LedgerHeadSeenEvent(logfmtLine: line) else {
+                    // A damaged line is evidence the audit cannot read, so it is named rather than skipped.
+                    if line.contains("msg=\"\(LedgerHeadSeenEvent.message)\"") {
+                        problems.append("\(place): a '\(LedgerHeadSeenEvent.message)' line without a readable round, ledger_round, head or seal")
+                    }
+                    continue
+                }
                 report.clientHeads += 1
                 report.newestHeadSeen = max(report.newestHeadSeen ?? 0, seen.ledgerRound)
                 let head = Digest.hex(seen.head)
                 let expected = seen.ledgerRound == 0 ? LedgerRecord.genesisDigest : byRound[Int(seen.ledgerRound)]
                 let signed = LedgerSeal.signingBytes(round: seen.ledgerRound, head: seen.head)
                 let sealed = coordinators.contains { $0.verifySignature(seen.seal, over: signed) }
-                let who = "\(seen.client ?? "a client") (\((path as NSString).lastPathComponent) line \(index + 1))"
+                let who = "\(seen.client ?? "a client") (\(place))"
                 if expected != head {
                     let what = expected == nil ? "the ledger ends at round \(lastRound)" : "the ledger's record \(seen.ledgerRound) hashes to \(expected!.prefix(16))…"
                     problems.append("\(who) saw round \(seen.ledgerRound) with head \(head.prefix(16))…, announced in round \(seen.round), but \(what)"

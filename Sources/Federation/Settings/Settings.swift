@@ -1,4 +1,5 @@
 import Foundation
+import Learning
 import Transport
 import Yams
 
@@ -189,7 +190,8 @@ public struct Settings: Sendable {
     /// ignored without a word (the daemons log a warning for each).
     public static func unknownEnvironmentVariables(_ environment: [String: String] = ProcessInfo.processInfo.environment,
                                                    catalog: [Setting] = Setting.catalog) -> [String] {
-        let known = Set(catalog.map(\.environmentVariable))
+        // The marker of a process that chose its OpenBLAS kernels at start-up is fedattr's own, not a setting.
+        let known = Set(catalog.map(\.environmentVariable) + [OpenBLASKernel.markerVariable])
         return environment.keys.filter { $0.hasPrefix("FEDATTR_") && !known.contains($0) }.sorted()
     }
 
