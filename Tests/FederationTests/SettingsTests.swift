@@ -169,7 +169,7 @@ import Wire
     }
 
     /// Evaluator lists: options given twice, an empty list and malformed items are refused naming the item; `none` is
-    /// no attribution.
+    /// no attribution. An empty detector list is refused too.
     @Test func evaluatorListsAreParsedStrictly() throws {
         func config(_ evaluators: String) throws -> CoordinatorConfig {
             try CoordinatorConfig(settings: Settings(flags: ["evaluators": evaluators, "dataset": "synthetic", "clients": "3"], environment: [:]))
@@ -190,6 +190,11 @@ import Wire
         for (text, says) in refused {
             #expect { try config(text) } throws: { error in "\(error)".contains(says) }
         }
+        // Detectors likewise: none is none, an empty list is refused.
+        let noDetectors = try CoordinatorConfig(settings: Settings(flags: ["detectors": "none", "dataset": "synthetic", "clients": "3"], environment: [:]))
+        #expect(noDetectors.detectors.isEmpty)
+        #expect { try CoordinatorConfig(settings: Settings(flags: ["detectors": " ", "dataset": "synthetic", "clients": "3"], environment: [:])) }
+            throws: { error in "\(error)".contains("detector names, comma-separated, or none for no detectors") }
     }
 
     @Test func serverNameDefaultsToTheURLHostWithLoopbackAsLocalhost() throws {

@@ -95,6 +95,9 @@ public struct CoordinatorConfig: Sendable {
         } catch {
             throw s.invalid(.aggregation, rule, "a rule with options in range (\(error))")
         }
+        guard !(try s.list(.detectors)).isEmpty else {
+            throw s.invalid(.detectors, s.string(.detectors) ?? "", "detector names, comma-separated, or none for no detectors")
+        }
         do { detectors = try DetectorRegistry.make(try s.list(.detectors)).map(\.name) } catch {
             throw s.invalid(.detectors, s.string(.detectors) ?? "", "detectors with options in range, or none (\(error))")
         }
