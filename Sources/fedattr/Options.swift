@@ -86,6 +86,7 @@ struct FederationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: Setting.out.argumentHelp) var out: String?
     @Option(name: .customLong("archive-updates"), parsing: .unconditional, help: Setting.archiveUpdates.argumentHelp) var archiveUpdates: String?
     @Option(parsing: .unconditional, help: Setting.float16.argumentHelp) var float16: String?
+    @Option(name: .customLong("overlap-rounds"), parsing: .unconditional, help: Setting.overlapRounds.argumentHelp) var overlapRounds: String?
     @Option(name: .customLong("console-evaluator"), parsing: .unconditional, help: Setting.consoleEvaluator.argumentHelp) var consoleEvaluator: String?
 
     var flags: [String: String] {
@@ -96,7 +97,7 @@ struct FederationOptions: ParsableArguments {
             (.partition, partition), (.partitionSeed, partitionSeed), (.model, model), (.epochs, epochs),
             (.batchSize, batchSize), (.learningRate, learningRate), (.momentum, momentum), (.weightDecay, weightDecay),
             (.seed, seed), (.modelSeed, modelSeed), (.shuffleSeed, shuffleSeed), (.aggregation, aggregation), (.detectors, detectors), (.dropFlagged, dropFlagged), (.evaluators, evaluators), (.utility, utility), (.out, out),
-            (.archiveUpdates, archiveUpdates), (.float16, float16), (.consoleEvaluator, consoleEvaluator),
+            (.archiveUpdates, archiveUpdates), (.float16, float16), (.overlapRounds, overlapRounds), (.consoleEvaluator, consoleEvaluator),
         ]
         return settingFlags(pairs)
     }

@@ -84,6 +84,32 @@ import Learning
                 "another seed gives another run")
     }
 
+    /// Scoring and recording round r while round r+1 trains changes when the work happens, not what it computes.
+    @Test(.timeLimit(.minutes(4))) func overlappedBookkeepingGivesTheSameRunAsSequentialRounds() throws {
+        let overlapped = ProcessHarness.temporaryDirectory("overlap-a") + "/run"
+        let sequential = ProcessHarness.temporaryDirectory("overlap-b") + "/run"
+        let extra = ["rounds": "4", "evaluators": "loo,shapley-exact,mr-shapley", "detectors": "norm,history"]
+        var configA = try config(out: overlapped, extra: extra)
+        configA.bookkeepingDelay = 0.3  // each round's bookkeeping then runs after the next round's aggregation
+        let configB = try config(out: sequential, extra: extra.merging(["overlap-rounds": "false"]) { $1 })
+        #expect(configA.overlapRounds && !configB.overlapRounds)
+        let a = try InProcessCluster.run(config: configA, logger: logger)
+        let b = try InProcessCluster.run(config: configB, logger: logger)
+        #expect(a.rounds == 4 && b.rounds == 4)
+        #expect(ProcessHarness.read(overlapped + "/attribution.jsonl") == ProcessHarness.read(sequential + "/attribution.jsonl"))
+        #expect(ProcessHarness.read(overlapped + "/detections.jsonl") == ProcessHarness.read(sequential + "/detections.jsonl"))
+        let strip = { (path: String) in ProcessHarness.jsonLines(path).map { r in
+            ["round", "validation_accuracy", "test_loss", "utility_after", "participants", "sample_counts"].map { "\(r[$0] ?? "-")" }.joined(separator: " ")
+        } }
+        #expect(strip(overlapped + "/rounds.jsonl") == strip(sequential + "/rounds.jsonl"))
+        #expect(try RunCheckpoint.read(directory: overlapped).parameters == RunCheckpoint.read(directory: sequential).parameters)
+        #expect(try RunCheckpoint.read(directory: overlapped).evaluatorStates == RunCheckpoint.read(directory: sequential).evaluatorStates)
+        for run in [overlapped, sequential] {
+            let audit = try AuditVerifier.audit(directory: run, caFile: run + "/ca.crt", clientLogs: [])
+            #expect(audit.ledger.records == 4 && audit.seals.sealedRecords == 4 && audit.efficientRounds == 4, "\(run)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(4))) func float16TasksStillTrainTheModel() throws {
         let out = ProcessHarness.temporaryDirectory("f16") + "/run"
         let config = try config(out: out, extra: ["float16": "true", "rounds": "4"])

@@ -30,6 +30,13 @@ import PKI
         #expect(seals.clientLogs == 3 && seals.clientHeads == 15 && seals.newestHeadSeen == 4)
         let coordinatorCertificate = try Certificate(pemFile: cluster.pki + "/coordinator.crt")
         #expect(seals.coordinatorFingerprint == coordinatorCertificate.fingerprint)
+        // Each round is scored and recorded while the next one trains (--overlap-rounds, the default), so task r carries
+        // the seal of round r−2, the newest one written when it is sent; the finish message carries the last.
+        for i in 0..<3 {
+            let seen = try String(contentsOfFile: "\(logs)/client-\(i).log", encoding: .utf8).split(separator: "\n")
+                .compactMap { LedgerHeadSeenEvent(logfmtLine: $0) }
+            #expect(seen.map(\.round) == [1, 2, 3, 4, 4] && seen.map(\.ledgerRound) == [0, 0, 1, 2, 4], "client-\(i): \(seen.map { "\($0.round):\($0.ledgerRound)" })")
+        }
         let intact = try Self.verify(cluster, cluster.out, clientLogs: [logs])
         #expect(intact.status == 0, "\(intact.output)")
         #expect(intact.output.contains("ok: 4 records sealed by the coordinator"), "\(intact.output)")

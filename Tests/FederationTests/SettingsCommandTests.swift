@@ -23,7 +23,7 @@ import Aggregation
         "batch-size": "16", "learning-rate": "0.1", "momentum": "0.9", "weight-decay": "0.001", "seed": "5", "model-seed": "6", "shuffle-seed": "8",
         "aggregation": "trimmed-mean(beta=0.2)", "detectors": "norm(z=4),history(k=2;m=3)", "drop-flagged": "true",
         "evaluators": "marginal,loo", "utility": "neg-loss", "out": "/tmp/out dir",
-        "archive-updates": "true", "float16": "true", "log-level": "debug", "log-file": "/tmp/fed attr.log",
+        "archive-updates": "true", "float16": "true", "overlap-rounds": "false", "log-level": "debug", "log-file": "/tmp/fed attr.log",
         "strategy": "unchanged", "attack": "scale(k=5)", "attacker": "client-2", "blas-threads": "2", "tls-engine": "mbedtls",
         "console-evaluator": "marginal",
     ]
@@ -116,6 +116,7 @@ import Aggregation
         (.out, "/tmp/out dir", { c, _, _ in c.outputDirectory }),
         (.archiveUpdates, "true", { c, _, _ in "\(c.archiveUpdates)" }),
         (.float16, "true", { c, _, _ in "\(c.float16)" }),
+        (.overlapRounds, "false", { c, _, _ in "\(c.overlapRounds)" }),
         (.tlsEngine, "mbedtls mbedtls", { c, k, _ in "\(c.tls?.engine.rawValue ?? "-") \(k.tls?.engine.rawValue ?? "-")" }),
         (.attack, "scale(k=5) scale(k=5)", { _, k, plan in "\(plan?.attack.description ?? "-") \(k.strategy)" }),
         (.attacker, "client-2", { _, _, plan in plan?.attacker ?? "-" }),

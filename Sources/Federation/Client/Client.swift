@@ -250,7 +250,14 @@ public final class Client: @unchecked Sendable {  // run() is single-threaded; s
         let strategy = self.strategy
         let local: LocalUpdate
         do {
-            local = try gate.map { try $0.run(work: shard.count) { try strategy.update(context) } } ?? strategy.update(context)
+            if let gate {
+                local = try gate.run(work: shard.count) {
+                    timeline.mark("gate")
+                    return try strategy.update(context)
+                }
+            } else {
+                local = try strategy.update(context)
+            }
         } catch {
             logger.error("the strategy failed; no update sent this round", metadata: [
                 "round": "\(task.round)", "strategy": "\(strategy.options)", "error": "\(error)"])

@@ -155,9 +155,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 try waitForClients()
                 logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
             }
-            for round in stride(from: next, through: config.rounds, by: 1) {
-                records.append(try runRound(round))
-            }
+            try runRounds(from: next, into: &records)
         } catch let error as FederationError where error.isUnwritableRound {
             // The outputs could not be written even after retrying: stop at this round boundary. Everything up to the
             // last checkpoint is intact; the clients keep dialing, so `--resume` continues with them.
@@ -259,7 +257,48 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         var updateDigest: [UInt8]
     }
 
-    private func runRound(_ round: Int) throws -> RoundRecord {
+    /// Runs rounds `first…config.rounds`, appending each one's record. Round r's bookkeeping (`finishRound`: attribution,
+    /// evaluation, the round's files) runs on its own thread while round r+1 is broadcast and its clients train; at most
+    /// one round's bookkeeping runs at a time, in round order. Round r+1's task therefore carries the seal of round r−1,
+    /// the newest one written when it is sent (docs/PROTOCOL.md §4.4). A bookkeeping error (unwritable files) surfaces
+    /// after the next round's collection and stops the run at the last checkpoint.
+    private func runRounds(from first: Int, into records: inout [RoundRecord]) throws {
+        var seal = output.seals.last
+        var pending: RoundTail?
+        for round in stride(from: first, through: config.rounds, by: 1) {
+            let collected: CollectedRound
+            do {
+                collected = try collectRound(round, seal: seal)
+            } catch {
+                // Stopped during this round's collection: the round before is still recorded whole.
+                if let tail = pending { records.append(try tail.wait()) }
+                throw error
+            }
+            if let tail = pending {
+                pending = nil
+                records.append(try tail.wait())
+            }
+            seal = output.seals.last  // no bookkeeping runs now: the seal of the round just recorded
+            if config.overlapRounds {
+                let delay = config.bookkeepingDelay
+                pending = RoundTail {
+                    if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+                    return try self.finishRound(collected)
+                }
+            } else {
+                records.append(try finishRound(collected))
+                seal = output.seals.last
+            }
+        }
+        if let tail = pending {
+            pending = nil
+            records.append(try tail.wait())
+        }
+    }
+
+    /// Broadcasts round `round`'s task (carrying `seal`), collects and verifies the updates until the deadline, and
+    /// aggregates them into the new global model.
+    private func collectRound(_ round: Int, seal: LedgerSeals.Seal) throws -> CollectedRound {
         let roundStart = Date()
         timeline = RoundTimeline(round: UInt64(round), side: "coordinator")
         defer { timeline = nil }
@@ -273,7 +312,6 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         var hp = config.hyperparameters
         hp.seed = config.hyperparameters.seed &+ UInt64(round) &* 0x9E37_79B9
         let deadlineMillis = UInt32(config.roundDeadline * 1000)
-        let seal = output.seals.last  // the ledger as it stands: every client logs it
         let task = TaskMessage(round: UInt64(round), nonce: nonce, deadlineMillis: deadlineMillis, hyperparameters: hp,
                                spec: specJSON, ledgerRound: seal.round, ledgerHead: seal.head, ledgerSeal: seal.signature,
                                parameters: base)
@@ -347,7 +385,6 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                                  sampleCounts: counts, stragglers: stragglers, rejected: rejected,
                                  utilityBefore: nil, utilityAfter: nil, validationAccuracy: 0, validationLoss: 0,
                                  testAccuracy: 0, testLoss: 0, durationsMs: durations)
-        var scores: RoundScores? = nil
         var outcome: RoundAggregation.Outcome? = nil
         if ids.isEmpty {
             logger.warning("no updates this round; global model unchanged", metadata: ["round": "\(round)"])
@@ -362,7 +399,25 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             timeline?.mark("aggregated")
             record.flagged = o.detection.flags.isEmpty ? nil : o.detection.flags
             record.aggregation = RoundRecord.Aggregation(o.result.decision)
+        }
+        let submissions = ids.map { id -> SubmissionRecord in
+            let a = accepted[id]!
+            return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
+        }
+        // The round's own TLS messages are all through by now; the next round's must not land in this timeline.
+        if logger.logLevel <= .debug { timeline?.mark(TLSMessageTrace.drain(), kinds: [.sent, .firstReceived, .lastReceived]) }
+        return CollectedRound(record: record, roundStart: roundStart, model: model, baseDigest: baseDigest, outcome: outcome,
+                              submissions: submissions, pinnedCertificates: verifier.pinnedCertificates, timeline: timeline)
+    }
 
+    /// Round `collected.record.round`'s bookkeeping: scores the participants, evaluates the new model, writes the
+    /// round's files (ledger, seal, checkpoint) and reports it. Touches nothing the next round's collection uses.
+    private func finishRound(_ collected: CollectedRound) throws -> RoundRecord {
+        var record = collected.record
+        var timeline = collected.timeline
+        let round = record.round, roundStart = collected.roundStart, model = collected.model
+        var scores: RoundScores? = nil
+        if let o = collected.outcome {
             let t1 = Date()
             scores = attribution.score(round: round, input: o.input, aggregate: o.result.aggregate, logger: logger)
             record.utilityBefore = scores?.utilityBefore
@@ -381,30 +436,24 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         timeline?.mark("evaluated")
         record.durationsMs.total = Self.ms(since: roundStart)
 
-        let submissions = ids.map { id -> SubmissionRecord in
-            let a = accepted[id]!
-            return SubmissionRecord(client: id, certificate: a.certificate, update: a.update, updateDigest: a.updateDigest)
-        }
         let checkpoint = RunCheckpoint(round: round, parameters: model.parameters, ledgerHead: "",
-                                       pinnedCertificates: verifier.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON),
+                                       pinnedCertificates: collected.pinnedCertificates, specDigest: RunCheckpoint.specDigest(specJSON),
                                        evaluatorStates: try attribution.evaluatorStates())
-        try output.writeRound(record, scores: scores, submissions: submissions, refused: rejected, modelDigest: baseDigest,
-                              newModel: model.parameters, attribution: attribution, checkpoint: checkpoint,
-                              retrySeconds: config.writeRetrySeconds, logger: logger, aggregation: outcome)
+        try output.writeRound(record, scores: scores, submissions: collected.submissions, refused: record.rejected,
+                              modelDigest: collected.baseDigest, newModel: model.parameters, attribution: attribution,
+                              checkpoint: checkpoint, retrySeconds: config.writeRetrySeconds, logger: logger,
+                              aggregation: collected.outcome)
         timeline?.mark("written")
         logger.info("round finished", metadata: [
-            "round": "\(round)", "participants": "\(ids.count)", "rejected": "\(rejected.count)",
-            "stragglers": "\(stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
+            "round": "\(round)", "participants": "\(record.participants.count)", "rejected": "\(record.rejected.count)",
+            "stragglers": "\(record.stragglers.count)", "validation_accuracy": "\(v.accuracy)", "test_accuracy": "\(te.accuracy)",
             "ms": "\(Int(record.durationsMs.total))",
         ])
         let block = config.consoleEvaluator == CoordinatorConfig.consoleTable ? nil
             : attribution.block(record, of: config.rounds, choice: config.consoleEvaluator)
         block?.log(to: logger)
         timeline?.mark("round_end")
-        if logger.logLevel <= .debug {
-            timeline?.mark(TLSMessageTrace.drain(), kinds: [.sent, .firstReceived, .lastReceived])
-            timeline?.log(to: logger)
-        }
+        if logger.logLevel <= .debug { timeline?.log(to: logger) }
         if config.printsProgress {
             if let block {
                 FileHandle.standardOutput.write(Data(block.text.utf8))

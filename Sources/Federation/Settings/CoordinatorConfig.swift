@@ -44,6 +44,10 @@ public struct CoordinatorConfig: Sendable {
     public var outputDirectory: String
     public var archiveUpdates: Bool
     public var float16: Bool
+    /// Round r's bookkeeping (attribution, evaluation, files) runs while round r+1's clients train.
+    public var overlapRounds: Bool
+    /// Seconds each overlapped bookkeeping waits before it starts (tests: makes it overlap the next round's collection).
+    var bookkeepingDelay: Double = 0
     public var blasThreads: Int
     /// Print a progress line and the attribution table per round on standard output (off for in-process tests).
     public var printsProgress = true
@@ -110,6 +114,7 @@ public struct CoordinatorConfig: Sendable {
         outputDirectory = try s.directory(.out)
         archiveUpdates = try s.bool(.archiveUpdates)
         float16 = try s.bool(.float16)
+        overlapRounds = try s.bool(.overlapRounds)
         blasThreads = try s.int(.blasThreads, range: 1...256)
         consoleEvaluator = try s.required(.consoleEvaluator)
         guard [AttributionBlock.automatic, Self.consoleTable].contains(consoleEvaluator) || evaluators.contains(consoleEvaluator) else {

@@ -68,6 +68,7 @@ extension Setting {
     public static let out = Setting("out", "run", c, "Directory for rounds.jsonl, attribution.jsonl, ledger.jsonl, summary.json.")
     public static let archiveUpdates = Setting("archive-updates", "false", c, "Archive every accepted update as safetensors under OUT/updates/.")
     public static let float16 = Setting("float16", "false", c, "Send the global model as float16 (halves the task size).")
+    public static let overlapRounds = Setting("overlap-rounds", "true", c, "Score, evaluate and record each round while the next one's clients train (its task then carries the seal of the round before the last).")
     public static let logLevel = Setting("log-level", "info", all, "trace, debug, info, notice, warning, error or critical.")
     public static let logFile = Setting("log-file", nil, all, "Append logfmt lines to this file instead of standard error.")
     public static let tlsEngine = Setting("tls-engine", TLSEngine.builtInDefault.rawValue, all, "TLS library of tls+tcp://: openssl (TLS 1.3, AES-GCM; TLS 1.2 only with ECDHE+AEAD) or mbedtls (nng's built-in, TLS 1.2; for comparison). One per process.")
@@ -82,7 +83,7 @@ extension Setting {
         listen, insecureTCP, coordinator, id, pkiDir, serverName, rounds, clients, minClients, roundDeadline, registrationTimeout,
         unregisteredTimeout, resume, dataset, dataDir, trainLimit, syntheticCount, validationSize, publicSize, testSize, partition, partitionSeed, model,
         epochs, batchSize, learningRate, momentum, weightDecay, seed, modelSeed, shuffleSeed, aggregation, detectors, dropFlagged, evaluators, utility, out,
-        archiveUpdates, float16, logLevel, logFile, tlsEngine, strategy, attack, attacker, consoleEvaluator, blasThreads,
+        archiveUpdates, float16, overlapRounds, logLevel, logFile, tlsEngine, strategy, attack, attacker, consoleEvaluator, blasThreads,
     ]
 
     /// The setting whose flag or file key is `name`.
