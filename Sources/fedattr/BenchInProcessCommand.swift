@@ -12,7 +12,9 @@ extension Bench {
             commandName: "inproc",
             abstract: "In-process federation (InProcessCluster): 1 BLAS thread per calling thread vs OpenBLAS's pool; rounds and CPU time.",
             discussion: "Runs the real Coordinator and Clients over inproc:// for each --blas-threads value and prints the "
-                + "rounds' wall time (from OUT/t<N>/rounds.jsonl), the collect phase, and the process CPU time.")
+                + "rounds' wall time (summary.json rounds_seconds: the first broadcast to the last round's files), the time "
+                + "spent in the collect and attribution phases (OUT/t<N>/rounds.jsonl; a round's attribution overlaps the next "
+                + "round's collection), and the process CPU time.")
 
         @Option(help: "Clients.") var clients = 10
         @Option(help: "Rounds per run.") var rounds = 20
@@ -41,7 +43,7 @@ extension Bench {
                 let summary = try InProcessCluster.run(config: config, logger: logger)
                 let wall = Date().timeIntervalSince(wall0), cpu = Self.cpuSeconds() - cpu0
                 let records = try RunReport(directory: dir).rounds
-                let total = records.reduce(0) { $0 + $1.durationsMs.total } / 1000
+                let total = summary.roundsSeconds ?? .nan
                 let collect = records.reduce(0) { $0 + $1.durationsMs.collect } / 1000
                 let attribution = records.reduce(0) { $0 + $1.durationsMs.attribution } / 1000
                 let samples = records.reduce(0) { $0 + $1.sampleCounts.reduce(0, +) }

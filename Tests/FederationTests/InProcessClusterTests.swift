@@ -96,6 +96,7 @@ import Learning
         let a = try InProcessCluster.run(config: configA, logger: logger)
         let b = try InProcessCluster.run(config: configB, logger: logger)
         #expect(a.rounds == 4 && b.rounds == 4)
+        #expect((a.roundsSeconds ?? 0) > 0 && (a.roundsSeconds ?? .infinity) <= a.seconds)
         #expect(ProcessHarness.read(overlapped + "/attribution.jsonl") == ProcessHarness.read(sequential + "/attribution.jsonl"))
         #expect(ProcessHarness.read(overlapped + "/detections.jsonl") == ProcessHarness.read(sequential + "/detections.jsonl"))
         let strip = { (path: String) in ProcessHarness.jsonLines(path).map { r in

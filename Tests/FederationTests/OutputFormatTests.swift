@@ -33,10 +33,11 @@ import Testing
         #expect(record.sampleCounts == [120] && record.durationsMs.total == 15.5 && record.utilityBefore == 0.25)
         #expect(String(decoding: try RunJSON.encoder().encode(record), as: UTF8.self) == round)
 
-        let summary = #"{"aggregation":"fedavg","clients":2,"cumulative_attribution":{"marginal":{"client-0":0.5,"client_b":-0.25}},"dataset":"synthetic","detectors":["norm"],"evaluators":["marginal"],"fallback_rounds":[2],"final_test_accuracy":0.75,"final_test_loss":0.5,"final_validation_accuracy":0.875,"flag_rates":{"norm":{"client-0":0.5}},"median_round_ms":12.5,"model":"mlp","participants_per_round":[2,1],"partition":"iid","rejected_messages":1,"rounds":2,"seconds":3.5,"seeds":{"model":2,"partition":1,"shuffle":3}}"#
+        let summary = #"{"aggregation":"fedavg","clients":2,"cumulative_attribution":{"marginal":{"client-0":0.5,"client_b":-0.25}},"dataset":"synthetic","detectors":["norm"],"evaluators":["marginal"],"fallback_rounds":[2],"final_test_accuracy":0.75,"final_test_loss":0.5,"final_validation_accuracy":0.875,"flag_rates":{"norm":{"client-0":0.5}},"median_round_ms":12.5,"model":"mlp","participants_per_round":[2,1],"partition":"iid","rejected_messages":1,"rounds":2,"rounds_seconds":2.25,"seconds":3.5,"seeds":{"model":2,"partition":1,"shuffle":3}}"#
         let decoded = try RunJSON.decoder().decode(RunSummary.self, from: Data(summary.utf8))
         #expect(decoded.cumulativeAttribution["marginal"]?["client_b"] == -0.25, "client ids are data, never converted")
         #expect(decoded.medianRoundMs == 12.5 && decoded.participantsPerRound == [2, 1] && decoded.seeds?.shuffle == 3)
+        #expect(decoded.roundsSeconds == 2.25)
         #expect(String(decoding: try RunJSON.encoder().encode(decoded), as: UTF8.self) == summary)
     }
 

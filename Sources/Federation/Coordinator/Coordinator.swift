@@ -144,6 +144,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     public func run() throws -> RunSummary {
         let started = Date()
         var records = resumedRecords
+        var roundsSeconds: Double?
         let initial = model.evaluate(test, parallel: true)
         do {
             let next = (records.last?.round ?? 0) + 1
@@ -155,6 +156,8 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 try waitForClients()
                 logger.info("initial model", metadata: ["test_accuracy": "\(initial.accuracy)", "test_loss": "\(initial.loss)"])
             }
+            let roundsStart = Date()
+            defer { roundsSeconds = Date().timeIntervalSince(roundsStart) }
             try runRounds(from: next, into: &records)
         } catch let error as FederationError where error.isUnwritableRound {
             // The outputs could not be written even after retrying: stop at this round boundary. Everything up to the
@@ -169,7 +172,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             logger.notice("stopping on request", metadata: ["completed_rounds": "\(records.count)"])
         }
         let summary = RunSummary(config: config, records: records, attribution: attribution.cumulative(),
-                                 seconds: Date().timeIntervalSince(started))
+                                 seconds: Date().timeIntervalSince(started), roundsSeconds: roundsSeconds)
         try output.writeSummary(summary)
         announceFinish(round: records.count, reason: isStopped ? "coordinator stopped" : "all \(config.rounds) rounds done")
         closeSocket()
@@ -206,7 +209,9 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
             let probed = Date()
             let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.probe(probe)), surveyMilliseconds: 500) { _ in }
-            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil) { arrival, message in
+            let required = config.minClients, pipes = self.pipes
+            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil,
+                    enough: { pipes.boundIdentities.count >= required }) { arrival, message in
                 let received = arrival.received
                 guard case let .register(r) = message else {
                     return .failure(.unexpectedType("\(message.typeName) during registration"))
@@ -468,11 +473,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
 
     private enum Outcome { case accepted, rejected }
 
-    /// Takes the answers to `survey` until `deadline`, or until every pipe in `expected` has answered or gone (checked at
-    /// least every 100 ms, with pipes nng no longer knows swept away); `handle` accepts or refuses each decoded message.
-    /// Answers arriving after that go to the survey's late handler. Returns the pipes that answered and the refusals.
+    /// Takes the answers to `survey` until `deadline`, until every pipe in `expected` has answered or gone (checked at
+    /// least every 100 ms, with pipes nng no longer knows swept away), or until `enough` holds after an answer; `handle`
+    /// accepts or refuses each decoded message. Answers arriving after that go to the survey's late handler. Returns
+    /// the pipes that answered and the refusals.
     @discardableResult
-    private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?,
+    private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?, enough: (() -> Bool)? = nil,
                          handle: (SurveyCollector.Arrival, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
         var answered = Set<PipeID>()
         var rejected: [RoundRecord.RejectedMessage] = []
@@ -513,6 +519,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                     "code": "\(rejection.code)", "reason": "\(rejection)",
                 ])
             }
+            if let enough, enough() { break }
         }
         return (answered, rejected)
     }

@@ -23,6 +23,8 @@ public struct RunSummary: Sendable, Codable {
     /// evaluator → client → cumulative value over all rounds.
     public var cumulativeAttribution: [String: [String: Double]]
     public var seconds: Double
+    /// Wall time from the first round's broadcast to the last round's files (rounds overlap; their durations do not add up).
+    public var roundsSeconds: Double?
     /// The three independent seeds of the run (absent in summaries written before they were separated).
     public var seeds: Seeds?
 
@@ -39,7 +41,8 @@ public struct RunSummary: Sendable, Codable {
         }
     }
 
-    public init(config: CoordinatorConfig, records: [RoundRecord], attribution: [String: [String: Double]], seconds: Double) {
+    public init(config: CoordinatorConfig, records: [RoundRecord], attribution: [String: [String: Double]], seconds: Double,
+                roundsSeconds: Double? = nil) {
         rounds = records.count
         clients = config.spec.clients
         model = config.spec.model
@@ -58,6 +61,7 @@ public struct RunSummary: Sendable, Codable {
         medianRoundMs = records.isEmpty ? nil : Percentiles.median(records.map(\.durationsMs.total))
         cumulativeAttribution = attribution
         self.seconds = seconds
+        self.roundsSeconds = roundsSeconds
         seeds = Seeds(partition: config.spec.partitionSeed, model: config.modelSeed, shuffle: config.hyperparameters.seed)
     }
 }
