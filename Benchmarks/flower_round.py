@@ -169,6 +169,8 @@ def run_server(args):
         "clients": args.clients, "rounds": len(ms), "parameters": int(sum(p.size for p in params)),
         "round_ms_median": float(np.median(ms)), "round_ms_p10": float(np.percentile(ms, 10)),
         "round_ms_p90": float(np.percentile(ms, 90)), "rounds_seconds": sum(ms) / 1000, "wall_seconds": total,
+        # First round's configure_fit to the last round's aggregate_fit: the gaps between rounds included.
+        "rounds_span_seconds": max(e for _, e in rounds.values() if e is not None) - min(s for s, _ in rounds.values()),
     }))
 
 

@@ -22,19 +22,23 @@ extension Bench {
         @Option(help: "Evaluators.") var evaluators = "marginal,loo,shapley-exact,gtg-shapley,mr-shapley,banzhaf,cosine"
         @Option(help: "Use only the first N training images (0 = all).") var trainLimit = 0
         @Option(help: "Directory of the Fashion-MNIST IDX files.") var dataDir = FashionMNIST.defaultDirectory
-        @Option(help: "Output directory; each run goes to OUT/t<threads>.") var out = "bench-inproc"
+        @Option(help: "Round overlap settings to compare, comma-separated (true = each round's bookkeeping runs while the next round trains).")
+        var overlapRounds = "true"
+        @Option(help: "Output directory; each run goes to OUT/t<threads>[-sequential].") var out = "bench-inproc"
 
         func run() throws {
             print("bench inproc: \(clients) clients, \(rounds) rounds, fashion-mnist (train limit \(trainLimit)), evaluators \(evaluators)")
             print(BenchMachine.describe())
             var logger = Logger(label: "bench")
             logger.logLevel = .error
+            let overlaps = overlapRounds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             for t in threads.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-                let dir = "\(out)/t\(t)"
+              for overlap in overlaps {
+                let dir = "\(out)/t\(t)\(overlap == "false" ? "-sequential" : "")"
                 try? FileManager.default.removeItem(atPath: dir)
                 let settings = try Settings(flags: [
                     "clients": "\(clients)", "rounds": "\(rounds)", "evaluators": evaluators, "train-limit": "\(trainLimit)",
-                    "data-dir": dataDir, "out": dir, "listen": "inproc://bench", "blas-threads": "\(t)",
+                    "data-dir": dataDir, "out": dir, "listen": "inproc://bench", "blas-threads": "\(t)", "overlap-rounds": overlap,
                 ], environment: [:])
                 var config = try CoordinatorConfig(settings: settings)
                 config.printsProgress = false
@@ -47,9 +51,10 @@ extension Bench {
                 let collect = records.reduce(0) { $0 + $1.durationsMs.collect } / 1000
                 let attribution = records.reduce(0) { $0 + $1.durationsMs.attribution } / 1000
                 let samples = records.reduce(0) { $0 + $1.sampleCounts.reduce(0, +) }
-                print(String(format: "blas-threads %d: rounds %.2f s (collect %.2f s, attribution %.2f s), whole run %.2f s wall, %.2f CPU-s (user+sys); "
-                             + "%d training samples; test acc %.4f; load before %@",
-                             t, total, collect, attribution, wall, cpu, samples, summary.finalTestAccuracy ?? .nan, load))
+                print(String(format: "blas-threads %d, overlap-rounds %@: rounds %.2f s (collect %.2f s, attribution %.2f s), whole run %.2f s wall, "
+                             + "%.2f CPU-s (user+sys); %d training samples; test acc %.4f; load before %@",
+                             t, overlap, total, collect, attribution, wall, cpu, samples, summary.finalTestAccuracy ?? .nan, load))
+              }
             }
         }
 
