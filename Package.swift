@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "CNNGOpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("nng")]),
         // The fused inner loop of the coalition sweep (AVX2+FMA when the CPU has it, else baseline x86-64).
         .target(name: "CCoalitionSweep", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CCRC32"),
 
         // Foundations: numerics and data, wire format, certificates and signatures, sockets.
         .target(name: "Learning", dependencies: ["CBLAS", "CZlib", "CCoalitionSweep"]),
-        .target(name: "Wire"),
+        .target(name: "Wire", dependencies: ["CCRC32"]),
         .target(name: "PKI", dependencies: ["CCrypto"]),
         .target(name: "Transport", dependencies: ["CNNG", "CNNGOpenSSL"]),
         .target(name: "Options"),

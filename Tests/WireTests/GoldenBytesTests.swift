@@ -119,5 +119,26 @@ import Testing
         // zlib.crc32(bytes(i % 256 for i in range(771))) == 0xA04A5199 (exercises the 8-byte path and the tail)
         let long = (0..<771).map { UInt8($0 % 256) }
         #expect(CRC32.checksum(long) == 0xA04A_5199)
+        #expect(long.withUnsafeBytes { CRC32.update(0, $0, folding: false) } == 0xA04A_5199)
+    }
+
+    /// The folded CRC (PCLMULQDQ) equals the table-driven one for every length around its block edges, at every
+    /// alignment, continued from any CRC, and on a whole model-sized message.
+    @Test func foldedCRCMatchesTheTables() throws {
+        try #require(CRC32.folds, "this CPU has no PCLMULQDQ: only the tables run here")
+        var rng = SystemRandomNumberGenerator()
+        let data = (0..<(407_231 + 64)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        data.withUnsafeBytes { all in
+            for offset in 0..<16 {
+                for length in Array(0..<300) + [1_023, 1_024, 1_025, 4_096 + 7, 407_231] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)])
+                    let seed = UInt32.random(in: 0...UInt32.max, using: &rng)
+                    #expect(CRC32.update(seed, slice, folding: true) == CRC32.update(seed, slice, folding: false),
+                            "offset \(offset), length \(length)")
+                }
+            }
+        }
+        let ones = [UInt8](repeating: 0xFF, count: 64)
+        #expect(CRC32.checksum(ones) == ones.withUnsafeBytes { CRC32.update(0, $0, folding: false) })
     }
 }

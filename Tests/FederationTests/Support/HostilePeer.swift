@@ -66,7 +66,7 @@ print("handshakes", ok, "failed", failed, flush=True)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", path, host, "\(port)", caFile, bundle, "\(count)", mode, "\(hold)"]
         let out = directory + "/hostile-\(mode).out"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: directory + "/hostile-\(mode).err")
         try process.run()
