@@ -209,9 +209,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             let probe = ProbeMessage(round: 0, nonce: nonce, spec: specJSON)
             let probed = Date()
             let survey = try SurveyCollector(socket: socket, bytes: WireCodec.encode(.probe(probe)), surveyMilliseconds: 500) { _ in }
-            let required = config.minClients, pipes = self.pipes
-            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil,
-                    enough: { pipes.boundIdentities.count >= required }) { arrival, message in
+            // The probe ends early once enough clients are bound and every connection it reached has registered.
+            let required = config.minClients, pipes = self.pipes, offered = pipes.livePipes
+            let enough = { (answered: Set<PipeID>) in
+                pipes.boundIdentities.count >= required && offered.subtracting(answered).isDisjoint(with: pipes.livePipes)
+            }
+            collect(survey, until: probed.addingTimeInterval(0.5), expected: nil, enough: enough) { arrival, message in
                 let received = arrival.received
                 guard case let .register(r) = message else {
                     return .failure(.unexpectedType("\(message.typeName) during registration"))
@@ -474,11 +477,12 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private enum Outcome { case accepted, rejected }
 
     /// Takes the answers to `survey` until `deadline`, until every pipe in `expected` has answered or gone (checked at
-    /// least every 100 ms, with pipes nng no longer knows swept away), or until `enough` holds after an answer; `handle`
-    /// accepts or refuses each decoded message. Answers arriving after that go to the survey's late handler. Returns
-    /// the pipes that answered and the refusals.
+    /// least every 100 ms, with pipes nng no longer knows swept away), or until `enough` holds for the pipes that have
+    /// answered; `handle` accepts or refuses each decoded message. Answers arriving after that go to the survey's late
+    /// handler. Returns the pipes that answered and the refusals.
     @discardableResult
-    private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?, enough: (() -> Bool)? = nil,
+    private func collect(_ survey: SurveyCollector, until deadline: Date, expected: Set<PipeID>?,
+                         enough: ((Set<PipeID>) -> Bool)? = nil,
                          handle: (SurveyCollector.Arrival, Message) -> Result<Void, Rejection>) -> (Set<PipeID>, [RoundRecord.RejectedMessage]) {
         var answered = Set<PipeID>()
         var rejected: [RoundRecord.RejectedMessage] = []
@@ -519,7 +523,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                     "code": "\(rejection.code)", "reason": "\(rejection)",
                 ])
             }
-            if let enough, enough() { break }
+            if let enough, enough(answered) { break }
         }
         return (answered, rejected)
     }
