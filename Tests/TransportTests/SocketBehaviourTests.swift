@@ -55,12 +55,17 @@ import Testing
         let url = Self.inprocURL()
         let surveyor = try Socket.surveyor()
         defer { surveyor.close() }
+        let log = EventLog()
+        try log.attach(to: surveyor)
         try surveyor.setSurveyTime(milliseconds: 200)
         try surveyor.listen(url)
         let respondent = try Socket.respondent()
         defer { respondent.close() }
         try respondent.setReceiveTimeout(milliseconds: 5000)
         try respondent.dial(url, blocking: true)
+        // A blocking dial returns once the dialer is connected; the surveyor may add the pipe a moment later, and a
+        // survey sent before that reaches nobody (the full suite on a loaded machine lost it once).
+        try #require(eventually(within: 5) { log.pipes(.added).count == 1 })
 
         let slow = Background { answerOnce(respondent) { survey in usleep(600_000); return bytes("late answer to \(text(survey))") } }
         try surveyor.send(bytes("survey-1"))
