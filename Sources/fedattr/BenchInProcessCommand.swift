@@ -31,14 +31,16 @@ extension Bench {
             print(BenchMachine.describe())
             var logger = Logger(label: "bench")
             logger.logLevel = .error
-            let overlaps = overlapRounds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            for t in threads.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-              for overlap in overlaps {
-                let dir = "\(out)/t\(t)\(overlap == "false" ? "-sequential" : "")"
+            let overlaps = try overlapRounds.split(separator: ",").map { raw in
+                try Settings(flags: ["overlap-rounds": raw.trimmingCharacters(in: .whitespaces)], environment: [:]).bool(.overlapRounds)
+            }
+            let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            for (t, overlap) in threadCounts.flatMap({ t in overlaps.map { (t, $0) } }) {
+                let dir = "\(out)/t\(t)\(overlap ? "" : "-sequential")"
                 try? FileManager.default.removeItem(atPath: dir)
                 let settings = try Settings(flags: [
                     "clients": "\(clients)", "rounds": "\(rounds)", "evaluators": evaluators, "train-limit": "\(trainLimit)",
-                    "data-dir": dataDir, "out": dir, "listen": "inproc://bench", "blas-threads": "\(t)", "overlap-rounds": overlap,
+                    "data-dir": dataDir, "out": dir, "listen": "inproc://bench", "blas-threads": "\(t)", "overlap-rounds": "\(overlap)",
                 ], environment: [:])
                 var config = try CoordinatorConfig(settings: settings)
                 config.printsProgress = false
@@ -53,8 +55,7 @@ extension Bench {
                 let samples = records.reduce(0) { $0 + $1.sampleCounts.reduce(0, +) }
                 print(String(format: "blas-threads %d, overlap-rounds %@: rounds %.2f s (collect %.2f s, attribution %.2f s), whole run %.2f s wall, "
                              + "%.2f CPU-s (user+sys); %d training samples; test acc %.4f; load before %@",
-                             t, overlap, total, collect, attribution, wall, cpu, samples, summary.finalTestAccuracy ?? .nan, load))
-              }
+                             t, "\(overlap)", total, collect, attribution, wall, cpu, samples, summary.finalTestAccuracy ?? .nan, load))
             }
         }
 

@@ -269,6 +269,7 @@ import Wire
             (["detectors": "norm(z=-1)"], "detectors", "z > 0"),
             (["detectors": "cosine-median(min=2)"], "detectors", "-1 ≤ min ≤ 1"),
             (["drop-flagged": "maybe"], "drop-flagged", "true or false"),
+            (["overlap-rounds": "later"], "overlap-rounds", "true or false"),
             (["min-clients": "5", "clients": "3"], "min-clients", "at most --clients (3): only client-0…client-2 can register"),
             (["out": " "], "out", "a directory path"),
         ]

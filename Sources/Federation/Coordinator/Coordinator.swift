@@ -212,7 +212,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             // The probe ends early once enough clients are bound and every connection it reached has registered.
             let required = config.minClients, pipes = self.pipes, offered = pipes.livePipes
             let enough = { (answered: Set<PipeID>) in
-                pipes.boundIdentities.count >= required && offered.subtracting(answered).isDisjoint(with: pipes.livePipes)
+                pipes.boundIdentities.count >= required && Self.allAnswered(offered, answered: answered, live: pipes.livePipes)
             }
             collect(survey, until: probed.addingTimeInterval(0.5), expected: nil, enough: enough) { arrival, message in
                 let received = arrival.received
@@ -273,19 +273,21 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
     private func runRounds(from first: Int, into records: inout [RoundRecord]) throws {
         var seal = output.seals.last
         var pending: RoundTail?
+        func finishPending() throws {
+            guard let tail = pending else { return }
+            pending = nil
+            records.append(try tail.wait())
+        }
         for round in stride(from: first, through: config.rounds, by: 1) {
             let collected: CollectedRound
             do {
                 collected = try collectRound(round, seal: seal)
             } catch {
                 // Stopped during this round's collection: the round before is still recorded whole.
-                if let tail = pending { records.append(try tail.wait()) }
+                try finishPending()
                 throw error
             }
-            if let tail = pending {
-                pending = nil
-                records.append(try tail.wait())
-            }
+            try finishPending()
             seal = output.seals.last  // no bookkeeping runs now: the seal of the round just recorded
             if config.overlapRounds {
                 let delay = config.bookkeepingDelay
@@ -298,10 +300,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
                 seal = output.seals.last
             }
         }
-        if let tail = pending {
-            pending = nil
-            records.append(try tail.wait())
-        }
+        try finishPending()
     }
 
     /// Broadcasts round `round`'s task (carrying `seal`), collects and verifies the updates until the deadline, and
@@ -489,7 +488,7 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
         let limits = DecodeLimits(maxParameters: model.parameterCount, expectedParameters: model.parameterCount)
         defer { survey.closeRound() }
         while Date() < deadline, !isStopped {
-            if let expected, expected.subtracting(answered).isDisjoint(with: pipes.livePipes) { break }
+            if let expected, Self.allAnswered(expected, answered: answered, live: pipes.livePipes) { break }
             guard let arrival = survey.next(before: min(deadline, Date().addingTimeInterval(0.1))) else {
                 if survey.isFinished { break }  // the survey time is over, or the socket closed
                 maintainConnections()
@@ -526,6 +525,11 @@ public final class Coordinator: @unchecked Sendable {  // run() is single-thread
             if let enough, enough(answered) { break }
         }
         return (answered, rejected)
+    }
+
+    /// Whether every pipe of `expected` has answered or is gone.
+    private static func allAnswered(_ expected: Set<PipeID>, answered: Set<PipeID>, live: Set<PipeID>) -> Bool {
+        expected.subtracting(answered).isDisjoint(with: live)
     }
 
     /// Whether `clientID` names one of the federation's shards: a valid certificate of anyone else is never waited for.
