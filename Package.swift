@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let optimised: [CSetting] = [.unsafeFlags(["-O2"])]
+
 let package = Package(
     name: "fedattr",
     platforms: [.macOS(.v14)],
@@ -22,11 +24,14 @@ let package = Package(
         // nng's TLS engine interface implemented over OpenSSL (libssl), registered by Transport.
         .target(name: "CNNGOpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("nng")]),
         // The fused inner loop of the coalition sweep (AVX2+FMA when the CPU has it, else baseline x86-64).
-        .target(name: "CCoalitionSweep", linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "CCRC32"),
+        // The numeric C kernels are optimised in debug builds too: the tests run them on the users' data sizes.
+        .target(name: "CCoalitionSweep", cSettings: optimised, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CCRC32", cSettings: optimised),
+        // The first dense layer of a training step on rows in place (AVX-512 or AVX2+FMA), without OpenBLAS's packing.
+        .target(name: "CDenseKernel", cSettings: optimised),
 
         // Foundations: numerics and data, wire format, certificates and signatures, sockets.
-        .target(name: "Learning", dependencies: ["CBLAS", "CZlib", "CCoalitionSweep"]),
+        .target(name: "Learning", dependencies: ["CBLAS", "CZlib", "CCoalitionSweep", "CDenseKernel"]),
         .target(name: "Wire", dependencies: ["CCRC32"]),
         .target(name: "PKI", dependencies: ["CCrypto"]),
         .target(name: "Transport", dependencies: ["CNNG", "CNNGOpenSSL"]),

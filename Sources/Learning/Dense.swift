@@ -32,6 +32,21 @@ struct Dense: Layer {
 }
 
 extension Dense {
+    /// forward(_:…) on `batch` rows read where they lie, by `kernel`.
+    func forward(rows: UnsafePointer<UnsafePointer<Float>?>, batch: Int, parameters: UnsafePointer<Float>,
+                 into y: UnsafeMutablePointer<Float>, kernel: DenseKernel) {
+        kernel.forward(rows: rows, batch: batch, inputs: inputs, outputs: outputs, weights: parameters,
+                       bias: parameters + inputs * outputs, into: y)
+    }
+
+    /// backward(…) without dx, on `batch` rows read where they lie, by `kernel` (the bias by BLAS).
+    func backward(rows: UnsafePointer<UnsafePointer<Float>?>, dy: UnsafePointer<Float>, batch: Int,
+                  gradient: UnsafeMutablePointer<Float>, alpha: Float, beta: Float, kernel: DenseKernel) {
+        kernel.weightGradient(rows: rows, batch: batch, inputs: inputs, outputs: outputs, dy: dy, alpha: alpha, beta: beta,
+                              into: gradient)
+        BLAS.columnSums(dy, m: batch, n: outputs, alpha: alpha, beta: beta, into: gradient + inputs * outputs)
+    }
+
     /// inputs × outputs + outputs, nil when that overflows `Int`: sizes read from files and settings are counted
     /// before anything is allocated.
     static func parameterCount(inputs: Int, outputs: Int) -> Int? {

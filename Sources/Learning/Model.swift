@@ -101,10 +101,12 @@ public struct Model: Sendable {
 
     /// Back-propagates from dL/dlogits in `workspace.gradients.last`: gradient ← alpha·dL/dparameters + beta·gradient,
     /// and dL/dx into `inputGradient` when given. `gradient` may be `parameters` itself (alpha = −lr, beta = 1: plain
-    /// SGD fused into the backward pass).
+    /// SGD fused into the backward pass). With `through` > 0 it stops after layer `through`, leaving dL/d(output of layer
+    /// `through` − 1) in `workspace.gradients` and `x` unread.
     func backward(_ x: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-                  alpha: Float = 1, beta: Float = 0, workspace: Workspace, inputGradient: UnsafeMutablePointer<Float>? = nil) {
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+                  alpha: Float = 1, beta: Float = 0, workspace: Workspace, inputGradient: UnsafeMutablePointer<Float>? = nil,
+                  through lowest: Int = 0) {
+        for i in stride(from: layers.count - 1, through: lowest, by: -1) {
             layers[i].backward(x: i == 0 ? x : UnsafePointer(workspace.activations[i - 1]),
                                y: workspace.activations[i], dy: workspace.gradients[i], batch: batch,
                                parameters: parameters + offsets[i], gradient: gradient + offsets[i], alpha: alpha, beta: beta,

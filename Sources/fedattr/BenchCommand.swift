@@ -34,22 +34,37 @@ struct Bench: ParsableCommand {
             let model = Model(spec: .mlp(hidden: [128]), seed: 1)
             // Warm-up on a throwaway copy (OpenBLAS buffers, first touches); train_numpy.py does the same.
             var warmup = model
-            _ = Trainer.train(&warmup, on: train.subset(Array(0..<min(train.count, 10 * batch))), epochs: 1, batchSize: batch,
-                              optimizer: SGD(learningRate: learningRate), seed: 3)
-            var wallRates: [Double] = [], cpuRates: [Double] = []
-            var report = TrainingReport(meanLoss: 0, samples: 0, seconds: 0)
-            for _ in 0..<max(1, repeats) {
-                var fresh = model
-                let cpuStart = processCPUSeconds()
-                report = Trainer.train(&fresh, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2)
-                let cpuSeconds = processCPUSeconds() - cpuStart
-                wallRates.append(Double(report.samples) / report.seconds)
-                cpuRates.append(Double(report.samples) / cpuSeconds)
+            for path in [DenseKernel.best, nil] {
+                _ = Trainer.train(&warmup, on: train.subset(Array(0..<min(train.count, 10 * batch))), epochs: 1, batchSize: batch,
+                                  optimizer: SGD(learningRate: learningRate), seed: 3, firstLayer: path)
             }
-            let swiftRate = Percentiles.median(wallRates), swiftCPURate = Percentiles.median(cpuRates)
-            print("swift: \(format(swiftRate)) samples/s, \(format(swiftCPURate)) samples/CPU-s (\(report.samples) samples, "
-                  + "batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), mean loss \(format(report.meanLoss, 4))"
-                  + (repeats > 1 ? ", median of \(repeats), wall range \(format(wallRates.min()!))–\(format(wallRates.max()!))" : "") + ")")
+            // The first layer through the row kernel (what clients run), then through BLAS on a gathered batch.
+            let kernel = DenseKernel.best.flatMap { model.trainsFirstLayer(with: $0) ? $0 : nil }
+            var variants: [(name: String, kernel: DenseKernel?)] = [("row kernel \(kernel?.name ?? "")", kernel)]
+            if kernel != nil { variants.append(("BLAS on a gathered batch", nil)) } else { variants[0].name = "BLAS on a gathered batch" }
+            var swiftRates: [(wall: Double, cpu: Double)] = []
+            for variant in variants {
+                var wallRates: [Double] = [], cpuRates: [Double] = []
+                var report = TrainingReport(meanLoss: 0, samples: 0, seconds: 0)
+                for _ in 0..<max(1, repeats) {
+                    var fresh = model
+                    let cpuStart = processCPUSeconds()
+                    report = Trainer.train(&fresh, on: train, epochs: 1, batchSize: batch, optimizer: SGD(learningRate: learningRate), seed: 2,
+                                           firstLayer: variant.kernel)
+                    let cpuSeconds = processCPUSeconds() - cpuStart
+                    wallRates.append(Double(report.samples) / report.seconds)
+                    cpuRates.append(Double(report.samples) / cpuSeconds)
+                }
+                let wall = Percentiles.median(wallRates), cpu = Percentiles.median(cpuRates)
+                swiftRates.append((wall, cpu))
+                print("swift, first layer by \(variant.name): \(format(wall)) samples/s, \(format(cpu)) samples/CPU-s (\(report.samples) samples, "
+                      + "batch \(batch), \(threads) BLAS thread(s), OpenBLAS core \(BLASThreads.coreName), mean loss \(format(report.meanLoss, 4))"
+                      + (repeats > 1 ? ", median of \(repeats), wall range \(format(wallRates.min()!))–\(format(wallRates.max()!))" : "") + ")")
+            }
+            if swiftRates.count == 2 {
+                print("row kernel vs BLAS: \(format(swiftRates[0].wall / swiftRates[1].wall, 2))x wall, \(format(swiftRates[0].cpu / swiftRates[1].cpu, 2))x CPU")
+            }
+            let swiftRate = swiftRates[0].wall, swiftCPURate = swiftRates[0].cpu
             if BLASThreads.coreName == "Prescott" {
                 print("note: OpenBLAS runs its generic Prescott (SSE3) kernels, its fallback for CPUs it does not know; "
                       + "OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) in the environment selects faster ones")
@@ -65,7 +80,7 @@ struct Bench: ParsableCommand {
             let version = result["numpy"] as? String ?? "?"
             print("numpy: \(format(numpyRate)) samples/s, \(format(numpyCPURate)) samples/CPU-s (numpy \(version), mean loss \(loss)"
                   + (repeats > 1 ? ", median of \(repeats)" : "") + ")")
-            print("ratio: \(format(swiftRate / numpyRate, 2))x wall, \(format(swiftCPURate / numpyCPURate, 2))x CPU")
+            print("swift (row kernel) vs numpy: \(format(swiftRate / numpyRate, 2))x wall, \(format(swiftCPURate / numpyCPURate, 2))x CPU")
         }
 
         private func runNumPy() throws -> [String: Any] {

@@ -42,8 +42,9 @@ import Testing
     /// Every model's parameter layout (PROTOCOL.md §12.3) and local SGD (§12.4) as the Python client implements them
     /// from the documents: from the same parameters, images, labels, hyperparameters and seed, its trained parameters
     /// and mean loss equal the Swift `Trainer`'s up to float32 rounding. A different layer order, matrix orientation,
-    /// pooling tie rule, shuffle, momentum or weight decay moves them apart by far more.
-    @Test(arguments: ["logreg", "mlp:16", "cnn"])
+    /// pooling tie rule, shuffle, momentum or weight decay moves them apart by far more. mlp:64 trains its first layer
+    /// through the row kernel (`DenseKernel`) where the CPU has one.
+    @Test(arguments: ["logreg", "mlp:16", "mlp:64", "cnn"])
     func pythonTrainsEveryModelLikeTheSwiftClient(_ model: String) throws {
         let dir = try TemporaryDirectory("pytrain")
         defer { dir.remove() }
