@@ -15,8 +15,7 @@ public final class HonestTraining: UpdateStrategy {
 
     /// The honest update and mean training loss for `context`; attacks start from it.
     public static func train(_ context: RoundContext, on data: Dataset? = nil) -> (delta: [Float], loss: Double) {
-        var model = Model(spec: context.modelSpec, seed: 0)
-        model.parameters = context.task.parameters
+        var model = Model(spec: context.modelSpec, parameters: context.task.parameters)
         let hp = context.task.hyperparameters
         let report = Trainer.train(&model, on: data ?? context.shard, epochs: Int(hp.epochs), batchSize: Int(hp.batchSize),
                                    optimizer: SGD(learningRate: hp.learningRate, momentum: hp.momentum, weightDecay: hp.weightDecay),

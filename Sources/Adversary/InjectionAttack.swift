@@ -105,9 +105,8 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
             report["generator_loss"] = Report.number(losses.last ?? .nan)
         }
         let (honest, loss) = HonestTraining.train(context)
-        var model = Model(spec: context.modelSpec, inputShape: context.shard.featureShape, classCount: context.shard.classCount, seed: 0)
-        model.parameters = zip(context.task.parameters, honest).map { $0 + $1 }
-        let honestModel = model
+        let honestModel = Model(spec: context.modelSpec, inputShape: context.shard.featureShape, classCount: context.shard.classCount,
+                                parameters: zip(context.task.parameters, honest).map { $0 + $1 })
 
         let targets = fixedTargets ?? Self.rarestClasses(context.shard, count: targetCount)
         let labels = (0..<batchSize).map { targets[$0 % targets.count] }
@@ -152,7 +151,7 @@ public final class InjectionAttack: UpdateStrategy, @unchecked Sendable {
 
         if source == .optimizedLatents || source == .randomLatents, let vae = generator {
             let proxy = proxySet(context.shard, generator: vae, rng: &rng)
-            var final = model
+            var final = honestModel
             final.parameters = zip(context.task.parameters, fitted.delta).map { $0 + $1 }
             report["proxy_acc_honest"] = Report.number(honestModel.evaluate(proxy).accuracy)
             report["proxy_acc_attack"] = Report.number(final.evaluate(proxy).accuracy)

@@ -22,6 +22,24 @@ public struct Model: Sendable {
 
     /// Initialises weights He-uniform before a ReLU, Glorot-uniform otherwise, biases zero, from `seed`.
     public init(spec: ModelSpec, inputShape: [Int] = [1, 28, 28], classCount: Int = 10, seed: UInt64) {
+        self.init(spec: spec, inputShape: inputShape, classCount: classCount, storage: [])
+        let layers = self.layers, starts = offsets
+        var rng = SeededGenerator(seed: seed)
+        var storage = [Float](repeating: 0, count: offsets.last!)
+        storage.withUnsafeMutableBufferPointer { p in
+            for (i, layer) in layers.enumerated() { layer.initialize(p.baseAddress! + starts[i], rng: &rng) }
+        }
+        self.storage = storage
+    }
+
+    /// A model holding `parameters` (exactly as many as `spec` has; order in the type's documentation), without the
+    /// random initialisation they would replace.
+    public init(spec: ModelSpec, inputShape: [Int] = [1, 28, 28], classCount: Int = 10, parameters: [Float]) {
+        self.init(spec: spec, inputShape: inputShape, classCount: classCount, storage: parameters)
+        precondition(parameters.count == offsets.last!, "expected \(offsets.last!) parameters, got \(parameters.count)")
+    }
+
+    private init(spec: ModelSpec, inputShape: [Int], classCount: Int, storage: [Float]) {
         self.spec = spec
         self.inputShape = inputShape
         self.classCount = classCount
@@ -30,12 +48,6 @@ public struct Model: Sendable {
         var offsets = [0]
         for layer in layers { offsets.append(offsets.last! + layer.parameterCount) }
         self.offsets = offsets
-        let starts = offsets
-        var rng = SeededGenerator(seed: seed)
-        var storage = [Float](repeating: 0, count: offsets.last!)
-        storage.withUnsafeMutableBufferPointer { p in
-            for (i, layer) in layers.enumerated() { layer.initialize(p.baseAddress! + starts[i], rng: &rng) }
-        }
         self.storage = storage
     }
 

@@ -48,6 +48,21 @@ import Testing
         #expect(ModelSpec.mlp(hidden: [Int.max / 2, 4]).parameterCount() == nil, "an overflow is nil, not a crash")
     }
 
+    /// A model built from given parameters is the seeded model with those parameters: same layout, same outputs.
+    @Test(arguments: [ModelSpec.logreg, .mlp(hidden: [32, 16]), .cnn])
+    func modelFromParametersEqualsTheSeededModelHoldingThem(_ spec: ModelSpec) {
+        let seeded = Model(spec: spec, seed: 9)
+        let given = Model(spec: spec, parameters: seeded.parameters.map { $0 * 0.5 })
+        var reference = seeded
+        reference.parameters = seeded.parameters.map { $0 * 0.5 }
+        let data = SyntheticDataset.generate(count: 30, seed: 2)
+        #expect(given.parameterCount == seeded.parameterCount)
+        #expect(given.parameters == reference.parameters)
+        #expect(given.outputBiasRange == reference.outputBiasRange)
+        let a = given.evaluate(data), b = reference.evaluate(data)
+        #expect(a.loss == b.loss && a.accuracy == b.accuracy)
+    }
+
     @Test func parameterCounts() {
         #expect(Model(spec: .logreg, seed: 1).parameterCount == 784 * 10 + 10)
         #expect(Model(spec: .mlp(hidden: [128]), seed: 1).parameterCount == 784 * 128 + 128 + 128 * 10 + 10)

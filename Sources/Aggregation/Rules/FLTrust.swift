@@ -90,8 +90,7 @@ public struct RootTraining: Sendable {
 
     /// Trained − base after local training from `base` on the root data.
     public func update(base: [Float], round: Int) -> [Float] {
-        var model = Model(spec: spec, seed: 0)
-        model.parameters = base
+        var model = Model(spec: spec, parameters: base)
         _ = Trainer.train(&model, on: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
                           seed: seed &+ UInt64(round) &* 0x9E37_79B9)
         var out = model.parameters

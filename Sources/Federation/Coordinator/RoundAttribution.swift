@@ -98,8 +98,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
         let mean = rule.weightedMeanPath(input)
         if evaluatorNames.allSatisfy(Self.gameFreeEvaluators.contains) {
             // Two plain forward passes; the game below is there for RoundInput and is never evaluated by these evaluators.
-            var model = Model(spec: spec, seed: 0)
-            model.parameters = base
+            var model = Model(spec: spec, parameters: base)
             before = u(model.evaluate(validation))
             model.parameters = ParameterVector.adding(aggregate, to: base)
             after = u(model.evaluate(validation))
@@ -119,8 +118,7 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
                 game = CachedGame(playerCount: n) { (s: Coalition) in u(combination.evaluate(coefficients: mean.coefficients(where: s.contains))) - b }
             }
         } else {
-            var model = Model(spec: spec, seed: 0)
-            model.parameters = base
+            let model = Model(spec: spec, parameters: base)
             before = u(model.evaluate(validation))
             game = directGame(input: input, before: before, utility: u)
             if n <= Self.precomputeLimit && evaluatorNames.contains(where: Self.exhaustiveEvaluators.contains) { try? game.precomputeAll() }
@@ -165,8 +163,8 @@ public final class RoundAttribution: @unchecked Sendable {  // used from the coo
     private func directGame(input: AggregationInput, before: Double, utility u: @escaping @Sendable (Evaluation) -> Double) -> CachedGame {
         let rule = self.rule, spec = self.spec, data = validation
         return CachedGame(playerCount: input.count) { (s: Coalition) in
-            var model = Model(spec: spec, seed: 0)
-            model.parameters = ParameterVector.adding(rule.aggregate(input.subset(where: s.contains)).aggregate, to: input.base)
+            let model = Model(spec: spec, parameters: ParameterVector.adding(rule.aggregate(input.subset(where: s.contains)).aggregate,
+                                                                             to: input.base))
             return u(model.evaluate(data)) - before
         }
     }
