@@ -113,17 +113,7 @@ struct DenseKernelTests {
         var stepped = start
         _ = Trainer.train(&stepped, on: data, epochs: 1, batchSize: 16, optimizer: optimizer, seed: 1, firstLayer: kernel)
 
-        let workspace = Workspace(layers: start.layers, capacity: 16, withGradients: true)
-        let p = start.parameters
-        var g = [Float](repeating: 0, count: p.count)
-        p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
-            data.features.withUnsafeBufferPointer { xb in data.labels.withUnsafeBufferPointer { lb in
-                let logits = start.forward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, workspace: workspace)
-                _ = SoftmaxCrossEntropy.evaluate(logits: logits, labels: lb.baseAddress!, batch: 16, classes: 10,
-                                                 gradient: workspace.gradients[start.layers.count - 1])
-                start.backward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, gradient: gb.baseAddress!, workspace: workspace)
-            } }
-        } }
+        let p = start.parameters, g = GradientCheck.batchGradient(start, data: data)
         let expected = zip(p, g).map { $0 - optimizer.learningRate * ($1 + optimizer.weightDecay * $0) }
         let moved = zip(stepped.parameters, p).map { abs($0 - $1) }.max()!
         let worst = zip(expected, stepped.parameters).map { abs($0 - $1) }.max()!

@@ -20,6 +20,23 @@ enum GradientCheck {
         }
     }
 
+    /// dL/dparameters of `model`'s mean cross-entropy over all of `data` as one batch, by the BLAS back-propagation.
+    static func batchGradient(_ model: Model, data: Dataset) -> [Float] {
+        let workspace = Workspace(layers: model.layers, capacity: data.count, withGradients: true)
+        let p = model.parameters
+        var g = [Float](repeating: 0, count: p.count)
+        p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
+            data.features.withUnsafeBufferPointer { xb in data.labels.withUnsafeBufferPointer { lb in
+                let logits = model.forward(xb.baseAddress!, batch: data.count, parameters: pb.baseAddress!, workspace: workspace)
+                _ = SoftmaxCrossEntropy.evaluate(logits: logits, labels: lb.baseAddress!, batch: data.count, classes: model.classCount,
+                                                 gradient: workspace.gradients[model.layers.count - 1])
+                model.backward(xb.baseAddress!, batch: data.count, parameters: pb.baseAddress!, gradient: gb.baseAddress!,
+                               workspace: workspace)
+            } }
+        } }
+        return g
+    }
+
     static func random(_ n: Int, _ rng: inout SeededGenerator, scale: Float = 1) -> [Float] {
         (0..<n).map { _ in (2 * rng.uniformFloat() - 1) * scale }
     }

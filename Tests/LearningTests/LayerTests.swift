@@ -60,17 +60,7 @@ import Testing
         var fused = start
         _ = Trainer.train(&fused, on: data, epochs: 1, batchSize: 16, optimizer: SGD(learningRate: 0.1), seed: 1)
 
-        let workspace = Workspace(layers: start.layers, capacity: 16, withGradients: true)
-        var p = start.parameters
-        var g = [Float](repeating: 0, count: p.count)
-        p.withUnsafeMutableBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
-            data.features.withUnsafeBufferPointer { xb in data.labels.withUnsafeBufferPointer { lb in
-                let logits = start.forward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, workspace: workspace)
-                _ = SoftmaxCrossEntropy.evaluate(logits: logits, labels: lb.baseAddress!, batch: 16, classes: 10,
-                                                 gradient: workspace.gradients[start.layers.count - 1])
-                start.backward(xb.baseAddress!, batch: 16, parameters: pb.baseAddress!, gradient: gb.baseAddress!, workspace: workspace)
-            } }
-        } }
+        let p = start.parameters, g = GradientCheck.batchGradient(start, data: data)
         // One batch holding every sample: the shuffle only permutes rows, which changes sums by rounding alone.
         let expected = zip(p, g).map { $0 - 0.1 * $1 }
         let worst = zip(expected, fused.parameters).map { abs($0 - $1) }.max()!
