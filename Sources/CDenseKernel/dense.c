@@ -1,5 +1,5 @@
-// See CDenseKernel.h. One body (dense_kernel.h) for both instruction sets: 8 floats per vector and tiles of 2 inside
-// `*_avx2` (16 vector registers), 16 floats and tiles of 6 inside `*_avx512` (32 registers).
+// See CDenseKernel.h. One body (dense_kernel.h) for both instruction sets: 8 floats per vector and tiles of 6 × 2 vectors
+// inside `*_avx2` (16 vector registers), 16 floats and tiles of 6 × 4 vectors inside `*_avx512` (32 registers).
 #pragma clang diagnostic ignored "-Wpsabi"
 #include "CDenseKernel.h"
 
@@ -53,14 +53,6 @@ AVX2 static void gradient_avx2(const float *const *rows, int batch, int inputs, 
 AVX512 static void gradient_avx512(const float *const *rows, int batch, int inputs, int outputs,
                                    const float *dy, float alpha, float beta, float *gradient) {
     gradient_all_16(rows, batch, inputs, outputs, dy, alpha, beta, gradient);
-}
-
-int fedattr_dense_best_isa(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma")) return FEDATTR_DENSE_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return FEDATTR_DENSE_AVX2;
-    return FEDATTR_DENSE_NONE;
 }
 
 int fedattr_dense_column_tile(int isa) {

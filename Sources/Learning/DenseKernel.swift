@@ -1,3 +1,4 @@
+import CCoalitionSweep
 import CDenseKernel
 
 /// The first dense layer of a training step computed on the batch's sample rows where they lie (`CDenseKernel`): no
@@ -6,10 +7,14 @@ public struct DenseKernel: Sendable, Equatable {
     /// FEDATTR_DENSE_AVX512 or FEDATTR_DENSE_AVX2.
     let isa: Int32
 
-    /// The fastest variant this CPU runs; nil when it has neither AVX-512 nor AVX2 with FMA.
+    /// The fastest variant this CPU runs; nil when it has neither AVX-512 nor AVX2 with FMA. The coalition sweep's CPU
+    /// check asks for exactly the features these variants need.
     public static let best: DenseKernel? = {
-        let isa = fedattr_dense_best_isa()
-        return isa == FEDATTR_DENSE_NONE ? nil : DenseKernel(isa: isa)
+        switch FusedCoalitionSweep.bestISA {
+        case Int32(FEDATTR_SWEEP_AVX512): return DenseKernel(isa: FEDATTR_DENSE_AVX512)
+        case Int32(FEDATTR_SWEEP_AVX2): return DenseKernel(isa: FEDATTR_DENSE_AVX2)
+        default: return nil
+        }
     }()
 
     /// Every variant this CPU runs, fastest first.

@@ -9,15 +9,12 @@
 #ifndef FEDATTR_CDENSEKERNEL_H
 #define FEDATTR_CDENSEKERNEL_H
 
-// The kernel's variants.
-#define FEDATTR_DENSE_NONE 0
+// The kernel's variants. The caller picks one the CPU runs (Learning takes the coalition sweep's CPU check,
+// `fedattr_sweep_best_isa`, which asks for the same features).
 #define FEDATTR_DENSE_AVX2 1
 #define FEDATTR_DENSE_AVX512 2
 
-// The fastest variant this CPU runs, FEDATTR_DENSE_NONE when it has neither.
-int fedattr_dense_best_isa(void);
-
-// Columns per tile of a variant (outputs must be a multiple): 64 for AVX-512, 32 for AVX2, 0 for none.
+// Columns per tile of a variant (outputs must be a multiple): 64 for AVX-512, 16 for AVX2, 0 for another value.
 int fedattr_dense_column_tile(int isa);
 
 void fedattr_dense_forward(int isa, const float *const *rows, int batch, int inputs, int outputs,
